@@ -1,0 +1,166 @@
+"""Accounts: creating people, signing in, changing passwords. Flask-free.
+
+Sign-in failures of every kind (unknown user, wrong password, locked, inactive)
+raise the same SignInFailed to callers that show a message; the real reason is
+carried for the audit trail only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from . import audit
+from .models import SignInFailure, User, new_token
+from .passwords import Hasher, check_new_password, one_time_password
+from .roles import parse_role
+from .timeutil import utcnow
+
+
+class AccountError(Exception):
+    """An account operation was refused; the message is safe to show."""
+
+
+class SignInFailed(Exception):
+    """Sign-in refused. `reason` is for the audit trail, never for the person."""
+
+    def __init__(self, reason: str, user: User | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.user = user
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """How many failures within how long lock an account."""
+
+    threshold: int = 5
+    window: timedelta = timedelta(minutes=15)
+
+
+def normalise_username(username: str) -> str:
+    """Return the form usernames are stored and looked up in."""
+    return username.strip().lower()
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """Return the account with this username, or None."""
+    return session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+def create_user(
+    session: Session,
+    hasher: Hasher,
+    *,
+    username: str,
+    roles: list[str],
+    full_name: str = "",
+    password: str | None = None,
+    must_change_password: bool = True,
+    actor: User | None = None,
+) -> tuple[User, str]:
+    """Create an account; return it and its (one-time) password."""
+    username = normalise_username(username)
+    if (
+        not username
+        or len(username) > 64
+        or not username.replace(".", "").replace("-", "").replace("_", "").isalnum()
+    ):
+        raise AccountError("Username must be 1 to 64 letters or digits, and may contain . - and _")
+    if find_user(session, username) is not None:
+        raise AccountError(f"An account called {username} already exists")
+    if not roles:
+        raise AccountError("Give the account at least one role")
+    role_names = {parse_role(r).value for r in roles}
+    if password is None:
+        password = one_time_password()
+    else:
+        check_new_password(password, username=username)
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        password_hash=hasher.hash(password),
+        must_change_password=must_change_password,
+        active=True,
+        session_token=new_token(),
+    )
+    user.set_roles(role_names)
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        category=audit.Category.SECURITY,
+        action="user.create",
+        user=actor,
+        username="" if actor else "cli",
+        object_type="user",
+        object_id=user.id,
+        details={"username": username, "roles": sorted(role_names)},
+    )
+    return user, password
+
+
+def is_locked(session: Session, user: User, policy: LockoutPolicy) -> bool:
+    """Tell whether the account has had too many recent failures."""
+    since = utcnow() - policy.window
+    failures = session.scalar(
+        select(func.count())
+        .select_from(SignInFailure)
+        .where(SignInFailure.user_id == user.id, SignInFailure.at > since)
+    )
+    return (failures or 0) >= policy.threshold
+
+
+def authenticate(
+    session: Session,
+    hasher: Hasher,
+    username: str,
+    password: str,
+    policy: LockoutPolicy,
+) -> User:
+    """Return the user for these credentials, or raise SignInFailed."""
+    user = find_user(session, username)
+    if user is None:
+        hasher.dummy_verify()
+        raise SignInFailed("unknown user")
+    if is_locked(session, user, policy):
+        hasher.dummy_verify()
+        raise SignInFailed("locked", user)
+    if not hasher.verify(user.password_hash, password):
+        session.add(SignInFailure(user_id=user.id, at=utcnow()))
+        locked_now = is_locked(session, user, policy)
+        raise SignInFailed("locked after failures" if locked_now else "wrong password", user)
+    if not user.active:
+        raise SignInFailed("inactive", user)
+    session.execute(delete(SignInFailure).where(SignInFailure.user_id == user.id))
+    user.last_sign_in_at = utcnow()
+    return user
+
+
+def change_password(session: Session, hasher: Hasher, user: User, new_password: str) -> None:
+    """Set a new password and end every other session of this person."""
+    check_new_password(new_password, username=user.username)
+    if hasher.verify(user.password_hash, new_password):
+        raise AccountError("Your new password must be different from the current one")
+    user.password_hash = hasher.hash(new_password)
+    user.must_change_password = False
+    user.password_changed_at = utcnow()
+    user.session_token = new_token()
+
+
+def end_sessions(user: User) -> None:
+    """Make every session cookie of this person stop working."""
+    user.session_token = new_token()
+
+
+def load_by_session_token(session: Session, token: str) -> User | None:
+    """Return the active person whose current session token this is."""
+    if not token:
+        return None
+    user = session.scalar(select(User).where(User.session_token == token))
+    if user is None or not user.active:
+        return None
+    return user

@@ -1,0 +1,150 @@
+"""Sign-in, sign-out (a POST), the one-time password change and the account page."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+
+from .. import accounts, audit
+from ..extensions import db_session
+from ..passwords import PasswordRejected
+from ..roles import ROLE_LABELS, Permission, Role, start_endpoint
+from ..security import is_safe_next, requires
+from .forms import ChangePasswordForm, SignInForm
+
+bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
+
+SIGN_IN_FAILED = "Sign-in failed. Check your username and password and try again."
+
+
+def _hasher():
+    return current_app.extensions["debrief.hasher"]
+
+
+def _lockout_policy() -> accounts.LockoutPolicy:
+    return accounts.LockoutPolicy(
+        threshold=current_app.config["LOCKOUT_THRESHOLD"],
+        window=timedelta(minutes=current_app.config["LOCKOUT_WINDOW_MINUTES"]),
+    )
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    """Sign in; every kind of failure gets the same message."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = SignInForm()
+    failed = False
+    if form.validate_on_submit():
+        session_ = db_session()
+        try:
+            user = accounts.authenticate(
+                session_, _hasher(), form.username.data, form.password.data, _lockout_policy()
+            )
+        except accounts.SignInFailed as failure:
+            log.info("Sign-in failed for %r: %s", form.username.data, failure.reason)
+            audit.record(
+                session_,
+                category=audit.Category.SECURITY,
+                action="sign_in.locked" if "locked" in failure.reason else "sign_in.failed",
+                user=failure.user,
+                username=form.username.data or "",
+                details={"reason": failure.reason},
+                remote_addr=request.remote_addr or "",
+            )
+            session_.commit()
+            failed = True
+        else:
+            audit.record(
+                session_,
+                category=audit.Category.SECURITY,
+                action="sign_in",
+                user=user,
+                remote_addr=request.remote_addr or "",
+            )
+            session_.commit()
+            target = request.args.get("next")
+            session.clear()  # a new session at sign-in: nothing carries over from before
+            login_user(user)
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password"))
+            if is_safe_next(target):
+                return redirect(target)
+            return redirect(url_for(start_endpoint(user)))
+    return render_template(
+        "auth/sign_in.html", form=form, failed_message=SIGN_IN_FAILED if failed else None
+    )
+
+
+@bp.post("/sign-out")
+@requires(Permission.SIGNED_IN)
+def sign_out():
+    """Sign out and make this person's session cookies stop working everywhere."""
+    session_ = db_session()
+    user = current_user._get_current_object()
+    accounts.end_sessions(user)
+    audit.record(
+        session_,
+        category=audit.Category.SECURITY,
+        action="sign_out",
+        user=user,
+        remote_addr=request.remote_addr or "",
+    )
+    session_.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires(Permission.SIGNED_IN)
+def change_password():
+    """Change the password; required after signing in with a one-time password."""
+    form = ChangePasswordForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        if not _hasher().verify(user.password_hash, form.current_password.data):
+            form.current_password.errors.append("Your current password is not right")
+        else:
+            try:
+                accounts.change_password(db_session(), _hasher(), user, form.new_password.data)
+            except (PasswordRejected, accounts.AccountError) as exc:
+                form.new_password.errors.append(str(exc))
+            else:
+                audit.record(
+                    db_session(),
+                    category=audit.Category.SECURITY,
+                    action="password.change",
+                    user=user,
+                    remote_addr=request.remote_addr or "",
+                )
+                db_session().commit()
+                session.clear()
+                login_user(user)  # the token rotated: this session carries on, others end
+                flash("Your password has been changed.", "success")
+                return redirect(url_for(start_endpoint(user)))
+    return render_template(
+        "auth/change_password.html", form=form, first_time=user.must_change_password
+    )
+
+
+@bp.get("/account")
+@requires(Permission.SIGNED_IN)
+def account():
+    """Show who is signed in and the roles they hold."""
+    labels = [ROLE_LABELS[Role(r)] for r in sorted(current_user.roles) if r in Role]
+    return render_template("auth/account.html", role_labels=labels)

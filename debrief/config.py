@@ -1,0 +1,267 @@
+"""Settings: defaults here, then instance/config.toml, then DEBRIEF_* environment
+variables, then the test configuration. Checked once at start-up so that a wrong
+setting stops the app with a message naming it, never a traceback later."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECRET_FILE_NAME = "secret_key"
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names it and says how to fix it."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "SERVICE_NAME": "OIC Debrief",
+    "FORCE_NAME": "Example Constabulary",
+    "PROTECTIVE_MARKING": "OFFICIAL-SENSITIVE",
+    "DATABASE_URL": None,  # None: SQLite file in the instance folder
+    "SECRET_KEY": None,  # None: generated into the instance folder on first start
+    "QUESTIONS_PATH": str(PROJECT_ROOT / "questions.toml"),
+    "DISTRICTS": [
+        "North",
+        "South",
+        "East",
+        "West",
+        "Central",
+        "Coastal",
+    ],
+    # Force incident reference, e.g. "INC-20250614-0123".
+    "INCIDENT_REF_PATTERN": r"^INC-\d{8}-\d{4}$",
+    "INCIDENT_REF_EXAMPLE": "INC-20250614-0123",
+    "NCCU_REF_PATTERN": r"^NCCU-\d{6,10}$",
+    "NCCU_REF_EXAMPLE": "NCCU-2025061401",
+    "REVIEW_TARGET_WORKING_DAYS": 5,
+    "BANK_HOLIDAY_DIVISION": "england-and-wales",
+    "QUEUE_PAGE_SIZE": 50,
+    "SMALL_NUMBER_THRESHOLD": 3,
+    "RETENTION_YEARS": 6,
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,
+    "LOCKOUT_THRESHOLD": 5,
+    "LOCKOUT_WINDOW_MINUTES": 15,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "SIGN_IN_RATE_LIMIT": "30 per minute",
+    "PROXY_FIX_HOPS": 0,
+    "PREFER_HTTPS": False,
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    "SQLITE_BUSY_TIMEOUT_MS": 15000,
+    # argon2id cost: the OWASP minimum is 19 MiB, t=2; the tests lower it for speed.
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_KIB": 65536,
+    "ARGON2_PARALLELISM": 1,
+}
+
+# Types the checker enforces; lists of strings are given as JSON in the environment.
+_INT_SETTINGS = {
+    "REVIEW_TARGET_WORKING_DAYS": (1, 60),
+    "QUEUE_PAGE_SIZE": (5, 500),
+    "SMALL_NUMBER_THRESHOLD": (0, 100),
+    "RETENTION_YEARS": (1, 100),
+    "SESSION_IDLE_MINUTES": (1, 24 * 60),
+    "SESSION_MAX_HOURS": (1, 72),
+    "LOCKOUT_THRESHOLD": (1, 100),
+    "LOCKOUT_WINDOW_MINUTES": (1, 24 * 60),
+    "PROXY_FIX_HOPS": (0, 5),
+    "MAX_CONTENT_LENGTH": (1024, 1024 * 1024 * 1024),
+    "SQLITE_BUSY_TIMEOUT_MS": (0, 600_000),
+    "ARGON2_TIME_COST": (1, 20),
+    "ARGON2_MEMORY_KIB": (8, 4 * 1024 * 1024),
+    "ARGON2_PARALLELISM": (1, 16),
+}
+_STR_SETTINGS = {
+    "SERVICE_NAME",
+    "FORCE_NAME",
+    "PROTECTIVE_MARKING",
+    "QUESTIONS_PATH",
+    "INCIDENT_REF_PATTERN",
+    "INCIDENT_REF_EXAMPLE",
+    "NCCU_REF_PATTERN",
+    "NCCU_REF_EXAMPLE",
+    "BANK_HOLIDAY_DIVISION",
+    "RATELIMIT_STORAGE_URI",
+    "SIGN_IN_RATE_LIMIT",
+}
+_LIST_SETTINGS = {"DISTRICTS"}
+_BOOL_SETTINGS = {"PREFER_HTTPS"}
+_REGEX_SETTINGS = {"INCIDENT_REF_PATTERN", "NCCU_REF_PATTERN"}
+BANK_HOLIDAY_DIVISIONS = {"england-and-wales", "scotland", "northern-ireland"}
+
+
+def load_settings(instance_path: Path, test_config: dict[str, Any] | None = None) -> dict:
+    """Merge every source in order of precedence and return checked settings."""
+    settings = dict(DEFAULTS)
+    settings.update(_read_instance_file(instance_path / "config.toml"))
+    settings.update(_read_environment(os.environ))
+    if test_config:
+        settings.update(test_config)
+    check_settings(settings)
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{instance_path / 'debrief.db'}"
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = _read_or_create_secret(instance_path)
+    return settings
+
+
+def _read_instance_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(
+            f"{path} is not valid TOML: {exc}. Correct the file and start again."
+        ) from None
+    except OSError as exc:
+        raise SettingsError(
+            f"{path} cannot be read ({exc.strerror}). Check its permissions."
+        ) from None
+    return {key.upper(): value for key, value in data.items()}
+
+
+def _read_environment(environ) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, raw in environ.items():
+        if not key.startswith("DEBRIEF_") or key.startswith("DEBRIEF_TEST_"):
+            continue
+        name = key.removeprefix("DEBRIEF_")
+        if name not in DEFAULTS:
+            continue
+        found[name] = _parse_env_value(key, name, raw)
+    return found
+
+
+def _parse_env_value(env_key: str, name: str, raw: str) -> Any:
+    if name in _INT_SETTINGS:
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{env_key} must be a whole number, not {raw!r}.") from None
+    if name in _BOOL_SETTINGS:
+        if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
+            raise SettingsError(f"{env_key} must be true or false, not {raw!r}.")
+        return raw.lower() in {"1", "true", "yes"}
+    if name in _LIST_SETTINGS:
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            raise SettingsError(
+                f'{env_key} must be a JSON list of names, for example ["North", "South"].'
+            ) from None
+        return value
+    return raw
+
+
+def check_settings(settings: dict[str, Any]) -> None:
+    """Raise SettingsError naming the first wrong setting and the fix."""
+    for name, (low, high) in _INT_SETTINGS.items():
+        value = settings[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise SettingsError(f"Setting {name} must be a whole number from {low} to {high}.")
+    for name in _STR_SETTINGS:
+        if not isinstance(settings[name], str) or not settings[name].strip():
+            raise SettingsError(f"Setting {name} must be a non-empty piece of text.")
+    for name in _REGEX_SETTINGS:
+        try:
+            re.compile(settings[name])
+        except re.error as exc:
+            raise SettingsError(f"Setting {name} is not a valid pattern: {exc}.") from None
+    for name in _LIST_SETTINGS:
+        value = settings[name]
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, str) and v.strip() for v in value)
+            or len(set(value)) != len(value)
+        ):
+            raise SettingsError(f"Setting {name} must be a list of different, non-empty names.")
+    for name in _BOOL_SETTINGS:
+        if not isinstance(settings[name], bool):
+            raise SettingsError(f"Setting {name} must be true or false.")
+    if settings["BANK_HOLIDAY_DIVISION"] not in BANK_HOLIDAY_DIVISIONS:
+        raise SettingsError(
+            "Setting BANK_HOLIDAY_DIVISION must be one of "
+            + ", ".join(sorted(BANK_HOLIDAY_DIVISIONS))
+            + "."
+        )
+    secret = settings["SECRET_KEY"]
+    if secret is not None and (not isinstance(secret, str) or len(secret) < 32):
+        raise SettingsError(
+            "Setting SECRET_KEY (DEBRIEF_SECRET_KEY) must be at least 32 characters. "
+            "Leave it unset to have one generated into the instance folder."
+        )
+    url = settings["DATABASE_URL"]
+    if url is not None:
+        check_database_url(url)
+
+
+def check_database_url(url: str) -> None:
+    """Accept only SQLite and PostgreSQL (psycopg 3) URLs that parse."""
+    hint = (
+        "Use sqlite:///path/to/debrief.db or "
+        "postgresql+psycopg://user@host:5432/dbname, or leave it unset for the embedded default."
+    )
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError, TypeError):
+        raise SettingsError(
+            f"Setting DATABASE_URL (DEBRIEF_DATABASE_URL) is not a database URL. {hint}"
+        ) from None
+    if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise SettingsError(
+            f"Setting DATABASE_URL (DEBRIEF_DATABASE_URL) names the unsupported database "
+            f"{parsed.get_backend_name()!r}. {hint}"
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() not in {
+        "psycopg",
+        "psycopg2",
+    }:
+        raise SettingsError(
+            "Setting DATABASE_URL (DEBRIEF_DATABASE_URL) must use the psycopg driver: "
+            f"postgresql+psycopg://…. {hint}"
+        )
+
+
+def _read_or_create_secret(instance_path: Path) -> str:
+    """Use the instance secret, creating it owner-only on first start: never a fallback."""
+    path = instance_path / SECRET_FILE_NAME
+    try:
+        instance_path.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            secret = path.read_text(encoding="ascii").strip()
+            if len(secret) < 32:
+                raise SettingsError(
+                    f"{path} holds a secret shorter than 32 characters. Delete it to have a "
+                    "new one generated (everyone will have to sign in again)."
+                )
+            return secret
+        secret = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secret + "\n")
+        return secret
+    except PermissionError:
+        raise SettingsError(
+            f"The instance folder {instance_path} cannot be written or read. Give the user "
+            "running OIC Debrief read and write access to it, or set DEBRIEF_SECRET_KEY and "
+            "DEBRIEF_DATABASE_URL."
+        ) from None
+    except OSError as exc:
+        raise SettingsError(
+            f"The instance folder {instance_path} cannot be used ({exc.strerror}). Check that "
+            "it exists and that the user running OIC Debrief may write to it."
+        ) from None

@@ -1,0 +1,47 @@
+"""Friendly error pages: no stack traces, the same look as every other page."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+log = logging.getLogger(__name__)
+
+_PAGES = {
+    400: ("Sorry, there is a problem with that request", "errors/400.html"),
+    403: ("You do not have access to this page", "errors/403.html"),
+    404: ("Page not found", "errors/404.html"),
+    405: ("Sorry, that cannot be done here", "errors/400.html"),
+    409: ("That change could not be made", "errors/409.html"),
+    413: ("The file or form is too large", "errors/413.html"),
+    429: ("Too many attempts", "errors/429.html"),
+    500: ("Sorry, there is a problem with the service", "errors/500.html"),
+}
+
+
+def init_app(app: Flask) -> None:
+    """Register a page for each error status the app can answer with."""
+    for status in _PAGES:
+        app.register_error_handler(status, _handler(status))
+    app.register_error_handler(CSRFError, _csrf_error)
+
+
+def _handler(status: int):
+    def handle(error):
+        if status == 500:
+            log.exception("Unhandled error on %s %s", request.method, request.path)
+        title, template = _PAGES[status]
+        description = getattr(error, "description", "") if status in (400, 409) else ""
+        return render_template(template, title=title, description=description), status
+
+    return handle
+
+
+def _csrf_error(error: CSRFError):
+    """A lapsed or missing form token: nothing was changed; say so and offer a way back."""
+    return (
+        render_template("errors/csrf.html", title="Your form could not be sent", back=request.path),
+        400,
+    )

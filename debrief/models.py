@@ -1,0 +1,346 @@
+"""The data model (SQLAlchemy 2, typed). All times are naive UTC (see timeutil).
+
+Debriefs record counts of people, never names. Answers are stored under the
+question set's stable ids and each debrief points at the exact question set
+version it was answered on, so editing questions.toml never rewrites history.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .timeutil import utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with constraint names Alembic can rely on across databases."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def new_token() -> str:
+    """Return a fresh random token for sessions and export ids."""
+    return secrets.token_urlsafe(24)
+
+
+def new_export_ref() -> str:
+    """Return a short random id that partner copies use instead of force references."""
+    return "X" + secrets.token_hex(5).upper()
+
+
+class User(Base):
+    """A person who signs in. Never deleted: the audit trail keeps their name."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Rotated on sign-out and password change so that a copied cookie stops working.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_token, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """Return the names of the roles this person holds."""
+        return frozenset(row.role for row in self.role_rows)
+
+    def set_roles(self, roles: set[str] | frozenset[str]) -> None:
+        """Replace the roles this person holds."""
+        keep = [row for row in self.role_rows if row.role in roles]
+        have = {row.role for row in keep}
+        self.role_rows = keep + [UserRole(role=r) for r in sorted(roles) if r not in have]
+
+    @property
+    def display_name(self) -> str:
+        """Return the name to show: the full name where there is one."""
+        return self.full_name or self.username
+
+    # The protocol Flask-Login expects, without importing Flask here.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        """Tell Flask-Login whether this person may have a session."""
+        return self.active
+
+    def get_id(self) -> str:
+        """Return the revocable session token, not the row id (Flask-Login alternative id)."""
+        return self.session_token
+
+
+class UserRole(Base):
+    """One role held by one person; a person may hold several."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class SignInFailure(Base):
+    """A failed sign-in, kept in the database so lock-out holds across workers."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_sign_in_failures_user_at", "user_id", "at"),)
+
+
+class QuestionSetVersion(Base):
+    """A snapshot of questions.toml as it stood when a debrief was started on it."""
+
+    __tablename__ = "question_set_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    source_text: Mapped[str] = mapped_column(Text)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Event(Base):
+    """An OIC event: what happened, where, and how many people (counts, never names)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Restricted: never in a partnership export.
+    incident_ref: Mapped[str] = mapped_column(String(40), unique=True)
+    reported_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    district: Mapped[str] = mapped_column(String(80), index=True)
+    location_type: Mapped[str] = mapped_column(String(40))
+    event_type: Mapped[str] = mapped_column(String(40), index=True)
+    adults: Mapped[int] = mapped_column(Integer, default=0)
+    accompanied_children: Mapped[int] = mapped_column(Integer, default=0)
+    unaccompanied_children: Mapped[int] = mapped_column(Integer, default=0)
+    age_disputed: Mapped[int] = mapped_column(Integer, default=0)
+    arrested: Mapped[int] = mapped_column(Integer, default=0)
+    nccu_referral_made: Mapped[bool | None] = mapped_column(Boolean)
+    nccu_reference: Mapped[str | None] = mapped_column(String(40), index=True)
+    partner_agencies: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # "debrief" when a sergeant typed it, "import" when it came from command and control.
+    source: Mapped[str] = mapped_column(String(16), default="debrief")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    debriefs: Mapped[list[Debrief]] = relationship(back_populates="event")
+
+
+class Debrief(Base):
+    """One structured debrief of one event, hosted by one sergeant."""
+
+    __tablename__ = "debriefs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    question_set_id: Mapped[int] = mapped_column(ForeignKey("question_set_versions.id"))
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    # Optimistic lock: a form carries the version it was drawn from; a stale save is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    export_ref: Mapped[str] = mapped_column(String(16), unique=True, default=new_export_ref)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Denormalised from the answers at submit so the queue filter needs no JSON search.
+    intel_doc_submitted: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    first_submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Retention: when set, answers are erased and only this tombstone remains for counts.
+    disposed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    event: Mapped[Event] = relationship(back_populates="debriefs")
+    host: Mapped[User] = relationship(foreign_keys=[host_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    question_set: Mapped[QuestionSetVersion] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="debrief", cascade="all, delete-orphan"
+    )
+    themes: Mapped[list[DebriefTheme]] = relationship(
+        back_populates="debrief", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("ix_debriefs_state_submitted", "state", "submitted_at"),
+        Index("ix_debriefs_host_state", "host_id", "state"),
+    )
+
+
+class Answer(Base):
+    """One answer, stored under the question's stable id as JSON (type per question)."""
+
+    __tablename__ = "answers"
+
+    debrief_id: Mapped[int] = mapped_column(
+        ForeignKey("debriefs.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+    debrief: Mapped[Debrief] = relationship(back_populates="answers")
+
+
+class DebriefTheme(Base):
+    """A theme on a debrief: suggested by the answers, and/or confirmed by the hub."""
+
+    __tablename__ = "debrief_themes"
+
+    debrief_id: Mapped[int] = mapped_column(
+        ForeignKey("debriefs.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    suggested: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why it was suggested, in words the reviewer can check against the answers.
+    suggestion_reason: Mapped[str] = mapped_column(Text, default="")
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    debrief: Mapped[Debrief] = relationship(back_populates="themes")
+
+
+class HistoryEntry(Base):
+    """The debrief's timeline: transitions, edits, theme and action changes."""
+
+    __tablename__ = "history_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debrief_id: Mapped[int] = mapped_column(
+        ForeignKey("debriefs.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # transition, edit, theme, action, note, assignment
+    kind: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str | None] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class ReviewNote(Base):
+    """A reviewer's note on a debrief, visible to the hub only."""
+
+    __tablename__ = "review_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debrief_id: Mapped[int] = mapped_column(
+        ForeignKey("debriefs.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+
+    author: Mapped[User] = relationship()
+
+
+class FollowUpAction(Base):
+    """A follow-up action raised by the hub; may be updated after the debrief closes."""
+
+    __tablename__ = "follow_up_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debrief_id: Mapped[int] = mapped_column(
+        ForeignKey("debriefs.id", ondelete="CASCADE"), index=True
+    )
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(120), index=True)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    debrief: Mapped[Debrief] = relationship()
+
+    __table_args__ = (Index("ix_follow_up_actions_status_due", "status", "due_date"),)
+
+
+class AuditEntry(Base):
+    """An append-only record of one DPA 2018 s.62 operation or security event.
+
+    Never holds passwords, tokens or free-text answers. No code path updates or
+    deletes these rows.
+    """
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Kept as typed so the record reads the same if the account is later renamed.
+    username: Mapped[str] = mapped_column(String(64), default="")
+    # s.62 category: collection, alteration, consultation, disclosure, combination,
+    # erasure; or security (sign-in, lock-out, refusal, role change).
+    category: Mapped[str] = mapped_column(String(16), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str] = mapped_column(String(32), default="")
+    object_id: Mapped[str] = mapped_column(String(64), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+
+    __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
+
+
+__all__ = [
+    "Answer",
+    "AuditEntry",
+    "Base",
+    "Debrief",
+    "DebriefTheme",
+    "Event",
+    "FollowUpAction",
+    "HistoryEntry",
+    "QuestionSetVersion",
+    "ReviewNote",
+    "SignInFailure",
+    "User",
+    "UserRole",
+]

@@ -1,0 +1,68 @@
+"""The header navigation: one list, filtered by the permission table.
+
+Areas may register a count for their link (for example "Review queue (12)")
+with `register_count`, so the header never needs to know how they count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from .extensions import db_session
+from .roles import Permission, can
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One link in the header, shown to people with its permission."""
+
+    label: str
+    endpoint: str
+    permission: Permission
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("My debriefs", "debriefs.index", Permission.DEBRIEF_HOST),
+    NavItem("Review queue", "review.queue", Permission.REVIEW),
+    NavItem("Exports", "exports.index", Permission.EXPORT_THEMES),
+    NavItem("Users", "admin.users", Permission.MANAGE_USERS),
+]
+
+_COUNTS: dict[str, Callable] = {}
+
+
+def register_count(endpoint: str, counter: Callable) -> None:
+    """Show `counter(session, user)` beside the link to `endpoint`."""
+    _COUNTS[endpoint] = counter
+
+
+def nav_links() -> list[dict]:
+    """Return the links the signed-in person may follow, as govukServiceNavigation items."""
+    if not current_user.is_authenticated or current_user.must_change_password:
+        return []
+    links = []
+    blueprint = (request.endpoint or "").split(".")[0]
+    for item in NAV_ITEMS:
+        if not can(current_user, item.permission):
+            continue
+        text = item.label
+        counter = _COUNTS.get(item.endpoint)
+        if counter is not None:
+            text = f"{text} ({counter(db_session(), current_user)})"
+        links.append(
+            {
+                "text": text,
+                "href": url_for(item.endpoint),
+                "active": item.endpoint.split(".")[0] == blueprint,
+            }
+        )
+    return links
+
+
+def init_app(app: Flask) -> None:
+    """Make `nav_links()` available to every template."""
+    app.add_template_global(nav_links)

@@ -1,0 +1,86 @@
+"""Schema management through the Alembic migrations shipped in the package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from .db import DatabaseError
+from .models import Base
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    """Return the newest migration's id."""
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the migration the database is at, or None for an empty database."""
+    with _connect(engine) as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply every migration the database has not had yet."""
+    cfg = _config()
+    with _connect(engine) as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        conn.commit()
+
+
+def differences(engine: Engine) -> list:
+    """Return what autogenerate would change: empty when models and database agree."""
+    with _connect(engine) as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(ctx, Base.metadata)
+
+
+def check_current(engine: Engine) -> None:
+    """Raise DatabaseError unless the database is at the newest migration."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return
+    if current is None:
+        raise DatabaseError(
+            "The database has no tables yet. Run `debrief db upgrade` to create them "
+            "(`debrief serve` does this on start)."
+        )
+    raise DatabaseError(
+        f"The database is at schema version {current} but this version of OIC Debrief "
+        f"needs {head}. Back it up (`debrief backup FILE`), then run `debrief db upgrade`."
+    )
+
+
+def _connect(engine: Engine):
+    try:
+        return engine.connect()
+    except OperationalError as exc:
+        raise DatabaseError(
+            f"Cannot open the database at {engine.url.render_as_string(hide_password=True)}: "
+            f"{_first_line(exc)}. Check DEBRIEF_DATABASE_URL, that the server is running, "
+            "and that this user may reach it."
+        ) from None
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"Cannot use the database: {_first_line(exc)}.") from None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__

@@ -1,0 +1,133 @@
+"""Deny by default: every endpoint is public by name or declares its one permission.
+
+The decision for each request is taken here, before the view runs, from the
+table in roles.py. A view without a declared permission is refused, so a new
+route cannot slip out unguarded.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
+
+from . import accounts, audit
+from .extensions import db_session, login_manager
+from .roles import Permission, can
+
+# Endpoints anyone may reach, signed in or not.
+PUBLIC_ENDPOINTS = frozenset({"static", "auth.sign_in", "main.health"})
+# Endpoints a person with a one-time password may reach before setting their own.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.sign_out", "static"})
+
+
+def requires(permission: Permission) -> Callable:
+    """Declare the permission a view needs; checked centrally in `_authorise`."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            return view(*args, **kwargs)
+
+        wrapper.required_permission = permission
+        return wrapper
+
+    return decorate
+
+
+def required_permission(endpoint: str | None) -> Permission | None:
+    """Return the permission a registered endpoint declares, or None."""
+    if endpoint is None:
+        return None
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "required_permission", None)
+
+
+def init_app(app: Flask) -> None:
+    """Install the user loader, the access check and the response headers."""
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # sessions are revoked by token instead
+
+    @login_manager.user_loader
+    def _load_user(token: str):
+        return accounts.load_by_session_token(db_session(), token)
+
+    app.before_request(_make_nonce)
+    app.before_request(_authorise)
+    app.after_request(_security_headers)
+
+    @app.context_processor
+    def _template_helpers():
+        return {
+            "can": lambda perm: can(current_user, Permission(perm)),
+            "csp_nonce": g.get("csp_nonce", ""),
+        }
+
+
+def _make_nonce() -> None:
+    g.csp_nonce = secrets.token_urlsafe(16)
+
+
+def _authorise():
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
+        return None  # unknown URLs fall through to the 404 page
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in", next=_safe_next(request.full_path)))
+    if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        return redirect(url_for("auth.change_password"))
+    permission = required_permission(endpoint)
+    if permission is None or not can(current_user, permission):
+        audit.record(
+            db_session(),
+            category=audit.Category.SECURITY,
+            action="access.refused",
+            user=current_user._get_current_object(),
+            object_type="endpoint",
+            object_id=endpoint,
+            details={"path": request.path, "method": request.method},
+            remote_addr=request.remote_addr or "",
+        )
+        db_session().commit()
+        abort(403)
+    return None
+
+
+def _safe_next(path: str) -> str:
+    """Keep only same-site relative paths, so sign-in cannot redirect elsewhere."""
+    path = path.rstrip("?")
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//"):
+        return "/"
+    return path
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Tell whether a `next` parameter is a same-site relative path."""
+    return bool(target) and _safe_next(target) == target.rstrip("?")
+
+
+def _security_headers(response):
+    nonce = g.get("csp_nonce", "")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        "connect-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,39 @@
+"""Run the app under gunicorn: a production WSGI server, one app per worker."""
+
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        # Each worker builds its own app, so no database connection crosses a fork.
+        from . import create_app
+
+        return create_app()
+
+
+def run(host: str, port: int, workers: int = 2, threads: int = 4, **extra) -> None:
+    """Serve on host:port until interrupted."""
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "accesslog": "-",
+        "errorlog": "-",
+        "timeout": 120,
+        "graceful_timeout": 20,
+        # Do not tell the world which server and version answer.
+        "proc_name": "oic-debrief",
+    }
+    options.update(extra)
+    _Gunicorn(options).run()
