@@ -33,3 +33,109 @@ def make_user(
     user.active = active
     session.commit()
     return user
+
+
+def real_question_set():
+    """Return the force's question set from questions.toml."""
+    from debrief.config import PROJECT_ROOT
+    from debrief.questions import load_file
+
+    return load_file(PROJECT_ROOT / "questions.toml")
+
+
+_incident_counter = iter(range(1, 10_000_000))
+
+
+def make_event(created_by: User | None = None, **fields):
+    """Create and commit an OIC event with sensible defaults; any column may be overridden."""
+    from datetime import datetime
+
+    from debrief.models import Event
+
+    number = next(_incident_counter)
+    values = {
+        "incident_ref": f"INC-20250614-{number:04d}",
+        "reported_at": datetime(2025, 6, 14, 2, 30),
+        "district": "North",
+        "location_type": "services",
+        "event_type": "hgv_concealment",
+        "adults": 6,
+        "accompanied_children": 0,
+        "unaccompanied_children": 0,
+        "age_disputed": 0,
+        "arrested": 1,
+        "nccu_referral_made": True,
+        "nccu_reference": f"NCCU-{2025000000 + number}",
+        "partner_agencies": ["immigration_enforcement"],
+        "created_by_id": created_by.id if created_by else None,
+    }
+    values.update(fields)
+    event = Event(**values)
+    session = db_session()
+    session.add(event)
+    session.commit()
+    return event
+
+
+def make_debrief(
+    host: User,
+    state: str = "draft",
+    answers: dict | None = None,
+    event=None,
+    question_set=None,
+    suggest_themes: bool = True,
+    **fields,
+):
+    """Create and commit a debrief in any state, with answers and suggested themes.
+
+    Moving through states directly (not via workflow.apply) is deliberate: tests of
+    other areas need debriefs in a state without replaying the whole workflow.
+    """
+    from datetime import timedelta
+
+    from debrief.models import Answer, Debrief, DebriefTheme
+    from debrief.question_store import stored_version
+    from debrief.themes import suggest
+
+    session = db_session()
+    question_set = question_set or real_question_set()
+    event = event or make_event(created_by=host)
+    answers = dict(answers or {})
+    debrief = Debrief(
+        event_id=event.id,
+        host_id=host.id,
+        question_set_id=stored_version(session, question_set).id,
+        state=state,
+        **fields,
+    )
+    if state != "draft":
+        submitted = fields.get("submitted_at") or event.reported_at + timedelta(hours=6)
+        debrief.submitted_at = submitted
+        debrief.first_submitted_at = fields.get("first_submitted_at") or submitted
+        if "intel_doc_submitted" in answers and "intel_doc_submitted" not in fields:
+            debrief.intel_doc_submitted = answers["intel_doc_submitted"] == "yes"
+    if state == "closed" and "closed_at" not in fields:
+        debrief.closed_at = debrief.submitted_at + timedelta(days=3)
+    session.add(debrief)
+    session.flush()
+    for question_id, value in answers.items():
+        session.add(Answer(debrief_id=debrief.id, question_id=question_id, value=value))
+    if suggest_themes and state != "draft":
+        counts = {
+            "adults": event.adults,
+            "accompanied_children": event.accompanied_children,
+            "unaccompanied_children": event.unaccompanied_children,
+            "age_disputed": event.age_disputed,
+            "arrested": event.arrested,
+        }
+        for theme in suggest(question_set, answers, counts, event.reported_at):
+            session.add(
+                DebriefTheme(
+                    debrief_id=debrief.id,
+                    theme_id=theme.theme_id,
+                    suggested=True,
+                    suggestion_reason=theme.reason_text,
+                )
+            )
+    session.commit()
+    return debrief
