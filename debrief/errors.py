@@ -40,7 +40,16 @@ def _handler(status: int):
 
 
 def _csrf_error(error: CSRFError):
-    """A lapsed or missing form token: nothing was changed; say so and offer a way back."""
+    """A lapsed or missing form token: nothing was changed. Keep what was typed if we can."""
+    from .security import PUBLIC_ENDPOINTS, is_same_site_request, keep_typed_form_and_redirect
+
+    if (
+        request.method == "POST"
+        and request.form
+        and request.endpoint not in PUBLIC_ENDPOINTS
+        and is_same_site_request()
+    ):
+        return keep_typed_form_and_redirect()
     return (
         render_template("errors/csrf.html", title="Your form could not be sent", back=request.path),
         400,

@@ -303,6 +303,21 @@ class FollowUpAction(Base):
     __table_args__ = (Index("ix_follow_up_actions_status_due", "status", "due_date"),)
 
 
+class PendingForm(Base):
+    """What someone typed into a form their expired session could not save.
+
+    Kept briefly so that after signing in again the page comes back as typed.
+    Never saved as answers until the person presses save on the restored page.
+    """
+
+    __tablename__ = "pending_forms"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    path: Mapped[str] = mapped_column(String(500))
+    form_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 class AuditEntry(Base):
     """An append-only record of one DPA 2018 s.62 operation or security event.
 
@@ -338,6 +353,7 @@ __all__ = [
     "Event",
     "FollowUpAction",
     "HistoryEntry",
+    "PendingForm",
     "QuestionSetVersion",
     "ReviewNote",
     "SignInFailure",

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
-from . import accounts, audit
+from . import accounts, audit, pending_forms
 from .extensions import db_session, login_manager
 from .roles import Permission, can
 
@@ -79,6 +80,8 @@ def _authorise():
     if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
         return None  # unknown URLs fall through to the 404 page
     if not current_user.is_authenticated:
+        if request.method == "POST" and request.form and is_same_site_request():
+            return keep_typed_form_and_redirect()
         return redirect(url_for("auth.sign_in", next=_safe_next(request.full_path)))
     if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         return redirect(url_for("auth.change_password"))
@@ -131,3 +134,63 @@ def _security_headers(response):
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+PENDING_FORM_KEY = "pending_form"
+
+
+def is_same_site_request() -> bool:
+    """Tell whether the browser says this request came from our own pages.
+
+    A form posted from another site must never plant typed data for later restore.
+    """
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in {"same-origin", "none"}:
+        return False
+    origin = request.headers.get("Origin")
+    return origin is None or origin == request.host_url.rstrip("/")
+
+
+def keep_typed_form_and_redirect():
+    """Keep a POSTed form that could not be saved, and send the person back to it.
+
+    Used when the session expired (the person is signed out) or the form's token
+    lapsed. After signing in again the page restores what was typed.
+    """
+    db = db_session()
+    key = pending_forms.keep(db, request.path, request.form.to_dict(flat=False))
+    db.commit()
+    session[PENDING_FORM_KEY] = key
+    if current_user.is_authenticated:
+        flash(
+            "Your page could not be saved because it was open for too long. What you typed "
+            "has been kept: check it and save again.",
+            "info",
+        )
+        return redirect(request.path)
+    flash(
+        "Your session ended, so your page was not saved. What you typed has been kept: "
+        "sign in again to carry on.",
+        "info",
+    )
+    return redirect(url_for("auth.sign_in", next=_safe_next(request.path)))
+
+
+def restore_typed_form() -> MultiDict | None:
+    """Return the form kept for this page by `keep_typed_form_and_redirect`, once."""
+    key = session.get(PENDING_FORM_KEY)
+    if not key:
+        return None
+    db = db_session()
+    data = pending_forms.take(db, key, request.path)
+    if data is None:
+        return None
+    session.pop(PENDING_FORM_KEY, None)
+    db.commit()
+    return MultiDict([(name, value) for name, values in data.items() for value in values])
+
+
+def carry_pending_form_over(old_session_values: dict) -> None:
+    """Keep the pending-form key when the session is renewed at sign-in."""
+    key = old_session_values.get(PENDING_FORM_KEY)
+    if key:
+        session[PENDING_FORM_KEY] = key

@@ -21,7 +21,7 @@ from .. import accounts, audit
 from ..extensions import db_session
 from ..passwords import PasswordRejected
 from ..roles import ROLE_LABELS, Permission, Role, start_endpoint
-from ..security import is_safe_next, requires
+from ..security import carry_pending_form_over, is_safe_next, requires
 from .forms import ChangePasswordForm, SignInForm
 
 bp = Blueprint("auth", __name__)
@@ -77,7 +77,9 @@ def sign_in():
             )
             session_.commit()
             target = request.args.get("next")
+            old_values = dict(session)
             session.clear()  # a new session at sign-in: nothing carries over from before
+            carry_pending_form_over(old_values)
             login_user(user)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
