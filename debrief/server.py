@@ -34,6 +34,9 @@ def run(host: str, port: int, workers: int = 2, threads: int = 4, **extra) -> No
         "graceful_timeout": 20,
         # Do not tell the world which server and version answer.
         "proc_name": "oic-debrief",
+        # The runtime control socket is not needed, and two servers on one machine
+        # would fight over its default path.
+        "control_socket_disable": True,
     }
     options.update(extra)
     _Gunicorn(options).run()
