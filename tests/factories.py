@@ -96,6 +96,7 @@ def make_debrief(
     from debrief.models import Answer, Debrief, DebriefTheme
     from debrief.question_store import stored_version
     from debrief.themes import suggest
+    from debrief.vocabulary import event_counts
 
     session = db_session()
     question_set = question_set or real_question_set()
@@ -121,13 +122,7 @@ def make_debrief(
     for question_id, value in answers.items():
         session.add(Answer(debrief_id=debrief.id, question_id=question_id, value=value))
     if suggest_themes and state != "draft":
-        counts = {
-            "adults": event.adults,
-            "accompanied_children": event.accompanied_children,
-            "unaccompanied_children": event.unaccompanied_children,
-            "age_disputed": event.age_disputed,
-            "arrested": event.arrested,
-        }
+        counts = event_counts(event)
         for theme in suggest(question_set, answers, counts, event.reported_at):
             session.add(
                 DebriefTheme(

@@ -1,0 +1,60 @@
+"""The fixed lists of the OIC event record: ids stored in the database, labels shown.
+
+Every area (the sergeant's form, the queue filters, exports, imports) takes its
+lists and labels from here. Districts come from settings (DISTRICTS).
+"""
+
+from __future__ import annotations
+
+LOCATION_TYPES: dict[str, str] = {
+    "port": "Port",
+    "lorry_park": "Lorry park",
+    "services": "Motorway services",
+    "coast": "Coast or beach",
+    "road": "Road",
+    "premises": "Premises",
+    "rail": "Rail",
+}
+
+EVENT_TYPES: dict[str, str] = {
+    "hgv_concealment": "HGV or lorry concealment",
+    "lorry_drop": "People found after a lorry drop",
+    "small_boat": "Small boat or coastal landing",
+    "port_ferry": "Port or ferry",
+    "rail_vehicle": "Rail or other vehicle",
+    "premises": "Premises",
+    "other": "Other",
+}
+
+PARTNER_AGENCIES: dict[str, str] = {
+    "immigration_enforcement": "Immigration Enforcement",
+    "border_force": "Border Force",
+    "nca": "National Crime Agency",
+    "ambulance": "Ambulance service",
+    "fire": "Fire and rescue",
+    "local_authority": "Local authority or children's services",
+    "ngo": "Charity or NGO",
+}
+
+# The counts of people on the event record (never names), in the order they are asked.
+PEOPLE_COUNTS: dict[str, str] = {
+    "adults": "Adults",
+    "accompanied_children": "Accompanied children",
+    "unaccompanied_children": "Unaccompanied or separated children",
+    "age_disputed": "Age-disputed",
+    "arrested": "Arrested",
+}
+
+CHILD_COUNTS = ("accompanied_children", "unaccompanied_children")
+
+
+def label(vocabulary: dict[str, str], value: str | None) -> str:
+    """Return the label for a stored id, or the id itself if the list no longer has it."""
+    if value is None:
+        return ""
+    return vocabulary.get(value, value)
+
+
+def event_counts(event) -> dict[str, int]:
+    """Return the people counts of an event as a dict, for theme rules and exports."""
+    return {name: getattr(event, name) or 0 for name in PEOPLE_COUNTS}
