@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -344,6 +345,55 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
 
 
+class ImportBatch(Base):
+    """One uploaded list (NCCU referrals or events): previewed, then applied or discarded.
+
+    The file is kept only between preview and confirmation, then cleared.
+    """
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # nccu, events
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default="previewed")  # applied, discarded
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class NccuReferral(Base):
+    """One referral on the NCCU's list, as the NCCU reported it.
+
+    Matches to events by reference are worked out when read (see reconcile.py);
+    only a reviewer's decision on a suggested match is stored here.
+    """
+
+    __tablename__ = "nccu_referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nccu_reference: Mapped[str] = mapped_column(String(40), unique=True)
+    referred_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    force_reference: Mapped[str | None] = mapped_column(String(40), index=True)
+    district: Mapped[str | None] = mapped_column(String(80))
+    intel_doc_received: Mapped[bool] = mapped_column(Boolean, default=False)
+    intel_doc_received_at: Mapped[datetime | None] = mapped_column(DateTime)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    # A reviewer's decision on a suggested match: confirmed sets event_id.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    match_status: Mapped[str | None] = mapped_column(String(16))  # confirmed, rejected
+    rejected_event_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    match_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    match_decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
 __all__ = [
     "Answer",
     "AuditEntry",
@@ -353,6 +403,8 @@ __all__ = [
     "Event",
     "FollowUpAction",
     "HistoryEntry",
+    "ImportBatch",
+    "NccuReferral",
     "PendingForm",
     "QuestionSetVersion",
     "ReviewNote",
