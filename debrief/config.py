@@ -63,6 +63,34 @@ DEFAULTS: dict[str, Any] = {
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_KIB": 65536,
     "ARGON2_PARALLELISM": 1,
+    # Imports (NCCU referral list, command-and-control events): column headings by field.
+    "NCCU_IMPORT_COLUMNS": {
+        "nccu_reference": "NCCU reference",
+        "referred_at": "Referral date and time",
+        "force_reference": "Force reference",
+        "district": "District",
+        "intel_doc_received": "Intelligence document received",
+        "intel_doc_received_at": "Intelligence document received date",
+    },
+    "EVENTS_IMPORT_COLUMNS": {
+        "incident_ref": "Incident reference",
+        "reported_at": "Date and time reported",
+        "district": "District",
+        "location_type": "Location type",
+        "event_type": "Event type",
+        "adults": "Adults",
+        "accompanied_children": "Accompanied children",
+        "unaccompanied_children": "Unaccompanied children",
+        "age_disputed": "Age disputed",
+        "arrested": "Arrested",
+        "nccu_reference": "NCCU reference",
+    },
+    "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+    "IMPORT_MAX_ROWS": 50_000,
+    # Reconciliation: an event with no debrief this many days after it is listed.
+    "DEBRIEF_DUE_DAYS": 7,
+    # An NCCU referral this close in time to an event in its district is suggested as a match.
+    "NCCU_MATCH_WINDOW_HOURS": 12,
 }
 
 # Types the checker enforces; lists of strings are given as JSON in the environment.
@@ -81,6 +109,10 @@ _INT_SETTINGS = {
     "ARGON2_TIME_COST": (1, 20),
     "ARGON2_MEMORY_KIB": (8, 4 * 1024 * 1024),
     "ARGON2_PARALLELISM": (1, 16),
+    "IMPORT_MAX_BYTES": (1024, 1024 * 1024 * 1024),
+    "IMPORT_MAX_ROWS": (1, 1_000_000),
+    "DEBRIEF_DUE_DAYS": (1, 365),
+    "NCCU_MATCH_WINDOW_HOURS": (1, 168),
 }
 _STR_SETTINGS = {
     "SERVICE_NAME",
@@ -97,6 +129,8 @@ _STR_SETTINGS = {
 }
 _LIST_SETTINGS = {"DISTRICTS"}
 _BOOL_SETTINGS = {"PREFER_HTTPS"}
+# Field -> column heading maps; a partial map overrides only the headings it names.
+_COLUMN_MAP_SETTINGS = {"NCCU_IMPORT_COLUMNS", "EVENTS_IMPORT_COLUMNS"}
 _REGEX_SETTINGS = {"INCIDENT_REF_PATTERN", "NCCU_REF_PATTERN"}
 BANK_HOLIDAY_DIVISIONS = {"england-and-wales", "scotland", "northern-ireland"}
 
@@ -108,6 +142,9 @@ def load_settings(instance_path: Path, test_config: dict[str, Any] | None = None
     settings.update(_read_environment(os.environ))
     if test_config:
         settings.update(test_config)
+    for name in _COLUMN_MAP_SETTINGS:
+        if isinstance(settings[name], dict):
+            settings[name] = {**DEFAULTS[name], **settings[name]}
     check_settings(settings)
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{instance_path / 'debrief.db'}"
@@ -155,6 +192,14 @@ def _parse_env_value(env_key: str, name: str, raw: str) -> Any:
         if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
             raise SettingsError(f"{env_key} must be true or false, not {raw!r}.")
         return raw.lower() in {"1", "true", "yes"}
+    if name in _COLUMN_MAP_SETTINGS:
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            raise SettingsError(
+                f"{env_key} must be a JSON object of column headings, for example "
+                '{"nccu_reference": "NCCU ref"}.'
+            ) from None
     if name in _LIST_SETTINGS:
         try:
             value = json.loads(raw)
@@ -192,6 +237,13 @@ def check_settings(settings: dict[str, Any]) -> None:
     for name in _BOOL_SETTINGS:
         if not isinstance(settings[name], bool):
             raise SettingsError(f"Setting {name} must be true or false.")
+    for name in _COLUMN_MAP_SETTINGS:
+        _check_column_map(name, settings[name])
+    if settings["IMPORT_MAX_BYTES"] > settings["MAX_CONTENT_LENGTH"]:
+        raise SettingsError(
+            "Setting IMPORT_MAX_BYTES must not be larger than MAX_CONTENT_LENGTH, "
+            "or uploads would be refused before the import could say why."
+        )
     if settings["BANK_HOLIDAY_DIVISION"] not in BANK_HOLIDAY_DIVISIONS:
         raise SettingsError(
             "Setting BANK_HOLIDAY_DIVISION must be one of "
@@ -207,6 +259,24 @@ def check_settings(settings: dict[str, Any]) -> None:
     url = settings["DATABASE_URL"]
     if url is not None:
         check_database_url(url)
+
+
+def _check_column_map(name: str, value: Any) -> None:
+    """A column map names known fields only, each with its own non-empty heading."""
+    fields = DEFAULTS[name]
+    if not isinstance(value, dict):
+        raise SettingsError(f"Setting {name} must be a table of field = column heading.")
+    unknown = sorted(set(value) - set(fields))
+    if unknown:
+        raise SettingsError(
+            f"Setting {name} names unknown fields: {', '.join(unknown)}. "
+            f"The fields are: {', '.join(fields)}."
+        )
+    headings = [v.strip().casefold() for v in value.values() if isinstance(v, str)]
+    if len(headings) != len(value) or not all(headings):
+        raise SettingsError(f"Setting {name} must give a non-empty heading for every field.")
+    if len(set(headings)) != len(headings):
+        raise SettingsError(f"Setting {name} gives the same heading to two fields.")
 
 
 def check_database_url(url: str) -> None:
