@@ -192,6 +192,9 @@ class Debrief(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Retention: when set, answers are erased and only this tombstone remains for counts.
     disposed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # What the sergeant typed that is not yet a valid answer ({question id: {input: [values]}}),
+    # kept so "Save and come back later" never loses it. Only the sergeant's form reads it.
+    unsaved_input: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     event: Mapped[Event] = relationship(back_populates="debriefs")
     host: Mapped[User] = relationship(foreign_keys=[host_id])

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 04:33:14.678813
+Create Date: 2026-11-29 04:35:10.631364
 """
 
 from alembic import op
@@ -148,6 +148,7 @@ def upgrade() -> None:
     sa.Column('submitted_at', sa.DateTime(), nullable=True),
     sa.Column('closed_at', sa.DateTime(), nullable=True),
     sa.Column('disposed_at', sa.DateTime(), nullable=True),
+    sa.Column('unsaved_input', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_debriefs_assignee_id_users')),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_debriefs_event_id_events')),
     sa.ForeignKeyConstraint(['host_id'], ['users.id'], name=op.f('fk_debriefs_host_id_users')),
