@@ -1,0 +1,154 @@
+"""Reporting periods: calendar month, quarter, financial year (April to March), custom range.
+
+A period is a span of UK local dates, both ends included. `utc_bounds` turns it
+into the half-open naive-UTC range the database stores, so an event reported at
+00:30 on 1 July British Summer Time counts in July.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from .timeutil import from_local, local_today
+
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+# Longest custom range accepted: long enough for several financial years side by side.
+MAX_DAYS = 366 * 5
+
+
+class PeriodError(ValueError):
+    """The period asked for does not make sense; the message says why, for people."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of local dates with a file-name label (2025-Q3) and words for people."""
+
+    start: date
+    end: date  # included
+    label: str
+    description: str
+
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        """Return [start, end) in naive UTC: local midnight to the midnight after `end`."""
+        start = from_local(datetime.combine(self.start, datetime.min.time()))
+        stop = from_local(datetime.combine(self.end + timedelta(days=1), datetime.min.time()))
+        return start, stop
+
+    def months(self) -> list[date]:
+        """Return the first day of every calendar month the period touches, in order."""
+        found = []
+        current = self.start.replace(day=1)
+        while current <= self.end:
+            found.append(current)
+            current = _add_months(current, 1)
+        return found
+
+
+def _add_months(day: date, count: int) -> date:
+    index = day.year * 12 + day.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _month_end(first: date) -> date:
+    return _add_months(first, 1) - timedelta(days=1)
+
+
+def month(year: int, number: int) -> Period:
+    """Return one calendar month."""
+    if not 1 <= number <= 12:
+        raise PeriodError("Enter a month from 1 to 12.")
+    first = _first_day(year, number)
+    return Period(
+        first, _month_end(first), f"{year}-{number:02d}", f"{MONTH_NAMES[number - 1]} {year}"
+    )
+
+
+def quarter(year: int, number: int) -> Period:
+    """Return a calendar quarter: Q1 January to March ... Q4 October to December."""
+    if not 1 <= number <= 4:
+        raise PeriodError("Choose a quarter from 1 to 4.")
+    first = _first_day(year, 3 * number - 2)
+    last = _month_end(_add_months(first, 2))
+    words = f"{MONTH_NAMES[first.month - 1]} to {MONTH_NAMES[last.month - 1]} {year}"
+    return Period(first, last, f"{year}-Q{number}", f"{words} (quarter {number})")
+
+
+def financial_year(start_year: int) -> Period:
+    """Return the financial year from 1 April `start_year` to 31 March the year after."""
+    first = _first_day(start_year, 4)
+    end_short = f"{(start_year + 1) % 100:02d}"
+    return Period(
+        first,
+        date(start_year + 1, 3, 31),
+        f"FY{start_year}-{end_short}",
+        f"Financial year {start_year} to {start_year + 1} (April to March)",
+    )
+
+
+def custom(start: date, end: date) -> Period:
+    """Return any range of whole days; a range that is exactly a month, quarter or year says so."""
+    if end < start:
+        raise PeriodError("The end date must be the same as or after the start date.")
+    if (end - start).days > MAX_DAYS:
+        raise PeriodError("Choose a period of 5 years or less.")
+    named = _named(start, end)
+    if named is not None:
+        return named
+    return Period(
+        start,
+        end,
+        f"{start.isoformat()}-to-{end.isoformat()}",
+        f"{_words(start)} to {_words(end)}",
+    )
+
+
+def _named(start: date, end: date) -> Period | None:
+    if start.day != 1 or end != _month_end(end.replace(day=1)):
+        return None
+    span = (end.year - start.year) * 12 + end.month - start.month + 1
+    if span == 1:
+        return month(start.year, start.month)
+    if span == 3 and start.month in (1, 4, 7, 10):
+        return quarter(start.year, (start.month - 1) // 3 + 1)
+    if span == 12 and start.month == 4:
+        return financial_year(start.year)
+    return None
+
+
+def last_quarter(today: date | None = None) -> Period:
+    """Return the most recent calendar quarter that has ended."""
+    today = today or local_today()
+    this_quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    previous = _add_months(this_quarter_start, -3)
+    return quarter(previous.year, (previous.month - 1) // 3 + 1)
+
+
+def current_financial_year_start(today: date | None = None) -> int:
+    """Return the year in which the current financial year began."""
+    today = today or local_today()
+    return today.year if today.month >= 4 else today.year - 1
+
+
+def _words(day: date) -> str:
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def _first_day(year: int, month_number: int) -> date:
+    if not 2000 <= year <= 2100:
+        raise PeriodError("Enter a year from 2000 to 2100.")
+    return date(year, month_number, 1)
