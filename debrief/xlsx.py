@@ -148,7 +148,7 @@ def mark_sheet(ws, marking: str, title: str = "") -> None:
 
 def sheet_title(text: str) -> str:
     """Return a valid, at most 31-character sheet title."""
-    return _SHEET_TITLE_BAD.sub(" ", clean_text(text)).strip("'")[:31] or "Sheet"
+    return _SHEET_TITLE_BAD.sub(" ", clean_text(text)).strip("' ")[:31] or "Sheet"
 
 
 def table_name(text: str) -> str:
