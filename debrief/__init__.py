@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, check_schema: bool 
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session that holds it
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
+    _wire_questions(app)
     _wire_database(app, check_schema)
     _wire_templates(app)
     _wire_extensions(app)
@@ -44,6 +45,13 @@ def _instance_path(app: Flask, test_config: dict[str, Any] | None):
     if test_config and test_config.get("INSTANCE_PATH"):
         app.instance_path = str(test_config["INSTANCE_PATH"])
     return Path(app.instance_path)
+
+
+def _wire_questions(app: Flask) -> None:
+    """Load the question set new debriefs start on; a broken file stops the app here."""
+    from .active_questions import EXTENSION_KEY, ActiveQuestionSet
+
+    app.extensions[EXTENSION_KEY] = ActiveQuestionSet(app.config["QUESTIONS_PATH"])
 
 
 def _wire_database(app: Flask, check_schema: bool) -> None:

@@ -13,6 +13,7 @@ from .config import SettingsError
 from .db import DatabaseError
 from .extensions import db_session
 from .passwords import PasswordRejected
+from .questions import QuestionSetError
 
 
 def _create_app_for_cli() -> Flask:
@@ -20,7 +21,7 @@ def _create_app_for_cli() -> Flask:
 
     try:
         return create_app(check_schema=False)
-    except (SettingsError, DatabaseError) as exc:
+    except (SettingsError, DatabaseError, QuestionSetError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
 
@@ -160,7 +161,9 @@ def _register_area_commands() -> None:
 
 
 def _area_commands() -> list:
-    return []
+    from .questions_cli import questions_group
+
+    return [questions_group]
 
 
 _register_area_commands()
