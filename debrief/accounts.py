@@ -160,7 +160,10 @@ def load_by_session_token(session: Session, token: str) -> User | None:
     """Return the active person whose current session token this is."""
     if not token:
         return None
-    user = session.scalar(select(User).where(User.session_token == token))
+    # populate_existing: a row changed by an administrator counts on the very next request.
+    user = session.scalar(
+        select(User).where(User.session_token == token).execution_options(populate_existing=True)
+    )
     if user is None or not user.active:
         return None
     return user

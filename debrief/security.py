@@ -17,7 +17,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from . import accounts, audit, pending_forms
-from .extensions import db_session, login_manager
+from .extensions import close_db_session, db_session, login_manager
 from .roles import Permission, can
 
 # Endpoints anyone may reach, signed in or not.
@@ -59,6 +59,7 @@ def init_app(app: Flask) -> None:
     def _load_user(token: str):
         return accounts.load_by_session_token(db_session(), token)
 
+    app.teardown_request(_forget_request_state)
     app.before_request(_make_nonce)
     app.before_request(_authorise)
     app.after_request(_security_headers)
@@ -69,6 +70,16 @@ def init_app(app: Flask) -> None:
             "can": lambda perm: can(current_user, Permission(perm)),
             "csp_nonce": g.get("csp_nonce", ""),
         }
+
+
+def _forget_request_state(_exc=None) -> None:
+    """Start every request afresh: a new database snapshot and the person loaded again.
+
+    So a deactivation or role change counts on the very next request, even where
+    the app context outlives one request (the test client inside an app context).
+    """
+    close_db_session()
+    g.pop("_login_user", None)
 
 
 def _make_nonce() -> None:

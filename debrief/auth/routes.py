@@ -148,5 +148,6 @@ def change_password():
 @requires(Permission.SIGNED_IN)
 def account():
     """Show who is signed in and the roles they hold."""
-    labels = [ROLE_LABELS[Role(r)] for r in sorted(current_user.roles) if r in Role]
+    known = {role.value for role in Role}
+    labels = [ROLE_LABELS[Role(r)] for r in sorted(current_user.roles) if r in known]
     return render_template("auth/account.html", role_labels=labels)

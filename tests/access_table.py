@@ -1,0 +1,67 @@
+"""Who gets what: the ONE expected answer for every route, for every kind of visitor.
+
+tests/test_access.py walks every rule in `app.url_map`, every method it takes,
+as each visitor below, and compares the status code with this table. A route
+missing from the table fails the test, so a new route needs a decision here.
+
+How to read and add a row
+- Key: "endpoint" for every method of that route, or "METHOD endpoint" when the
+  methods answer differently ("POST" rows are sent with an empty form).
+- Value: {visitor: status} for each of VISITORS. `needs(...)` builds the usual
+  row: the roles named get `status`, the other roles 403, and anonymous and
+  deactivated visitors are sent to sign in (302).
+- URLs are built with a MISSING object: every <int:...> is 999999 and every
+  other variable is "x". So the status stated for a permitted visitor on a
+  route about one object is what they get for an object that does not exist
+  (404), while a visitor without the permission is refused first (403): the
+  central check runs before the view looks anything up.
+- "deactivated" is a person holding every role who signed in and was then
+  deactivated: their next request must be treated as signed out.
+"""
+
+from __future__ import annotations
+
+ROLES = ("sergeant", "hub_reviewer", "partnership_lead", "admin")
+VISITORS = ("anonymous", *ROLES, "deactivated")
+EVERYONE_SIGNED_IN = ROLES
+MISSING_ID = 999999
+
+
+def needs(*allowed: str, status: int = 200) -> dict[str, int]:
+    """Return the row for a signed-in route that the given roles may use."""
+    unknown = set(allowed) - set(ROLES)
+    assert not unknown, f"not a role: {unknown}"
+    row = {"anonymous": 302, "deactivated": 302}
+    for role in ROLES:
+        row[role] = status if role in allowed else 403
+    return row
+
+
+def same_for_all(status: int) -> dict[str, int]:
+    """Return the row for a public route that answers everyone alike."""
+    return {visitor: status for visitor in VISITORS}
+
+
+EXPECTED: dict[str, dict[str, int]] = {
+    # Public
+    "static": same_for_all(404),  # /static/x: no such file
+    "main.health": same_for_all(200),
+    "auth.sign_in": {  # signed-in people are sent on to their start page
+        "anonymous": 200,
+        "deactivated": 200,
+        **{role: 302 for role in ROLES},
+    },
+    # Everyone signed in
+    "main.home": needs(*EVERYONE_SIGNED_IN, status=302),
+    "auth.account": needs(*EVERYONE_SIGNED_IN),
+    "auth.change_password": needs(*EVERYONE_SIGNED_IN),  # POST empty: form errors, 200
+    "auth.sign_out": needs(*EVERYONE_SIGNED_IN, status=302),
+    # Sergeant (debrief host)
+    "debriefs.index": needs("sergeant"),
+    # Safeguarding hub
+    "review.queue": needs("hub_reviewer"),
+    # Exports
+    "exports.index": needs("hub_reviewer", "partnership_lead"),
+    # Administration
+    "admin.users": needs("admin"),
+}
