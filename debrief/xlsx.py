@@ -43,6 +43,8 @@ FORMULA_PREFIXES = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 HEADER_FONT = Font(bold=True)
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="bottom")
+TITLE_FONT = Font(bold=True, size=14)
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 DATE_FORMAT = "yyyy-mm-dd"
@@ -82,7 +84,9 @@ def needs_quote_prefix(text: str) -> bool:
     return bool(text) and (text[0] in FORMULA_PREFIXES or text in ERROR_CODES)
 
 
-def text_cell(ws, value: Any, *, bold: bool = False, wrap: bool = False) -> Cell:
+def text_cell(
+    ws, value: Any, *, bold: bool = False, wrap: bool = False, font: Font | None = None
+) -> Cell:
     """Return a cell that holds `value` as text, whatever the text looks like."""
     text = clean_text(value)
     cell = Cell(ws, row=1, column=1)
@@ -90,8 +94,8 @@ def text_cell(ws, value: Any, *, bold: bool = False, wrap: bool = False) -> Cell
     cell.data_type = "s"
     if needs_quote_prefix(text):
         cell.quotePrefix = True
-    if bold:
-        cell.font = HEADER_FONT
+    if bold or font is not None:
+        cell.font = font or HEADER_FONT
     if wrap:
         cell.alignment = WRAP
     return cell
@@ -99,8 +103,8 @@ def text_cell(ws, value: Any, *, bold: bool = False, wrap: bool = False) -> Cell
 
 def safe_value(ws, value: Any, number_format: str | None = None, *, wrap: bool = False) -> Any:
     """Return what to append for a value: numbers and dates typed, text always as text."""
-    if value is None:
-        return None
+    if value is None or isinstance(value, Cell):
+        return value
     if isinstance(value, str):
         if not wrap and number_format is None and _is_plain(value):
             return value  # openpyxl stores plain text as text; skip the Cell for speed
@@ -198,7 +202,10 @@ class TableSheet:
         self.header_row = self._lead_rows + 1
         self.ws.freeze_panes = f"A{self.header_row + 1}"
         self.ws.print_title_rows = f"{self.header_row}:{self.header_row}"
-        self.ws.append([text_cell(self.ws, c.header, bold=True) for c in self.columns])
+        header = [text_cell(self.ws, c.header, bold=True) for c in self.columns]
+        for cell in header:
+            cell.alignment = HEADER_ALIGNMENT
+        self.ws.append(header)
 
     def append(self, values: Sequence[Any]) -> None:
         """Write one data row: typed numbers and dates, text always as text."""
@@ -230,6 +237,15 @@ class TableSheet:
                 self.ws.add_table(table)
         else:
             self.ws.auto_filter.ref = self.ref
+
+
+def plain_sheet(workbook: Workbook, title: str, widths: Sequence[float], *, marking: str):
+    """Return a marked sheet of free-form rows (title pages, notes) with set column widths."""
+    ws = workbook.create_sheet(sheet_title(title))
+    mark_sheet(ws, marking, title)
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    return ws
 
 
 def new_workbook(write_only: bool = True) -> Workbook:
