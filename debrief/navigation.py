@@ -29,6 +29,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("My debriefs", "debriefs.index", Permission.DEBRIEF_HOST),
     NavItem("Review queue", "review.queue", Permission.REVIEW),
     NavItem("Exports", "exports.index", Permission.EXPORT_THEMES),
+    NavItem("Compliance", "compliance.dashboard", Permission.DASHBOARD),
     NavItem("Users", "admin.users", Permission.MANAGE_USERS),
 ]
 
@@ -36,7 +37,7 @@ _COUNTS: dict[str, Callable] = {}
 
 
 def register_count(endpoint: str, counter: Callable) -> None:
-    """Show `counter(session, user)` beside the link to `endpoint`."""
+    """Show `counter(session, user)` beside the link to `endpoint` (None shows nothing)."""
     _COUNTS[endpoint] = counter
 
 
@@ -51,8 +52,9 @@ def nav_links() -> list[dict]:
             continue
         text = item.label
         counter = _COUNTS.get(item.endpoint)
-        if counter is not None:
-            text = f"{text} ({counter(db_session(), current_user)})"
+        count = counter(db_session(), current_user) if counter is not None else None
+        if count not in (None, ""):  # a counter returns None when there is nothing to say
+            text = f"{text} ({count})"
         links.append(
             {
                 "text": text,
