@@ -138,6 +138,7 @@ def export_themes(
     progress: Callable[[int], None] | None = None,
     remote_addr: str = "",
     via: str = "web",
+    operator: str = "",
 ) -> ExportResult:
     """Write the workbook to `target` and add its disclosure record; the caller commits.
 
@@ -161,7 +162,7 @@ def export_themes(
         category=audit.Category.DISCLOSURE,
         action="export.themes",
         user=user,
-        username="" if user else "command line",
+        username="" if user else (operator or "command line"),
         object_type="export",
         object_id=name,
         details={

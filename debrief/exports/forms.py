@@ -1,0 +1,202 @@
+"""The thematic export form: period, filters, what to include, and who it is shared with."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Length
+
+from .. import periods
+from ..export_data import ExportOptions
+from ..timeutil import local_today
+from ..vocabulary import EVENT_TYPES
+
+PERIOD_KINDS = ("last_quarter", "quarter", "month", "financial_year", "custom")
+
+
+class _DateParts(GovDateInput):
+    """GovDateInput that survives a POST without the day, month and year parts."""
+
+    def map_gov_params(self, field, **kwargs):
+        if field.raw_data is not None and len(field.raw_data) != 3:
+            field.raw_data = None
+        return super().map_gov_params(field, **kwargs)
+
+
+class DayField(DateField):
+    """A day, month and year typed in three boxes; blank is allowed (checked by the form)."""
+
+    def __init__(self, label: str, what: str, **kwargs):
+        super().__init__(label, format="%d %m %Y", widget=_DateParts(), **kwargs)
+        self.what = what
+
+    def process_formdata(self, valuelist):
+        """Read the three parts, with messages that say which part is wrong."""
+        self.data = None
+        if not valuelist or len(valuelist) != 3 or not any(p.strip() for p in valuelist):
+            return
+        day, month, year = (p.strip() for p in valuelist)
+        missing = [n for n, p in (("day", day), ("month", month), ("year", year)) if not p]
+        if missing:
+            raise ValueError(f"The {self.what} must include a {' and '.join(missing)}")
+        try:
+            self.data = date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValueError(f"The {self.what} must be a real date") from None
+
+
+def _quarter_choices(today: date) -> list[SelectChoice]:
+    choices, period = [], periods.last_quarter(today)
+    for _ in range(8):
+        choices.append(SelectChoice(period.label, period.description))
+        period = periods.last_quarter(period.start)
+    return choices
+
+
+def _month_choices(today: date) -> list[SelectChoice]:
+    choices = []
+    year, month = today.year, today.month
+    for _ in range(24):
+        period = periods.month(year, month)
+        choices.append(SelectChoice(period.label, period.description))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return choices
+
+
+def _year_choices(today: date) -> list[SelectChoice]:
+    first = periods.current_financial_year_start(today)
+    return [
+        SelectChoice(str(y), periods.financial_year(y).description)
+        for y in range(first, first - 6, -1)
+    ]
+
+
+class ThemesExportForm(FlaskForm):
+    """Choose the period, filters and contents of the thematic spreadsheet."""
+
+    period_kind = RadioField("Period", widget=GovRadioInput(), default="last_quarter")
+    quarter = SelectField("Quarter", widget=GovSelect(), validate_choice=False)
+    month = SelectField("Month", widget=GovSelect(), validate_choice=False)
+    financial_year = SelectField("Financial year", widget=GovSelect(), validate_choice=False)
+    start = DayField("From", "start date", description="For example, 1 7 2025")
+    end = DayField("To (included)", "end date", description="For example, 30 9 2025")
+    district = SelectField("District", widget=GovSelect(), validate_choice=False, default="")
+    event_type = SelectField("Event type", widget=GovSelect(), validate_choice=False, default="")
+    include_in_review = BooleanField(
+        "Include debriefs still in review (submitted but not yet closed)",
+        widget=GovCheckboxInput(),
+    )
+    include_free_text = BooleanField(
+        "Include free-text answers and follow-up action descriptions",
+        widget=GovCheckboxInput(),
+    )
+    unsuppressed = BooleanField(
+        "Show small numbers in full (do not suppress counts below the threshold)",
+        widget=GovCheckboxInput(),
+    )
+    shared_with = StringField(
+        "Who will this spreadsheet be shared with?",
+        description="The meeting or the recipients, for example OIC partnership meeting, "
+        "14 October 2025. It is recorded with the export.",
+        widget=GovTextInput(),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            DataRequired("Enter who the spreadsheet will be shared with"),
+            Length(max=300, message="Who it is shared with must be 300 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Download spreadsheet", widget=GovSubmitInput())
+
+    def __init__(self, districts: list[str], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = local_today()
+        self.last_quarter = periods.last_quarter(today)
+        self.period_kind.choices = [
+            SelectChoice("last_quarter", f"Last quarter: {self.last_quarter.description}"),
+            SelectChoice("quarter", "Another quarter"),
+            SelectChoice("month", "A month"),
+            SelectChoice("financial_year", "A financial year (April to March)"),
+            SelectChoice("custom", "Dates I choose"),
+        ]
+        self.quarter.choices = _quarter_choices(today)
+        self.month.choices = _month_choices(today)
+        self.financial_year.choices = _year_choices(today)
+        self.district.choices = [SelectChoice("", "All districts")] + [
+            SelectChoice(d, d) for d in districts
+        ]
+        self.event_type.choices = [SelectChoice("", "All event types")] + [
+            SelectChoice(key, words) for key, words in EVENT_TYPES.items()
+        ]
+        self.period: periods.Period | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        """Check the fields, then turn the period choice into a Period."""
+        valid = super().validate(extra_validators)
+        for field, message in (
+            (self.district, "Choose a district from the list"),
+            (self.event_type, "Choose an event type from the list"),
+        ):
+            if field.data not in {choice.value for choice in field.choices}:
+                field.errors = [*field.errors, message]
+                valid = False
+        if not valid:
+            return False
+        try:
+            self.period = self._period()
+        except (periods.PeriodError, ValueError) as exc:
+            if not isinstance(exc, periods.PeriodError):
+                exc = periods.PeriodError("Choose a period from the list")
+            target = self.end if self.period_kind.data == "custom" else self.period_kind
+            target.errors = [*target.errors, str(exc)]
+            return False
+        return self.period is not None
+
+    def _period(self) -> periods.Period | None:
+        kind = self.period_kind.data
+        if kind == "last_quarter":
+            return self.last_quarter
+        if kind == "quarter":
+            year, number = (self.quarter.data or "").split("-Q")
+            return periods.quarter(int(year), int(number))
+        if kind == "month":
+            year, number = (self.month.data or "").split("-")
+            return periods.month(int(year), int(number))
+        if kind == "financial_year":
+            return periods.financial_year(int(self.financial_year.data or ""))
+        for field in (self.start, self.end):
+            if field.data is None and not field.errors:
+                field.errors = [*field.errors, f"Enter the {field.what}"]
+        if self.start.data is None or self.end.data is None:
+            return None
+        return periods.custom(self.start.data, self.end.data)
+
+    def options(self, may_see_sensitive: bool) -> ExportOptions:
+        """Return the export options chosen (sensitive ones only for those who may)."""
+        assert self.period is not None
+        return ExportOptions(
+            period=self.period,
+            shared_with=self.shared_with.data.strip(),
+            district=self.district.data or None,
+            event_type=self.event_type.data or None,
+            include_in_review=bool(self.include_in_review.data),
+            include_free_text=may_see_sensitive and bool(self.include_free_text.data),
+            unsuppressed=may_see_sensitive and bool(self.unsuppressed.data),
+        )
