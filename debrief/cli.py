@@ -161,9 +161,10 @@ def _register_area_commands() -> None:
 
 
 def _area_commands() -> list:
+    from .export_cli import export_group
     from .questions_cli import questions_group
 
-    return [questions_group]
+    return [questions_group, export_group]
 
 
 _register_area_commands()
