@@ -147,6 +147,4 @@ class AnswerPool:
         if template is None:
             template = _template(self.rng, self.question_set, children, sections)
             self.pool[key] = template
-        return {
-            q: v.at(reported_at) if isinstance(v, _After) else v for q, v in template.items()
-        }
+        return {q: v.at(reported_at) if isinstance(v, _After) else v for q, v in template.items()}

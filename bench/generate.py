@@ -98,9 +98,7 @@ def fresh_database(url: str) -> Engine:
 
 def _fill_defaults(table: Table, rows: list[dict]) -> None:
     """Give columns this script does not know (added by later work) their model default."""
-    missing = [
-        c for c in table.columns if c.name not in rows[0] and c.default is not None
-    ]
+    missing = [c for c in table.columns if c.name not in rows[0] and c.default is not None]
     for column in missing:
         default = column.default
         for row in rows:
@@ -117,8 +115,7 @@ def _insert(conn: Connection, table: Table, rows: list[dict]) -> None:
         # The column types' own bind processors (dates, JSON) applied once per value, then
         # one DBAPI executemany: what Core does, without its per-row bookkeeping.
         processors = [
-            table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-            for c in columns
+            table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in columns
         ]
         marks = ", ".join("?" * len(columns))
         conn.exec_driver_sql(
@@ -133,9 +130,7 @@ def _insert(conn: Connection, table: Table, rows: list[dict]) -> None:
     cursor = conn.connection.driver_connection.cursor()
     with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(
-                [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
-            )
+            copy.write_row([json.dumps(row[c]) if c in json_columns else row[c] for c in columns])
     cursor.close()
 
 
@@ -237,6 +232,12 @@ class _Builder:
         state = "draft" if is_bench_draft else state
         sections = None if state != "draft" or is_bench_draft else rng.randint(0, len(qs.sections))
         answers = self.answer_pool.answers(reported, counts, sections)
+        if "nccu_contacted" in answers:  # the event record is the source of these facts
+            made = answers["nccu_contacted"] == "yes"
+            event["nccu_referral_made"] = made
+            event["nccu_reference"] = f"NCCU-{rng.randint(10**9, 10**10 - 1)}" if made else None
+            if made:
+                answers["nccu_reference"] = event["nccu_reference"]
         created = reported + timedelta(hours=rng.uniform(2, 30))
         submitted = created + timedelta(hours=rng.uniform(0.5, 48)) if state != "draft" else None
         closed = submitted + timedelta(days=rng.uniform(1, 20)) if state == "closed" else None

@@ -1,0 +1,68 @@
+"""Run in a child process: time the thematic export, or its raw-openpyxl floor.
+
+The parent reads the child's peak memory with os.wait4, so each measurement is
+one process and nothing else inflates it. Prints one JSON line.
+
+    python -m bench.exportjob export --url URL --from 2023-01-01 --to 2025-12-31 --out F
+    python -m bench.exportjob floor --workbook F --out G
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+
+def run_export(url: str, start: str, end: str, out: str) -> float:
+    """Time `debrief export themes` for the period, in this process (app import excluded)."""
+    os.environ["DEBRIEF_DATABASE_URL"] = url
+    from debrief.cli import main  # imported before the clock starts, as a server would be
+
+    began = time.perf_counter()
+    main(
+        ["export", "themes", "--from", start, "--to", end, "--output", out],
+        standalone_mode=False,
+    )
+    return time.perf_counter() - began
+
+
+def run_floor(workbook: str, out: str) -> tuple[float, int]:
+    """Time openpyxl write-only writing the same cells as the export produced."""
+    from openpyxl import Workbook, load_workbook
+
+    source = load_workbook(workbook, read_only=True)
+    sheets = [(ws.title, list(ws.iter_rows(values_only=True))) for ws in source.worksheets]
+    source.close()
+    cells = sum(len(row) for _, rows in sheets for row in rows)
+    began = time.perf_counter()
+    target = Workbook(write_only=True)
+    for title, rows in sheets:
+        ws = target.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    target.save(out)
+    return time.perf_counter() - began, cells
+
+
+def main() -> None:
+    """Command line for the two kinds of job."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kind", choices=["export", "floor"])
+    parser.add_argument("--url")
+    parser.add_argument("--from", dest="start")
+    parser.add_argument("--to", dest="end")
+    parser.add_argument("--workbook")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    if args.kind == "export":
+        seconds = run_export(args.url, args.start, args.end, args.out)
+        print(json.dumps({"seconds": seconds}))
+    else:
+        seconds, cells = run_floor(args.workbook, args.out)
+        print(json.dumps({"seconds": seconds, "cells": cells}))
+
+
+if __name__ == "__main__":
+    main()

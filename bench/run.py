@@ -1,0 +1,191 @@
+"""The benchmark: N debriefs, the real server, 20 clients; figures against their floors.
+
+    python -m bench.run                       # 1k, 10k and 100k on SQLite and PostgreSQL
+    python -m bench.run --n 10000 --db sqlite # one size, one database
+
+Prints a table per database and size and writes it to bench/results/. It is a
+measurement, not a test: nothing fails, the table says which target was missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import make_url
+
+from debrief.models import Debrief
+
+from . import scenarios
+from .client import Outcome, drive
+from .generate import generate
+from .report import Measurement, format_table
+from .server import SECRET, Server
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+
+
+def prepare(url: str, n: int, reuse: bool) -> float | None:
+    """Generate the database unless it already holds n debriefs; return seconds taken."""
+    if reuse:
+        try:
+            engine = create_engine(url)
+            with engine.connect() as conn:
+                have = conn.scalar(select(func.count(Debrief.id)))
+            engine.dispose()
+            if have is not None and n <= have < n * 1.1:
+                print(f"Reusing {url} ({have:,} debriefs)")
+                return None
+        except Exception:  # nothing there yet, or an older schema: build it
+            pass
+    print(f"Generating {n:,} debriefs at {url}")
+    return generate(url, n, echo=lambda line: None).seconds
+
+
+def load_http(url: str, workers: int, threads: int, each: int, limit: float, log: Path):
+    """Run the four HTTP scenarios one after another; return outcomes and server problems."""
+    with Server(url, workers, threads, log) as server:
+        hubs = scenarios.sign_in_all(server.port, "hub")
+        sergeants = scenarios.sign_in_all(server.port, "sgt")
+        scenarios.attach_drafts(url, sergeants)
+        queue_step = scenarios.make_queue_step(scenarios.queue_filters())
+        plan = [
+            ("trivial page", hubs, scenarios.step_trivial_get),
+            ("queue page", hubs, queue_step),
+            ("trivial POST", sergeants, scenarios.step_trivial_post),
+            ("section save", sergeants, scenarios.step_save),
+        ]
+        outcomes: dict[str, Outcome] = {}
+        for name, clients, step in plan:
+            drive(f"warm-up {name}", clients, step, 2, limit)  # caches, connections, pools
+            outcomes[name] = drive(name, clients, step, each, limit)
+            print(f"  {name:<14} {outcomes[name].count:>5} requests")
+        for client in hubs + sergeants:
+            client.close()
+    text = server.log_text()
+    problems = {
+        "server 500s": len(re.findall(r'" 500 ', text)),
+        "database is locked": text.count("database is locked"),
+        "tracebacks": text.count("Traceback"),
+    }
+    return outcomes, problems
+
+
+def statements_per_queue_page(url: str) -> dict[int, tuple[int, int]]:
+    """Count SQL statements for one queue page at 10 and 50 rows: {rows: (statements, rows)}."""
+    from debrief import create_app
+
+    path = scenarios.queue_filters()[0]
+    counts = {}
+    with tempfile.TemporaryDirectory() as instance:
+        for size in (10, 50):
+            app = create_app(
+                {"DATABASE_URL": url, "SECRET_KEY": SECRET, "QUEUE_PAGE_SIZE": size,
+                 "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+                 "INSTANCE_PATH": instance}
+            )  # fmt: skip
+            engine = app.extensions["debrief.engine"]
+            client = app.test_client()
+            client.post("/sign-in", data={"username": "bench-hub-01",
+                                          "password": scenarios.BENCH_PASSWORD})  # fmt: skip
+            client.get(path)
+            seen: list[str] = []
+
+            def note(_conn, _cursor, statement, *_args, seen=seen):
+                seen.append(statement)
+
+            event.listen(engine, "before_cursor_execute", note)
+            body = client.get(path).get_data(as_text=True)
+            event.remove(engine, "before_cursor_execute", note)
+            tbody = body.split("<tbody", 1)[-1].split("</tbody>", 1)[0]
+            counts[size] = (len(seen), tbody.count("<tr"))
+            engine.dispose()
+    return counts
+
+
+def _child(command: list[str]) -> tuple[dict, float]:
+    """Run a measuring child; return its JSON line and its own peak memory in MB."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    output = process.stdout.read().decode()
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:4])} failed ({process.returncode})")
+    line = [x for x in output.splitlines() if x.startswith("{")][-1]
+    return json.loads(line), usage.ru_maxrss / 1024
+
+
+def measure_export(url: str, folder: Path) -> dict:
+    """Export the whole period in a child process, then write the same cells raw."""
+    workbook, floor = folder / "export.xlsx", folder / "floor.xlsx"
+    job = [sys.executable, "-m", "bench.exportjob"]
+    exported, peak = _child(job + ["export", "--url", url, "--from", "2000-01-01",
+                                   "--to", date.today().isoformat(), "--out", str(workbook)])  # fmt: skip
+    raw, _ = _child(job + ["floor", "--workbook", str(workbook), "--out", str(floor)])
+    return {"seconds": exported["seconds"], "peak_mb": peak, "floor_seconds": raw["seconds"],
+            "cells": raw["cells"], "bytes": workbook.stat().st_size}  # fmt: skip
+
+
+def run_one(url: str, label: str, n: int, args) -> str:
+    """Benchmark one database at one size; return the table."""
+    generated = prepare(url, n, args.reuse)
+    load_before = os.getloadavg()
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    log = RESULTS / f"server-{label}-{n}-{stamp}.log"
+    outcomes, problems = load_http(
+        url, args.workers, args.threads, args.requests, args.seconds, log
+    )
+    statements = statements_per_queue_page(url)
+    export = measure_export(url, RESULTS) if not args.no_export else None
+    measurement = Measurement(
+        database=label, n=n, workers=args.workers, threads=args.threads,
+        clients=scenarios.BENCH_CLIENTS, generation_seconds=generated, outcomes=outcomes,
+        problems=problems, statements=statements, export=export,
+        load_before=load_before, load_after=os.getloadavg(),
+    )  # fmt: skip
+    table = format_table(measurement)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{label}-{n}-{stamp}.txt").write_text(table + "\n")
+    with (RESULTS / "results.txt").open("a") as fh:
+        fh.write(table + "\n\n")
+    return table
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, action="append", help="debriefs (repeatable)")
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], action="append")
+    parser.add_argument("--sqlite-dir", default=str(RESULTS), help="where SQLite files go")
+    parser.add_argument("--pg-url", default=PG_URL, help="a PostgreSQL database of your own")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--requests", type=int, default=25, help="per client per scenario")
+    parser.add_argument("--seconds", type=float, default=60, help="time limit per scenario")
+    parser.add_argument("--reuse", action="store_true", help="keep a database of the right size")
+    parser.add_argument("--no-export", action="store_true")
+    args = parser.parse_args(argv)
+    if make_url(args.pg_url).database in {"test", "postgres"}:
+        parser.error("use a PostgreSQL database of your own, not the shared one")
+    RESULTS.mkdir(exist_ok=True)
+    for n in args.n or [1000, 10_000, 100_000]:
+        for label in args.db or ["sqlite", "postgresql"]:
+            url = (f"sqlite:///{Path(args.sqlite_dir).resolve()}/bench-{n}.db"
+                   if label == "sqlite" else args.pg_url)  # fmt: skip
+            began = time.perf_counter()
+            print(run_one(url, label, n, args))
+            print(f"({time.perf_counter() - began:.0f} s)\n")
+
+
+if __name__ == "__main__":
+    main()
