@@ -105,6 +105,12 @@ def answers_of(debrief: Debrief) -> dict[str, Any]:
     return {a.question_id: a.value for a in debrief.answers}
 
 
+def current_answers(question_set: QuestionSet, debrief: Debrief) -> dict[str, Any]:
+    """Return the answers with the event record's facts as it stands now (one source)."""
+    answers, _ = _settle(question_set, debrief.event, answers_of(debrief), {})
+    return answers
+
+
 def is_editable(debrief: Debrief) -> bool:
     """Tell whether the sergeant may still change this debrief."""
     return debrief.state in EDITABLE_BY_HOST
@@ -112,7 +118,7 @@ def is_editable(debrief: Debrief) -> bool:
 
 def overview(question_set: QuestionSet, debrief: Debrief) -> list[tuple[Section, Status]]:
     """Return each section with its task-list status."""
-    answers = answers_of(debrief)
+    answers = current_answers(question_set, debrief)
     derived = event_record.derived_ids(question_set, debrief.event)
     unsaved = debrief.unsaved_input or {}
     return [
@@ -129,7 +135,8 @@ def section_errors(
     kept = {k: v for k, v in (debrief.unsaved_input or {}).items() if k in ids}
     errors = unsaved_errors(question_set, kept)
     if with_missing:
-        for question in missing_required(question_set, section, answers_of(debrief)):
+        answers = current_answers(question_set, debrief)
+        for question in missing_required(question_set, section, answers):
             errors.setdefault(
                 question.id,
                 FieldError(question.id, missing_message(question), first_input_id(question)),
@@ -434,7 +441,7 @@ def submission_problems(
 ) -> list[tuple[Section, Status]]:
     """Return the sections that stop the debrief being submitted, with their status."""
     problems = []
-    answers = answers_of(debrief)
+    answers = current_answers(question_set, debrief)
     for section, status in overview(question_set, debrief):
         if status == Status.HAS_ERRORS or missing_required(question_set, section, answers):
             problems.append((section, status))
@@ -454,13 +461,15 @@ def submit(
 
     Raises Incomplete, StaleDraft (answers changed since the check page) or NotEditable.
     """
-    _lock(session, debrief)
-    session.expire(debrief, ["answers"])
+    rows = _lock(session, debrief)
     if debrief.host_id == user.id and debrief.state in SUBMITTED_STATES:
         return False
     _require_editable(debrief, user)
     if form_version != debrief.version:
         raise StaleDraft([], debrief.version)
+    # Store the event record's facts as they stand, so the hub reads what was checked.
+    answers, _ = _settle(question_set, debrief.event, {k: r.value for k, r in rows.items()}, {})
+    _write_answers(session, debrief, rows, answers)
     problems = submission_problems(question_set, debrief)
     if problems:
         raise Incomplete(problems)

@@ -256,7 +256,7 @@ def overview(debrief_id: int):
     )
     _viewed(debrief, "overview")
     if not drafting.is_editable(debrief):
-        view = present(debrief, question_set, drafting.answers_of(debrief))
+        view = present(debrief, question_set, drafting.answers_of(debrief))  # as submitted
         return render_template(
             "debriefs/view.html", debrief=debrief, view=view, state_label=_state_label(debrief)
         )
@@ -282,7 +282,7 @@ def _section_or_404(question_set, section_id: str):
 def _section_page(
     debrief, question_set, section, form, errors, *, version, base, status=200, **extra
 ):
-    answers = drafting.answers_of(debrief)
+    answers = drafting.current_answers(question_set, debrief)
     derived = event_record.derived_ids(question_set, debrief.event)
     outside = {k: v for k, v in answers.items() if k not in {q.id for q in section.questions}}
     outside.update({k: answers[k] for k in derived if k in answers})
@@ -346,7 +346,7 @@ def section(debrief_id: int, section_id: str):
             base=decode_base(restored.get("base")),
             kept=True,
         )
-    answers = drafting.answers_of(debrief)
+    answers = drafting.current_answers(question_set, debrief)
     form = stored_form(question_set, answers, debrief.unsaved_input or {})
     suggested = event_record.prefill(question_set, debrief.event, answers)
     prefilled = [q for q in section.questions if q.id in suggested and q.id not in form]
@@ -440,7 +440,7 @@ def _next_page(question_set, debrief, section) -> str:
 
 def _check_page(debrief, *, declaration_error=False, stale=False, status=200):
     question_set = drafting.question_set_for(debrief)
-    answers = drafting.answers_of(debrief)
+    answers = drafting.current_answers(question_set, debrief)
     derived = event_record.derived_ids(question_set, debrief.event)
     event_url = url_for(".event", debrief_id=debrief.id, return_to="check")
 
