@@ -43,6 +43,9 @@ class Client:
         self.host, self.port, self.timeout = host, port, timeout
         self.cookies: dict[str, str] = {}
         self.conn: http.client.HTTPConnection | None = None
+        # Retry once on a dropped keep-alive connection, as browsers do; the fault
+        # script turns this off so that a killed request is seen as killed.
+        self.retry = True
 
     def _connection(self) -> http.client.HTTPConnection:
         if self.conn is None:
@@ -67,7 +70,7 @@ class Client:
                 break
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self.close()
-                if attempt == 2:
+                if attempt == 2 or not self.retry:
                     raise
         for name, value in raw.getheaders():
             if name.lower() == "set-cookie":

@@ -55,15 +55,30 @@ BENCH_CLIENTS = 20  # bench-sgt-01.. and bench-hub-01.. accounts
 DRAFTS_PER_BENCH_SERGEANT = 8
 CHUNK = 5000
 YEARS = 3
-OWNERS = ("Immigration Enforcement", "Border Force", "Local authority", "Force training",
-          "Roads policing", "Custody", "NCA liaison")  # fmt: skip
+OWNERS = (
+    "Immigration Enforcement",
+    "Border Force",
+    "Local authority",
+    "Force training",
+    "Roads policing",
+    "Custody",
+    "NCA liaison",
+)
 STATE_BY_AGE = (  # (max age in days, [(state, weight)])
     (3, [("draft", 50), ("submitted", 40), ("in_review", 10)]),
     (30, [("draft", 5), ("submitted", 20), ("in_review", 25), ("returned", 10), ("closed", 40)]),
     (90, [("draft", 1), ("submitted", 3), ("in_review", 5), ("returned", 3), ("closed", 88)]),
-    (10**6, [("draft", 0.2), ("submitted", 0.5), ("in_review", 0.5), ("returned", 0.3),
-             ("closed", 98.5)]),
-)  # fmt: skip
+    (
+        10**6,
+        [
+            ("draft", 0.2),
+            ("submitted", 0.5),
+            ("in_review", 0.5),
+            ("returned", 0.3),
+            ("closed", 98.5),
+        ],
+    ),
+)
 
 
 @dataclass
@@ -163,16 +178,26 @@ class _Builder:
         users, roles = [], []
         for uid, (username, role) in enumerate(specs, start=1):
             users.append(
-                {"id": uid, "username": username, "full_name": username.replace("-", " ").title(),
-                 "password_hash": password_hash, "must_change_password": False, "active": True,
-                 "session_token": f"bench-token-{uid}-{self.rng.getrandbits(64):x}",
-                 "created_at": self.now - timedelta(days=365 * YEARS)}
-            )  # fmt: skip
+                {
+                    "id": uid,
+                    "username": username,
+                    "full_name": username.replace("-", " ").title(),
+                    "password_hash": password_hash,
+                    "must_change_password": False,
+                    "active": True,
+                    "session_token": f"bench-token-{uid}-{self.rng.getrandbits(64):x}",
+                    "created_at": self.now - timedelta(days=365 * YEARS),
+                }
+            )
             roles.append({"user_id": uid, "role": role})
-        self.sergeants = [u["id"] for u, r in zip(users, roles, strict=True)
-                          if r["role"] == "sergeant" and not u["username"].startswith("bench")]  # fmt: skip
-        self.reviewers = [u["id"] for u, r in zip(users, roles, strict=True)
-                          if r["role"] == "hub_reviewer"]  # fmt: skip
+        self.sergeants = [
+            u["id"]
+            for u, r in zip(users, roles, strict=True)
+            if r["role"] == "sergeant" and not u["username"].startswith("bench")
+        ]
+        self.reviewers = [
+            u["id"] for u, r in zip(users, roles, strict=True) if r["role"] == "hub_reviewer"
+        ]
         self.bench_sergeants = {u["username"]: u["id"] for u in users[:BENCH_CLIENTS]}
         return users, roles
 
@@ -203,16 +228,20 @@ class _Builder:
         }
         nccu = rng.random() < 0.88
         return {
-            "id": self.event_id, "incident_ref": self._incident_ref(reported),
-            "reported_at": reported, "district": rng.choice(self.districts),
+            "id": self.event_id,
+            "incident_ref": self._incident_ref(reported),
+            "reported_at": reported,
+            "district": rng.choice(self.districts),
             "location_type": rng.choice(list(LOCATION_TYPES)),
-            "event_type": rng.choice(list(EVENT_TYPES)), **counts,
+            "event_type": rng.choice(list(EVENT_TYPES)),
+            **counts,
             "nccu_referral_made": nccu,
             "nccu_reference": f"NCCU-{rng.randint(10**9, 10**10 - 1)}" if nccu else None,
             "partner_agencies": rng.sample(list(PARTNER_AGENCIES), rng.randint(0, 3)),
-            "source": source, "created_at": reported + timedelta(hours=1),
+            "source": source,
+            "created_at": reported + timedelta(hours=1),
             "created_by_id": created_by,
-        }  # fmt: skip
+        }
 
     def _state(self, reported: datetime) -> str:
         age = (self.now - reported).days
@@ -246,26 +275,40 @@ class _Builder:
         assignee = rng.choice(self.reviewers) if state in ("in_review", "closed") else None
         version = 1 + len(answers) // 8 + (state != "draft")
         out["debriefs"].append(
-            {"id": did, "event_id": event["id"], "host_id": host, "question_set_id": 1,
-             "state": state, "version": version, "export_ref": self._export_ref(),
-             "assignee_id": assignee,
-             "intel_doc_submitted": (answers.get("intel_doc_submitted") == "yes")
-             if state != "draft" else None,
-             "created_at": created, "updated_at": closed or submitted or created,
-             "first_submitted_at": submitted, "submitted_at": submitted, "closed_at": closed,
-             "disposed_at": None}
-        )  # fmt: skip
-        out["answers"] += [{"debrief_id": did, "question_id": q, "value": v}
-                           for q, v in answers.items()]  # fmt: skip
+            {
+                "id": did,
+                "event_id": event["id"],
+                "host_id": host,
+                "question_set_id": 1,
+                "state": state,
+                "version": version,
+                "export_ref": self._export_ref(),
+                "assignee_id": assignee,
+                "intel_doc_submitted": (answers.get("intel_doc_submitted") == "yes")
+                if state != "draft"
+                else None,
+                "created_at": created,
+                "updated_at": closed or submitted or created,
+                "first_submitted_at": submitted,
+                "submitted_at": submitted,
+                "closed_at": closed,
+                "disposed_at": None,
+            }
+        )
+        out["answers"] += [
+            {"debrief_id": did, "question_id": q, "value": v} for q, v in answers.items()
+        ]
         self._audit(out, created, host, "collection", "debrief.create", did)
         if state == "draft":
             return did
-        self._reviewed(out, did, answers, counts, reported, host, state, submitted, closed,
-                       assignee)  # fmt: skip
+        self._reviewed(
+            out, did, answers, counts, reported, host, state, submitted, closed, assignee
+        )
         return did
 
-    def _reviewed(self, out, did, answers, counts, reported, host, state, submitted, closed,
-                  assignee) -> None:  # fmt: skip
+    def _reviewed(
+        self, out, did, answers, counts, reported, host, state, submitted, closed, assignee
+    ) -> None:
         rng = self.rng
         self._history(out, did, submitted, host, "draft", "submitted")
         self._audit(out, submitted, host, "alteration", "debrief.submit", did)
@@ -273,16 +316,26 @@ class _Builder:
         reviewing = state in ("in_review", "closed")
         for theme in suggested:
             confirmed = reviewing and rng.random() < (0.85 if state == "closed" else 0.4)
-            out["themes"].append(self._theme(did, theme.theme_id, True, theme.reason_text,
-                                             confirmed, assignee, submitted))  # fmt: skip
+            out["themes"].append(
+                self._theme(
+                    did, theme.theme_id, True, theme.reason_text, confirmed, assignee, submitted
+                )
+            )
         if state == "closed" and rng.random() < 0.1:
             extra = rng.choice(self.question_set.themes).id
             if extra not in {t.theme_id for t in suggested}:
                 out["themes"].append(self._theme(did, extra, False, "", True, assignee, closed))
         if state == "returned":
             reviewer = rng.choice(self.reviewers)
-            self._history(out, did, submitted + timedelta(hours=20), reviewer, "submitted",
-                          "returned", "Please add the NCCU reference and the wait time.")  # fmt: skip
+            self._history(
+                out,
+                did,
+                submitted + timedelta(hours=20),
+                reviewer,
+                "submitted",
+                "returned",
+                "Please add the NCCU reference and the wait time.",
+            )
         if not reviewing:
             return
         started = submitted + timedelta(hours=rng.uniform(1, 72))
@@ -290,47 +343,81 @@ class _Builder:
         self._audit(out, started, assignee, "consultation", "debrief.view", did)
         if rng.random() < 0.1:
             self.note_id += 1
-            out["notes"].append({"id": self.note_id, "debrief_id": did, "author_id": assignee,
-                                 "at": started, "text": "Checked with the control room log."})  # fmt: skip
+            out["notes"].append(
+                {
+                    "id": self.note_id,
+                    "debrief_id": did,
+                    "author_id": assignee,
+                    "at": started,
+                    "text": "Checked with the control room log.",
+                }
+            )
         if rng.random() < 0.15:
             for _ in range(rng.randint(1, 2)):
                 self.action_id += 1
                 done = state == "closed" and rng.random() < 0.7
                 out["actions"].append(
-                    {"id": self.action_id, "debrief_id": did,
-                     "description": "Remind the team that the intelligence document is required.",
-                     "owner": rng.choice(OWNERS),
-                     "due_date": (started + timedelta(days=rng.randint(7, 60))).date(),
-                     "status": "done" if done else "open",
-                     "outcome": "Briefed at the next shift change." if done else "",
-                     "version": 1, "created_by_id": assignee, "created_at": started,
-                     "updated_at": started}
-                )  # fmt: skip
+                    {
+                        "id": self.action_id,
+                        "debrief_id": did,
+                        "description": "Remind the team the intelligence document is required.",
+                        "owner": rng.choice(OWNERS),
+                        "due_date": (started + timedelta(days=rng.randint(7, 60))).date(),
+                        "status": "done" if done else "open",
+                        "outcome": "Briefed at the next shift change." if done else "",
+                        "version": 1,
+                        "created_by_id": assignee,
+                        "created_at": started,
+                        "updated_at": started,
+                    }
+                )
         if state == "closed":
             self._history(out, did, closed, assignee, "in_review", "closed")
             self._audit(out, closed, assignee, "alteration", "debrief.close", did)
 
     def _theme(self, did, theme_id, suggested, reason, confirmed, by, at) -> dict:
-        return {"debrief_id": did, "theme_id": theme_id, "suggested": suggested,
-                "suggestion_reason": reason, "confirmed": confirmed,
-                "confirmed_by_id": by if confirmed else None,
-                "confirmed_at": at if confirmed else None}  # fmt: skip
+        return {
+            "debrief_id": did,
+            "theme_id": theme_id,
+            "suggested": suggested,
+            "suggestion_reason": reason,
+            "confirmed": confirmed,
+            "confirmed_by_id": by if confirmed else None,
+            "confirmed_at": at if confirmed else None,
+        }
 
     def _history(self, out, did, at, actor, before, after, reason=None) -> None:
         self.history_id += 1
         out["history"].append(
-            {"id": self.history_id, "debrief_id": did, "at": at, "actor_id": actor,
-             "kind": "transition", "from_state": before, "to_state": after,
-             "summary": f"{before} → {after}", "reason": reason}
-        )  # fmt: skip
+            {
+                "id": self.history_id,
+                "debrief_id": did,
+                "at": at,
+                "actor_id": actor,
+                "kind": "transition",
+                "from_state": before,
+                "to_state": after,
+                "summary": f"{before} → {after}",
+                "reason": reason,
+            }
+        )
 
     def _audit(self, out, at, user, category, action, did) -> None:
         self.audit_id += 1
         out["audit"].append(
-            {"id": self.audit_id, "at": at, "user_id": user, "username": "",
-             "category": category, "action": action, "object_type": "debrief",
-             "object_id": str(did), "details": {}, "remote_addr": "127.0.0.1"}
-        )  # fmt: skip
+            {
+                "id": self.audit_id,
+                "at": at,
+                "user_id": user,
+                "username": "",
+                "category": category,
+                "action": action,
+                "object_type": "debrief",
+                "object_id": str(did),
+                "details": {},
+                "remote_addr": "127.0.0.1",
+            }
+        )
 
     def chunks(self) -> Iterable[dict[str, list]]:
         """Yield row batches of CHUNK debriefs, oldest events first."""
@@ -396,9 +483,18 @@ def generate(url: str, n: int, seed: int = 20250614, echo: Callable[[str], None]
     with engine.begin() as conn:
         _insert(conn, User.__table__, users)
         _insert(conn, UserRole.__table__, roles)
-        _insert(conn, QuestionSetVersion.__table__, [
-            {"id": 1, "version_hash": qs.version, "source_text": qs.source_text,
-             "first_seen_at": builder.now - timedelta(days=365 * YEARS)}])  # fmt: skip
+        _insert(
+            conn,
+            QuestionSetVersion.__table__,
+            [
+                {
+                    "id": 1,
+                    "version_hash": qs.version,
+                    "source_text": qs.source_text,
+                    "first_seen_at": builder.now - timedelta(days=365 * YEARS),
+                }
+            ],
+        )
     drafts, draft_ids = builder.bench_drafts()
     for batch in [*builder.chunks(), drafts]:
         with engine.begin() as conn:

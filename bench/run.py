@@ -90,14 +90,20 @@ def statements_per_queue_page(url: str) -> dict[int, tuple[int, int]]:
     with tempfile.TemporaryDirectory() as instance:
         for size in (10, 50):
             app = create_app(
-                {"DATABASE_URL": url, "SECRET_KEY": SECRET, "QUEUE_PAGE_SIZE": size,
-                 "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-                 "INSTANCE_PATH": instance}
-            )  # fmt: skip
+                {
+                    "DATABASE_URL": url,
+                    "SECRET_KEY": SECRET,
+                    "QUEUE_PAGE_SIZE": size,
+                    "WTF_CSRF_ENABLED": False,
+                    "RATELIMIT_ENABLED": False,
+                    "INSTANCE_PATH": instance,
+                }
+            )
             engine = app.extensions["debrief.engine"]
             client = app.test_client()
-            client.post("/sign-in", data={"username": "bench-hub-01",
-                                          "password": scenarios.BENCH_PASSWORD})  # fmt: skip
+            client.post(
+                "/sign-in", data={"username": "bench-hub-01", "password": scenarios.BENCH_PASSWORD}
+            )
             client.get(path)
             seen: list[str] = []
 
@@ -129,11 +135,28 @@ def measure_export(url: str, folder: Path) -> dict:
     """Export the whole period in a child process, then write the same cells raw."""
     workbook, floor = folder / "export.xlsx", folder / "floor.xlsx"
     job = [sys.executable, "-m", "bench.exportjob"]
-    exported, peak = _child(job + ["export", "--url", url, "--from", "2000-01-01",
-                                   "--to", date.today().isoformat(), "--out", str(workbook)])  # fmt: skip
+    exported, peak = _child(
+        job
+        + [
+            "export",
+            "--url",
+            url,
+            "--from",
+            "2000-01-01",
+            "--to",
+            date.today().isoformat(),
+            "--out",
+            str(workbook),
+        ]
+    )
     raw, _ = _child(job + ["floor", "--workbook", str(workbook), "--out", str(floor)])
-    return {"seconds": exported["seconds"], "peak_mb": peak, "floor_seconds": raw["seconds"],
-            "cells": raw["cells"], "bytes": workbook.stat().st_size}  # fmt: skip
+    return {
+        "seconds": exported["seconds"],
+        "peak_mb": peak,
+        "floor_seconds": raw["seconds"],
+        "cells": raw["cells"],
+        "bytes": workbook.stat().st_size,
+    }
 
 
 def run_one(url: str, label: str, n: int, args) -> str:
@@ -148,11 +171,19 @@ def run_one(url: str, label: str, n: int, args) -> str:
     statements = statements_per_queue_page(url)
     export = measure_export(url, RESULTS) if not args.no_export else None
     measurement = Measurement(
-        database=label, n=n, workers=args.workers, threads=args.threads,
-        clients=scenarios.BENCH_CLIENTS, generation_seconds=generated, outcomes=outcomes,
-        problems=problems, statements=statements, export=export,
-        load_before=load_before, load_after=os.getloadavg(),
-    )  # fmt: skip
+        database=label,
+        n=n,
+        workers=args.workers,
+        threads=args.threads,
+        clients=scenarios.BENCH_CLIENTS,
+        generation_seconds=generated,
+        outcomes=outcomes,
+        problems=problems,
+        statements=statements,
+        export=export,
+        load_before=load_before,
+        load_after=os.getloadavg(),
+    )
     table = format_table(measurement)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{label}-{n}-{stamp}.txt").write_text(table + "\n")
@@ -180,8 +211,11 @@ def main(argv: list[str] | None = None) -> None:
     RESULTS.mkdir(exist_ok=True)
     for n in args.n or [1000, 10_000, 100_000]:
         for label in args.db or ["sqlite", "postgresql"]:
-            url = (f"sqlite:///{Path(args.sqlite_dir).resolve()}/bench-{n}.db"
-                   if label == "sqlite" else args.pg_url)  # fmt: skip
+            url = (
+                f"sqlite:///{Path(args.sqlite_dir).resolve()}/bench-{n}.db"
+                if label == "sqlite"
+                else args.pg_url
+            )
             began = time.perf_counter()
             print(run_one(url, label, n, args))
             print(f"({time.perf_counter() - began:.0f} s)\n")

@@ -75,11 +75,16 @@ def queue_filters(today: date | None = None) -> list[str]:
         [("district", district[0])],
         [("intel_doc", "not_submitted")],
         [("theme", "children"), ("sort", "event_date"), ("direction", "desc")],
-        [("state", "submitted"), ("state", "in_review"), ("assigned", "unassigned"),
-         ("page", "2")],
-        [("state", "closed"), ("district", district[1]), ("from", quarter_ago),
-         ("to", today.isoformat()), ("sort", "submitted"), ("direction", "desc")],
-    ]  # fmt: skip
+        [("state", "submitted"), ("state", "in_review"), ("assigned", "unassigned"), ("page", "2")],
+        [
+            ("state", "closed"),
+            ("district", district[1]),
+            ("from", quarter_ago),
+            ("to", today.isoformat()),
+            ("sort", "submitted"),
+            ("direction", "desc"),
+        ],
+    ]
     return ["/review/?" + urlencode(p) for p in pairs]
 
 

@@ -58,11 +58,24 @@ class Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [DEBRIEF, "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(self.workers), "--threads", str(self.threads)],
-            cwd=PROJECT_ROOT, env=bench_environment(self.url), stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            [
+                DEBRIEF,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+            ],
+            cwd=PROJECT_ROOT,
+            env=bench_environment(self.url),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
