@@ -14,9 +14,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from . import audit
-from .models import SignInFailure, User, new_token
+from .models import SignInFailure, User, UserRole, new_token
 from .passwords import Hasher, check_new_password, one_time_password
-from .roles import parse_role
+from .roles import Role, parse_role
 from .timeutil import utcnow
 
 
@@ -167,3 +167,116 @@ def load_by_session_token(session: Session, token: str) -> User | None:
     if user is None or not user.active:
         return None
     return user
+
+
+# Administration: every change is audited with who made it, never with a password.
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One line of the Users page."""
+
+    user: User
+    locked: bool
+
+
+def list_accounts(session: Session, policy: LockoutPolicy) -> list[AccountRow]:
+    """Return every account with its lock state, in two queries whatever the count."""
+    users = session.scalars(select(User).order_by(User.active.desc(), User.username)).all()
+    since = utcnow() - policy.window
+    failures = dict(
+        session.execute(
+            select(SignInFailure.user_id, func.count())
+            .where(SignInFailure.at > since)
+            .group_by(SignInFailure.user_id)
+        ).all()
+    )
+    return [AccountRow(u, failures.get(u.id, 0) >= policy.threshold) for u in users]
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    """Count the active administrators other than this person, locking their rows."""
+    ids = session.scalars(
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id)
+        .with_for_update()
+    ).all()
+    return len(ids)
+
+
+def _refuse_if_last_admin(session: Session, user: User) -> None:
+    if user.active and Role.ADMIN.value in user.roles and not _other_active_admins(session, user):
+        raise AccountError(
+            f"{user.username} is the only active administrator. Give another person the "
+            "administrator role first"
+        )
+
+
+def _audit_account(session: Session, actor: User, action: str, user: User, **details) -> None:
+    audit.record(
+        session,
+        category=audit.Category.SECURITY,
+        action=action,
+        user=actor,
+        object_type="user",
+        object_id=user.id,
+        details={"username": user.username, **details},
+    )
+
+
+def change_roles(session: Session, actor: User, user: User, roles: list[str]) -> bool:
+    """Replace a person's roles; return False when nothing changed."""
+    new_roles = {parse_role(r).value for r in roles}
+    if not new_roles:
+        raise AccountError("Select at least one role")
+    before = set(user.roles)
+    if new_roles == before:
+        return False
+    if Role.ADMIN.value in before and Role.ADMIN.value not in new_roles:
+        _refuse_if_last_admin(session, user)
+    user.set_roles(new_roles)
+    _audit_account(
+        session,
+        actor,
+        "user.roles",
+        user,
+        before=sorted(before),
+        after=sorted(new_roles),
+    )
+    return True
+
+
+def deactivate(session: Session, actor: User, user: User) -> None:
+    """Stop a person signing in and end their sessions; the account is kept."""
+    if not user.active:
+        raise AccountError(f"{user.username} is already deactivated")
+    _refuse_if_last_admin(session, user)
+    user.active = False
+    user.session_token = new_token()
+    _audit_account(session, actor, "user.deactivate", user)
+
+
+def reactivate(session: Session, actor: User, user: User) -> None:
+    """Let a deactivated person sign in again with their existing password."""
+    if user.active:
+        raise AccountError(f"{user.username} is already active")
+    user.active = True
+    _audit_account(session, actor, "user.reactivate", user)
+
+
+def reset_password(session: Session, hasher: Hasher, actor: User, user: User) -> str:
+    """Give a person a one-time password, end their sessions and lift any lock."""
+    password = one_time_password()
+    user.password_hash = hasher.hash(password)
+    user.must_change_password = True
+    user.session_token = new_token()
+    session.execute(delete(SignInFailure).where(SignInFailure.user_id == user.id))
+    _audit_account(session, actor, "user.password_reset", user)
+    return password
+
+
+def unlock(session: Session, actor: User, user: User) -> None:
+    """Forget a person's recent failed sign-ins so that they may try again now."""
+    session.execute(delete(SignInFailure).where(SignInFailure.user_id == user.id))
+    _audit_account(session, actor, "user.unlock", user)

@@ -8,13 +8,15 @@ route cannot slip out unguarded.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.datastructures import MultiDict
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import accounts, audit, pending_forms
 from .extensions import close_db_session, db_session, login_manager
@@ -24,6 +26,10 @@ from .roles import Permission, can
 PUBLIC_ENDPOINTS = frozenset({"static", "auth.sign_in", "main.health"})
 # Endpoints a person with a one-time password may reach before setting their own.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.sign_out", "static"})
+# Keys this module keeps in the signed session cookie (seconds since the epoch).
+SESSION_ID = "sid"
+SESSION_STARTED = "started_at"
+SESSION_SEEN = "seen_at"
 
 
 def requires(permission: Permission) -> Callable:
@@ -49,7 +55,12 @@ def required_permission(endpoint: str | None) -> Permission | None:
 
 
 def init_app(app: Flask) -> None:
-    """Install the user loader, the access check and the response headers."""
+    """Install cookies, proxy handling, the user loader, the access check and headers."""
+    _configure_cookies(app)
+    hops = app.config["PROXY_FIX_HOPS"]
+    if hops:
+        # Trust exactly this many proxies for the client address and the scheme.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
@@ -61,6 +72,7 @@ def init_app(app: Flask) -> None:
 
     app.teardown_request(_forget_request_state)
     app.before_request(_make_nonce)
+    app.before_request(_expire_session)
     app.before_request(_authorise)
     app.after_request(_security_headers)
 
@@ -70,6 +82,79 @@ def init_app(app: Flask) -> None:
             "can": lambda perm: can(current_user, Permission(perm)),
             "csp_nonce": g.get("csp_nonce", ""),
         }
+
+
+def _configure_cookies(app: Flask) -> None:
+    """HttpOnly and SameSite=Lax always; Secure and the __Host- prefix over HTTPS."""
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PATH="/",
+        SESSION_COOKIE_DOMAIN=None,
+        REMEMBER_COOKIE_HTTPONLY=True,
+    )
+    if app.config["PREFER_HTTPS"]:
+        # __Host- makes the browser refuse the cookie unless Secure, Path=/ and no Domain.
+        app.config.update(
+            SESSION_COOKIE_SECURE=True,
+            SESSION_COOKIE_NAME="__Host-session",
+            REMEMBER_COOKIE_SECURE=True,
+            PREFERRED_URL_SCHEME="https",
+        )
+
+
+def now_seconds() -> int:
+    """Return the time now in whole seconds, the unit the session cookie keeps."""
+    return int(time.time())
+
+
+def begin_session(user, *, started_at: int | None = None) -> None:
+    """Sign this person in on a brand-new session: new id, nothing carried over.
+
+    Only a form kept for restoring survives. `started_at` keeps the absolute
+    limit running when the session is renewed after a password change.
+    """
+    old_values = dict(session)
+    session.clear()
+    carry_pending_form_over(old_values)
+    login_user(user)
+    now = now_seconds()
+    session[SESSION_ID] = secrets.token_urlsafe(16)
+    session[SESSION_STARTED] = started_at or now
+    session[SESSION_SEEN] = now
+
+
+def end_session() -> None:
+    """Sign out of this browser and forget everything the session held."""
+    logout_user()
+    session.clear()
+
+
+def _expire_session():
+    """End a session idle too long or older than the absolute limit."""
+    if "_user_id" not in session or request.endpoint == "static":
+        return None
+    now = now_seconds()
+    started = session.get(SESSION_STARTED)
+    seen = session.get(SESSION_SEEN)
+    idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    absolute_limit = current_app.config["SESSION_MAX_HOURS"] * 3600
+    if not isinstance(started, int) or not isinstance(seen, int):
+        reason = None
+    elif now - seen > idle_limit:
+        reason = f"you had not used it for {current_app.config['SESSION_IDLE_MINUTES']} minutes"
+    elif now - started > absolute_limit:
+        reason = f"you signed in more than {current_app.config['SESSION_MAX_HOURS']} hours ago"
+    else:
+        session[SESSION_SEEN] = now
+        return None
+    pending = session.get(PENDING_FORM_KEY)
+    end_session()
+    if pending:
+        session[PENDING_FORM_KEY] = pending
+    if reason:
+        flash(f"You have been signed out because {reason}. Sign in again to carry on.", "info")
+    return None
 
 
 def _forget_request_state(_exc=None) -> None:

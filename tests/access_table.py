@@ -64,4 +64,25 @@ EXPECTED: dict[str, dict[str, int]] = {
     "exports.index": needs("hub_reviewer", "partnership_lead"),
     # Administration
     "admin.users": needs("admin"),
+    "admin.create_user": needs("admin"),  # POST empty: form errors, 200
+    "admin.user": needs("admin", status=404),
+    "admin.change_roles": needs("admin", status=404),
+    "admin.deactivate": needs("admin", status=404),
+    "admin.reactivate": needs("admin", status=404),
+    "admin.unlock": needs("admin", status=404),
+    "admin.reset_password": needs("admin", status=404),
+    "admin.audit_page": needs("admin"),
+    "admin.audit_export": needs("admin"),
+    "admin.question_set": needs("admin"),
+    # Compliance: the dashboard (aggregates) for hub and leads; imports and lists for the hub
+    "compliance.dashboard": needs("hub_reviewer", "partnership_lead"),
+    "compliance.imports_index": needs("hub_reviewer"),
+    "compliance.upload": needs("hub_reviewer", status=404),  # kind "x" is not a list
+    "compliance.batch": needs("hub_reviewer", status=404),
+    "compliance.confirm": needs("hub_reviewer", status=404),
+    "compliance.cancel": needs("hub_reviewer", status=404),
+    "compliance.reconciliation_index": needs("hub_reviewer", status=302),
+    "compliance.reconciliation": needs("hub_reviewer", status=404),  # list "x" does not exist
+    "compliance.download": needs("hub_reviewer", status=404),
+    "compliance.decide_match": needs("hub_reviewer", status=404),
 }

@@ -1,17 +1,201 @@
-"""Administration: accounts and the question set."""
+"""Administration: accounts (this module), the audit trail and the question set (views.py).
+
+Accounts are never deleted: the audit trail keeps their names. A one-time
+password is shown once, in the response to the POST that made it, and is never
+stored in clear or put in a cookie.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import timedelta
 
-from ..roles import Permission
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from .. import accounts
+from ..extensions import db_session
+from ..models import User
+from ..passwords import PasswordRejected
+from ..roles import ROLE_LABELS, Permission, Role
 from ..security import requires
+from .forms import ConfirmForm, CreateUserForm, RolesForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _policy() -> accounts.LockoutPolicy:
+    return accounts.LockoutPolicy(
+        threshold=current_app.config["LOCKOUT_THRESHOLD"],
+        window=timedelta(minutes=current_app.config["LOCKOUT_WINDOW_MINUTES"]),
+    )
+
+
+def _hasher():
+    return current_app.extensions["debrief.hasher"]
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _account_or_404(user_id: int) -> User:
+    user = db_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def role_labels(roles) -> list[str]:
+    """Return the readable names of the roles held, in the table's order."""
+    return [ROLE_LABELS[role] for role in Role if role.value in roles]
 
 
 @bp.get("/")
 @requires(Permission.MANAGE_USERS)
 def users():
-    """Show the start page of this area."""
-    return render_template("admin/users.html")
+    """List every account with its roles, last sign-in and state."""
+    rows = accounts.list_accounts(db_session(), _policy())
+    return render_template("admin/users.html", rows=rows, role_labels=role_labels)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires(Permission.MANAGE_USERS)
+def create_user():
+    """Create an account and show its one-time password, once."""
+    form = CreateUserForm()
+    if form.validate_on_submit():
+        session_ = db_session()
+        try:
+            user, password = accounts.create_user(
+                session_,
+                _hasher(),
+                username=form.username.data,
+                roles=form.roles.data,
+                full_name=form.full_name.data,
+                actor=_actor(),
+            )
+        except (accounts.AccountError, PasswordRejected) as exc:
+            session_.rollback()
+            form.username.errors.append(str(exc))
+        else:
+            session_.commit()
+            return _show_one_time_password(user, password, created=True)
+    return render_template("admin/create_user.html", form=form)
+
+
+def _show_one_time_password(user: User, password: str, *, created: bool):
+    return render_template(
+        "admin/one_time_password.html", account=user, password=password, created=created
+    )
+
+
+@bp.get("/users/<int:user_id>")
+@requires(Permission.MANAGE_USERS)
+def user(user_id: int):
+    """Show one account, with the changes an administrator may make."""
+    account = _account_or_404(user_id)
+    form = RolesForm(data={"roles": sorted(account.roles)})
+    return _user_page(account, form)
+
+
+def _user_page(account: User, roles_form: RolesForm, status: int = 200):
+    locked = accounts.is_locked(db_session(), account, _policy())
+    return (
+        render_template(
+            "admin/user.html",
+            account=account,
+            locked=locked,
+            form=roles_form,
+            confirm=ConfirmForm(),
+            role_labels=role_labels,
+            is_self=account.id == current_user.id,
+        ),
+        status,
+    )
+
+
+@bp.post("/users/<int:user_id>/roles")
+@requires(Permission.MANAGE_USERS)
+def change_roles(user_id: int):
+    """Replace the account's roles; they count from the person's next request."""
+    account = _account_or_404(user_id)
+    form = RolesForm()
+    if not form.validate_on_submit():
+        return _user_page(account, form, 400)
+    session_ = db_session()
+    try:
+        changed = accounts.change_roles(session_, _actor(), account, form.roles.data)
+    except accounts.AccountError as exc:
+        session_.rollback()
+        form.roles.errors.append(str(exc))
+        return _user_page(_account_or_404(user_id), form, 409)
+    session_.commit()
+    if changed:
+        flash(f"Roles of {account.username} changed.", "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+def _account_action(user_id: int, change, message: str):
+    """Run one confirmed change on an account and go back to its page."""
+    account = _account_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    session_ = db_session()
+    try:
+        change(session_, account)
+    except accounts.AccountError as exc:
+        session_.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.user", user_id=user_id))
+    session_.commit()
+    flash(message.format(username=account.username), "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@requires(Permission.MANAGE_USERS)
+def deactivate(user_id: int):
+    """Stop the person signing in; their sessions end at once."""
+    return _account_action(
+        user_id,
+        lambda s, account: accounts.deactivate(s, _actor(), account),
+        "{username} has been deactivated and signed out.",
+    )
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@requires(Permission.MANAGE_USERS)
+def reactivate(user_id: int):
+    """Let the person sign in again."""
+    return _account_action(
+        user_id,
+        lambda s, account: accounts.reactivate(s, _actor(), account),
+        "{username} can sign in again.",
+    )
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@requires(Permission.MANAGE_USERS)
+def unlock(user_id: int):
+    """Lift a lock-out before its time runs out."""
+    return _account_action(
+        user_id,
+        lambda s, account: accounts.unlock(s, _actor(), account),
+        "{username} can try to sign in again now.",
+    )
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+@requires(Permission.MANAGE_USERS)
+def reset_password(user_id: int):
+    """Give the person a one-time password, shown once, and end their sessions."""
+    account = _account_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    session_ = db_session()
+    password = accounts.reset_password(session_, _hasher(), _actor(), account)
+    session_.commit()
+    return _show_one_time_password(account, password, created=False)
+
+
+from . import views  # noqa: E402,F401  (registers the audit and question set pages on bp)

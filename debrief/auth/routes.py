@@ -15,13 +15,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from .. import accounts, audit
-from ..extensions import db_session
+from ..extensions import db_session, limiter
 from ..passwords import PasswordRejected
 from ..roles import ROLE_LABELS, Permission, Role, start_endpoint
-from ..security import carry_pending_form_over, is_safe_next, requires
+from ..security import SESSION_STARTED, begin_session, end_session, is_safe_next, requires
 from .forms import ChangePasswordForm, SignInForm
 
 bp = Blueprint("auth", __name__)
@@ -41,7 +41,33 @@ def _lockout_policy() -> accounts.LockoutPolicy:
     )
 
 
+# Which audit action each kind of sign-in failure is recorded as.
+_FAILURE_ACTIONS = {
+    "locked": "sign_in.locked",
+    "locked after failures": "account.locked",
+}
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+def _audit_rate_limited(_limit) -> None:
+    """Record that an address went over the sign-in rate limit (the 429 page follows)."""
+    session_ = db_session()
+    audit.record(
+        session_,
+        category=audit.Category.SECURITY,
+        action="sign_in.rate_limited",
+        username=(request.form.get("username") or "")[:64],
+        details={"limit": _sign_in_limit()},
+        remote_addr=request.remote_addr or "",
+    )
+    session_.commit()
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"], on_breach=_audit_rate_limited)
 def sign_in():
     """Sign in; every kind of failure gets the same message."""
     if current_user.is_authenticated:
@@ -59,7 +85,7 @@ def sign_in():
             audit.record(
                 session_,
                 category=audit.Category.SECURITY,
-                action="sign_in.locked" if "locked" in failure.reason else "sign_in.failed",
+                action=_FAILURE_ACTIONS.get(failure.reason, "sign_in.failed"),
                 user=failure.user,
                 username=form.username.data or "",
                 details={"reason": failure.reason},
@@ -77,10 +103,7 @@ def sign_in():
             )
             session_.commit()
             target = request.args.get("next")
-            old_values = dict(session)
-            session.clear()  # a new session at sign-in: nothing carries over from before
-            carry_pending_form_over(old_values)
-            login_user(user)
+            begin_session(user)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             if is_safe_next(target):
@@ -106,8 +129,7 @@ def sign_out():
         remote_addr=request.remote_addr or "",
     )
     session_.commit()
-    logout_user()
-    session.clear()
+    end_session()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))
 
@@ -135,8 +157,8 @@ def change_password():
                     remote_addr=request.remote_addr or "",
                 )
                 db_session().commit()
-                session.clear()
-                login_user(user)  # the token rotated: this session carries on, others end
+                # The token rotated: this browser carries on, every other session ends.
+                begin_session(user, started_at=session.get(SESSION_STARTED))
                 flash("Your password has been changed.", "success")
                 return redirect(url_for(start_endpoint(user)))
     return render_template(
