@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import current_app
 
 from . import accounts
+from .demo_data import create_sample_debriefs
 from .extensions import db_session
 from .roles import Role
 
@@ -89,4 +90,4 @@ def run(echo: Callable[[str], None]) -> None:
 
 
 # Later areas add their sample data here (events and debriefs, NCCU lists ...).
-DEMO_DATA_STEPS: list[Callable[[Callable[[str], None]], None]] = []
+DEMO_DATA_STEPS: list[Callable[[Callable[[str], None]], None]] = [create_sample_debriefs]

@@ -1,10 +1,11 @@
-"""The sergeant's debrief: start it with its event record, save sections, submit. Flask-free.
+"""The sergeant's draft: read it, save a section, keep the event record's facts. Flask-free.
 
 Every save compares the version the form was drawn from with the row's
 (optimistic locking, STACK.md): a stale save that would overwrite answers
 saved meanwhile raises StaleDraft carrying what changed, and nothing is
 written. A save never loses what was typed: answers that are not yet valid
-are kept in Debrief.unsaved_input until corrected.
+are kept in Debrief.unsaved_input until corrected. Starting a debrief and
+correcting its event record are in event_saving.py; submitting in submitting.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from . import audit, event_record, workflow
@@ -31,14 +31,10 @@ from .answers import (
     section_status,
     unsaved_errors,
 )
-from .models import Answer, Debrief, DebriefTheme, Event, HistoryEntry, User
-from .question_store import question_set_of, stored_version
+from .models import Answer, Debrief, Event, HistoryEntry, User
+from .question_store import question_set_of
 from .questions import QuestionSet, Section
-from .themes import suggest
-from .vocabulary import event_counts
-from .workflow import EDITABLE_BY_HOST, Action, State
-
-SUBMITTED_STATES = frozenset({State.SUBMITTED, State.IN_REVIEW, State.CLOSED})
+from .workflow import EDITABLE_BY_HOST, State
 
 
 class DraftError(Exception):
@@ -71,14 +67,6 @@ class StaleDraft(DraftError):
         )
 
 
-class Incomplete(DraftError):
-    """Submission refused: sections still need answers or corrections."""
-
-    def __init__(self, problems: list[tuple[Section, Status]]):
-        self.problems = problems
-        super().__init__("Complete every section before you submit the debrief.")
-
-
 # --- reading --------------------------------------------------------------------------------
 
 
@@ -107,7 +95,7 @@ def answers_of(debrief: Debrief) -> dict[str, Any]:
 
 def current_answers(question_set: QuestionSet, debrief: Debrief) -> dict[str, Any]:
     """Return the answers with the event record's facts as it stands now (one source)."""
-    answers, _ = _settle(question_set, debrief.event, answers_of(debrief), {})
+    answers, _ = settle(question_set, debrief.event, answers_of(debrief), {})
     return answers
 
 
@@ -158,7 +146,7 @@ def latest_return(session: Session, debrief: Debrief) -> HistoryEntry | None:
 # --- writing --------------------------------------------------------------------------------
 
 
-def _lock(session: Session, debrief: Debrief) -> dict[str, Answer]:
+def lock(session: Session, debrief: Debrief) -> dict[str, Answer]:
     """Re-read the row under a write lock and return its answer rows, fresh."""
     session.refresh(debrief, with_for_update=True)
     rows = session.scalars(
@@ -169,7 +157,7 @@ def _lock(session: Session, debrief: Debrief) -> dict[str, Answer]:
     return {row.question_id: row for row in rows}
 
 
-def _require_editable(debrief: Debrief, user: User) -> None:
+def require_editable(debrief: Debrief, user: User) -> None:
     if debrief.host_id != user.id:
         raise NotEditable("Only the sergeant who hosted this debrief can change it.")
     if not is_editable(debrief):
@@ -177,7 +165,7 @@ def _require_editable(debrief: Debrief, user: User) -> None:
         raise NotEditable(f"This debrief is {label}, so it can no longer be changed.")
 
 
-def _write_answers(
+def write_answers(
     session: Session, debrief: Debrief, rows: dict[str, Answer], new: dict[str, Any]
 ) -> list[str]:
     """Make the stored answers equal `new`; return the ids changed."""
@@ -198,7 +186,7 @@ def _write_answers(
     return changed
 
 
-def _settle(
+def settle(
     question_set: QuestionSet, event: Event, answers: dict[str, Any], unsaved: dict
 ) -> tuple[dict[str, Any], dict]:
     """Apply the event record's answers, then drop what no longer applies."""
@@ -211,131 +199,6 @@ def _settle(
     shown = {q.id for q in question_set.questions if question_set.is_shown(q, answers)}
     unsaved = {k: v for k, v in unsaved.items() if k in shown}
     return answers, unsaved
-
-
-def start(
-    session: Session,
-    user: User,
-    question_set: QuestionSet,
-    settings: event_record.EventSettings,
-    form: Form,
-    remote_addr: str = "",
-) -> tuple[Debrief | None, dict[str, FieldError]]:
-    """Record the event and start a draft on the current question set, or return errors."""
-    values, errors = event_record.parse(settings, form)
-    _check_incident_ref_free(session, values, errors, user)
-    if errors:
-        return None, errors
-    event = Event(source="debrief", created_by_id=user.id, incident_ref="", partner_agencies=[])
-    event_record.apply(event, values)
-    debrief = Debrief(
-        event=event,
-        host_id=user.id,
-        question_set_id=stored_version(session, question_set).id,
-        state=State.DRAFT.value,
-        version=1,
-        unsaved_input={},
-    )
-    session.add(debrief)
-    try:
-        session.flush()
-    except IntegrityError:  # the same reference recorded at the same moment elsewhere
-        session.rollback()
-        return None, {"incident_ref": _taken_error(values["incident_ref"], mine=False)}
-    answers, _ = _settle(question_set, event, {}, {})
-    _write_answers(session, debrief, {}, answers)
-    audit.record(
-        session,
-        category=audit.Category.COLLECTION,
-        action="debrief.create",
-        user=user,
-        object_type="debrief",
-        object_id=debrief.id,
-        details={"event_id": event.id, "question_set": question_set.short_version},
-        remote_addr=remote_addr,
-    )
-    return debrief, {}
-
-
-def _taken_error(ref: str, mine: bool) -> FieldError:
-    if mine:
-        message = f"You have already started a debrief for {ref}: find it in My debriefs"
-    else:
-        message = (
-            f"A debrief for {ref} has already been started. Check the reference, or ask "
-            "the safeguarding hub who holds it"
-        )
-    return FieldError("incident_ref", message, "incident_ref")
-
-
-def _check_incident_ref_free(
-    session: Session, values: dict, errors: dict, user: User, own_event_id: int | None = None
-) -> None:
-    ref = values.get("incident_ref")
-    if not ref:
-        return
-    other = session.scalar(
-        select(Event).where(Event.incident_ref == ref).options(selectinload(Event.debriefs))
-    )
-    if other is not None and other.id != own_event_id:
-        mine = any(d.host_id == user.id for d in other.debriefs)
-        errors["incident_ref"] = _taken_error(ref, mine)
-
-
-def update_event(
-    session: Session,
-    debrief: Debrief,
-    user: User,
-    question_set: QuestionSet,
-    settings: event_record.EventSettings,
-    form: Form,
-    *,
-    form_version: int,
-    base: Mapping[str, Any] | None,
-    remote_addr: str = "",
-) -> dict[str, FieldError]:
-    """Correct the event record; return errors, or raise StaleDraft / NotEditable."""
-    rows = _lock(session, debrief)
-    _require_editable(debrief, user)
-    event = debrief.event
-    session.refresh(event)
-    if form_version != debrief.version:
-        now = event_record.values_of(event)
-        labels = {q.id: q.text for q in event_record.event_form(settings).questions}
-        changes = [
-            Change(k, labels[k], (base or {}).get(k), now.get(k))
-            for k in labels
-            if (base or {}).get(k) != now.get(k)
-        ]
-        if changes:
-            raise StaleDraft(changes, debrief.version)
-    values, errors = event_record.parse(settings, form)
-    _check_incident_ref_free(session, values, errors, user, own_event_id=event.id)
-    if errors:
-        return errors
-    changed = event_record.apply(event, values)
-    if not changed:
-        return {}
-    answers, unsaved = _settle(
-        question_set,
-        event,
-        {k: r.value for k, r in rows.items()},
-        dict(debrief.unsaved_input or {}),
-    )
-    _write_answers(session, debrief, rows, answers)
-    debrief.unsaved_input = unsaved
-    debrief.version += 1
-    audit.record(
-        session,
-        category=audit.Category.ALTERATION,
-        action="debrief.event.save",
-        user=user,
-        object_type="debrief",
-        object_id=debrief.id,
-        details={"fields": changed},
-        remote_addr=remote_addr,
-    )
-    return {}
 
 
 @dataclass
@@ -377,8 +240,8 @@ def save_section(
     remote_addr: str = "",
 ) -> SaveOutcome:
     """Save what was typed on one section page (valid answers, and invalid input kept)."""
-    rows = _lock(session, debrief)
-    _require_editable(debrief, user)
+    rows = lock(session, debrief)
+    require_editable(debrief, user)
     current = {k: r.value for k, r in rows.items()}
     if form_version != debrief.version:
         now = section_base(question_set, debrief, section)
@@ -407,7 +270,7 @@ def save_section(
             answers[question.id] = parsed.value
         else:
             empty.add(question.id)
-    answers, unsaved = _settle(question_set, debrief.event, answers, unsaved)
+    answers, unsaved = settle(question_set, debrief.event, answers, unsaved)
     if not revealed_in_place:
         outcome.newly_shown = [
             q.id
@@ -416,7 +279,7 @@ def save_section(
             and question_set.is_shown(q, answers)
             and not question_set.is_shown(q, current)
         ]
-    outcome.changed = _write_answers(session, debrief, rows, answers)
+    outcome.changed = write_answers(session, debrief, rows, answers)
     unsaved_changed = unsaved != (debrief.unsaved_input or {})
     if unsaved_changed:
         debrief.unsaved_input = unsaved
@@ -434,89 +297,3 @@ def save_section(
             remote_addr=remote_addr,
         )
     return outcome
-
-
-def submission_problems(
-    question_set: QuestionSet, debrief: Debrief
-) -> list[tuple[Section, Status]]:
-    """Return the sections that stop the debrief being submitted, with their status."""
-    problems = []
-    answers = current_answers(question_set, debrief)
-    for section, status in overview(question_set, debrief):
-        if status == Status.HAS_ERRORS or missing_required(question_set, section, answers):
-            problems.append((section, status))
-    return problems
-
-
-def submit(
-    session: Session,
-    debrief: Debrief,
-    user: User,
-    question_set: QuestionSet,
-    *,
-    form_version: int,
-    remote_addr: str = "",
-) -> bool:
-    """Submit (or resubmit) the debrief; False when it was already submitted (a double click).
-
-    Raises Incomplete, StaleDraft (answers changed since the check page) or NotEditable.
-    """
-    rows = _lock(session, debrief)
-    if debrief.host_id == user.id and debrief.state in SUBMITTED_STATES:
-        return False
-    _require_editable(debrief, user)
-    if form_version != debrief.version:
-        raise StaleDraft([], debrief.version)
-    # Store the event record's facts as they stand, so the hub reads what was checked.
-    answers, _ = _settle(question_set, debrief.event, {k: r.value for k, r in rows.items()}, {})
-    _write_answers(session, debrief, rows, answers)
-    problems = submission_problems(question_set, debrief)
-    if problems:
-        raise Incomplete(problems)
-    action = Action.SUBMIT if debrief.state == State.DRAFT else Action.RESUBMIT
-    workflow.apply(session, debrief, action, user)
-    answers = answers_of(debrief)
-    intel = answers.get("intel_doc_submitted")
-    debrief.intel_doc_submitted = {"yes": True, "no": False}.get(intel)
-    _suggest_themes(session, debrief, question_set, answers)
-    audit.record(
-        session,
-        category=audit.Category.ALTERATION,
-        action=f"debrief.{action.value}",
-        user=user,
-        object_type="debrief",
-        object_id=debrief.id,
-        details={"question_set": question_set.short_version},
-        remote_addr=remote_addr,
-    )
-    return True
-
-
-def _suggest_themes(
-    session: Session, debrief: Debrief, question_set: QuestionSet, answers: dict
-) -> None:
-    """Store the themes the answers suggest; keep the hub's confirmations."""
-    event = debrief.event
-    found = {
-        s.theme_id: s
-        for s in suggest(question_set, answers, event_counts(event), event.reported_at)
-    }
-    existing = {
-        t.theme_id: t
-        for t in session.scalars(select(DebriefTheme).where(DebriefTheme.debrief_id == debrief.id))
-    }
-    for theme_id, row in existing.items():
-        if theme_id in found:
-            continue
-        if row.confirmed:
-            row.suggested, row.suggestion_reason = False, ""
-        else:
-            session.delete(row)
-    for theme_id, suggestion in found.items():
-        row = existing.get(theme_id)
-        if row is None:
-            row = DebriefTheme(debrief_id=debrief.id, theme_id=theme_id, confirmed=False)
-            session.add(row)
-        row.suggested = True
-        row.suggestion_reason = suggestion.reason_text
-    session.flush()

@@ -1,0 +1,92 @@
+"""Helpers the sergeant's debrief views share: loading with the owner check, audit, form input."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from .. import audit, drafting, event_record
+from ..extensions import db_session
+from ..models import Debrief
+from ..presenting import format_answer
+from ..workflow import STATE_LABELS, State
+
+
+def current_sergeant():
+    """Return the signed-in person (the debrief host)."""
+    return current_user._get_current_object()
+
+
+def event_settings() -> event_record.EventSettings:
+    """Return the force settings the event record is checked against."""
+    return event_record.EventSettings.from_config(current_app.config)
+
+
+def load_debrief(debrief_id: int) -> Debrief:
+    """Return the signed-in sergeant's debrief, or 404 (another's is 'not found' too)."""
+    debrief = drafting.get_debrief_for(db_session(), current_sergeant(), debrief_id)
+    if debrief is None:
+        abort(404)
+    return debrief
+
+
+def audit_debrief(debrief: Debrief, category: audit.Category, action: str, **details) -> None:
+    """Record an operation on this debrief in the audit trail (no free text in details)."""
+    audit.record(
+        db_session(),
+        category=category,
+        action=action,
+        user=current_sergeant(),
+        object_type="debrief",
+        object_id=debrief.id,
+        details=details,
+        remote_addr=request.remote_addr or "",
+    )
+
+
+def record_view(debrief: Debrief, page: str) -> None:
+    """Record that the sergeant looked at this debrief (DPA s.62 consultation)."""
+    audit_debrief(debrief, audit.Category.CONSULTATION, "debrief.view", page=page)
+    db_session().commit()
+
+
+def posted_form() -> dict[str, list[str]]:
+    """Return the POSTed inputs as {name: [values]}."""
+    return request.form.to_dict(flat=False)
+
+
+def posted_version() -> int:
+    """Return the debrief version the posted page was drawn from (0 if missing)."""
+    try:
+        return int(request.form.get("version", ""))
+    except ValueError:
+        return 0
+
+
+def state_label(debrief: Debrief) -> str:
+    """Return the debrief's state in words."""
+    return STATE_LABELS[State(debrief.state)]
+
+
+def conflict_rows(question_set, stale: drafting.StaleDraft) -> list[dict]:
+    """Describe each changed answer in words: what the page showed, what is saved now."""
+
+    def words(question_id, value) -> str:
+        question = question_set.question(question_id)
+        if value is None or value == "" or value == []:
+            return "Not answered"
+        if isinstance(value, dict) and "typed" in value:
+            typed = [v for values in value["typed"].values() for v in values if v.strip()]
+            return "Typed but not yet valid: " + " ".join(typed)
+        if question is None:
+            return str(value)
+        return ", ".join(format_answer(question, value))
+
+    return [
+        {
+            "label": c.label,
+            "before": words(c.question_id, c.before),
+            "now": words(c.question_id, c.now),
+        }
+        for c in stale.changes
+    ]
