@@ -58,6 +58,14 @@ EXPECTED: dict[str, dict[str, int]] = {
     "auth.sign_out": needs(*EVERYONE_SIGNED_IN, status=302),
     # Sergeant (debrief host)
     "debriefs.index": needs("sergeant"),
+    "debriefs.new": needs("sergeant"),  # POST empty: the event record with its errors, 200
+    # One debrief: a missing one is 404, and so is another sergeant's (test_debrief_access).
+    "debriefs.overview": needs("sergeant", status=404),
+    "debriefs.event": needs("sergeant", status=404),
+    "debriefs.section": needs("sergeant", status=404),
+    "debriefs.check": needs("sergeant", status=404),
+    "debriefs.submit": needs("sergeant", status=404),
+    "debriefs.submitted": needs("sergeant", status=404),
     # Safeguarding hub
     "review.queue": needs("hub_reviewer"),
     # Exports
