@@ -64,6 +64,25 @@ SUFFIXES = [
 ]
 FEWER_SUFFIXES = ["123", "1234", "12345", "123456", "1!", "123!", "2024", "2025"]
 
+# Keyboard walks too short alone, padded like the words below.
+SHORT_WALKS = [
+    "qwertyuiop",
+    "qwertyui",
+    "asdfghjkl",
+    "asdfghjk",
+    "zxcvbnm",
+    "1q2w3e4r",
+    "1q2w3e4r5t",
+    "qazwsx",
+    "qazwsxedc",
+    "1qaz2wsx",
+    "zaq12wsx",
+    "qwerty",
+    "asdfgh",
+    "abcdef",
+    "abcdefgh",
+]
+
 SERVICE_WORDS = [
     "police",
     "policeman",
@@ -229,8 +248,9 @@ def build(source: str) -> list[str]:
     for walk in FAMOUS + WALKS + _runs():
         add(walk)
     bases = _bases(source)
-    for rank, word in enumerate(SERVICE_WORDS + bases[:ALL_BASES]):
-        top = rank < TOP_BASES + len(SERVICE_WORDS)
+    extra = SHORT_WALKS + SERVICE_WORDS
+    for rank, word in enumerate(extra + bases[:ALL_BASES]):
+        top = rank < TOP_BASES + len(extra)
         add(word)
         add(word + word)
         for suffix in SUFFIXES if top else FEWER_SUFFIXES:

@@ -1,0 +1,125 @@
+"""Throttling: per account in the database (holds across app instances), per address in
+Flask-Limiter; every failure answers alike, and each is audited."""
+
+from __future__ import annotations
+
+from debrief.extensions import db_session
+from debrief.models import AuditEntry
+from tests.factories import DEFAULT_PASSWORD, make_user
+
+FAILED = "Sign-in failed. Check your username and password and try again."
+
+
+def _try(client, username: str, password: str):
+    return client.post("/sign-in", data={"username": username, "password": password})
+
+
+def test_lockout_holds_across_two_app_instances_sharing_the_database(build_app):
+    first, second = build_app(), build_app()  # two workers, one database
+    with first.app_context():
+        make_user(["sergeant"], username="sam")
+    for attempt in range(5):
+        worker = first if attempt % 2 == 0 else second
+        assert FAILED in _try(worker.test_client(), "sam", "wrong guess!!").get_data(as_text=True)
+    # Locked on both: even the right password is refused, with the same words.
+    for worker in (first, second):
+        right = _try(worker.test_client(), "sam", DEFAULT_PASSWORD)
+        assert right.status_code == 200
+        assert FAILED in right.get_data(as_text=True)
+    with second.app_context():
+        actions = [e.action for e in db_session().query(AuditEntry).order_by(AuditEntry.id)]
+    assert actions.count("sign_in.failed") == 4
+    assert actions.count("account.locked") == 1
+    assert actions.count("sign_in.locked") == 2
+
+
+def test_unknown_user_wrong_password_and_locked_read_exactly_the_same(build_app):
+    app = build_app(LOCKOUT_THRESHOLD=2)
+    with app.app_context():
+        make_user(["sergeant"], username="sam")
+    client = app.test_client()
+
+    def body(response) -> str:
+        text = response.get_data(as_text=True)
+        return text[text.index("<main") : text.index("</main>")]
+
+    unknown = _try(client, "nobody", "wrong guess!!")
+    wrong = _try(client, "sam", "wrong guess!!")
+    _try(client, "sam", "wrong guess!!")
+    locked = _try(client, "sam", DEFAULT_PASSWORD)
+    assert unknown.status_code == wrong.status_code == locked.status_code == 200
+    # The pages differ only in the username typed back into the box.
+    assert body(unknown).replace("nobody", "sam") == body(wrong) == body(locked)
+    assert FAILED in body(locked)
+
+
+def test_the_lock_lifts_when_the_window_has_passed(build_app):
+    from datetime import timedelta
+
+    from debrief.models import SignInFailure
+
+    app = build_app(LOCKOUT_THRESHOLD=2, LOCKOUT_WINDOW_MINUTES=15)
+    with app.app_context():
+        make_user(["sergeant"], username="sam")
+    client = app.test_client()
+    _try(client, "sam", "wrong guess!!")
+    _try(client, "sam", "wrong guess!!")
+    assert FAILED in _try(client, "sam", DEFAULT_PASSWORD).get_data(as_text=True)
+    with app.app_context():
+        session = db_session()
+        for failure in session.query(SignInFailure):
+            failure.at -= timedelta(minutes=16)  # as if the window had passed
+        session.commit()
+    assert _try(client, "sam", DEFAULT_PASSWORD).status_code == 302
+
+
+def test_failures_are_audited_without_the_password(build_app):
+    app = build_app()
+    with app.app_context():
+        make_user(["sergeant"], username="sam")
+    _try(app.test_client(), "sam", "my-secret-guess-1")
+    _try(app.test_client(), "ghost", "my-secret-guess-2")
+    with app.app_context():
+        entries = db_session().query(AuditEntry).filter_by(action="sign_in.failed").all()
+        assert [(e.username, e.details["reason"]) for e in entries] == [
+            ("sam", "wrong password"),
+            ("ghost", "unknown user"),
+        ]
+        assert entries[0].user_id is not None and entries[1].user_id is None
+        assert "my-secret-guess" not in str([e.details for e in entries])
+
+
+def test_a_successful_sign_in_is_audited_and_clears_past_failures(build_app):
+    app = build_app(LOCKOUT_THRESHOLD=3)
+    with app.app_context():
+        make_user(["sergeant"], username="sam")
+    client = app.test_client()
+    _try(client, "sam", "wrong guess!!")
+    _try(client, "sam", "wrong guess!!")
+    assert _try(client, "sam", DEFAULT_PASSWORD).status_code == 302
+    client.post("/sign-out")
+    _try(client, "sam", "wrong guess!!")
+    _try(client, "sam", "wrong guess!!")
+    assert _try(client, "sam", DEFAULT_PASSWORD).status_code == 302  # the count started again
+    with app.app_context():
+        assert db_session().query(AuditEntry).filter_by(action="sign_in").count() == 2
+
+
+def test_per_address_rate_limit_on_sign_in(build_app):
+    app = build_app(RATELIMIT_ENABLED=True, SIGN_IN_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    for _ in range(3):
+        assert _try(client, "anyone", "wrong guess!!").status_code == 200
+    refused = _try(client, "anyone", "wrong guess!!")
+    assert refused.status_code == 429
+    assert "Too many attempts" in refused.get_data(as_text=True)
+    assert client.get("/sign-in").status_code == 200  # only attempts count, not the page
+    other = client.post(
+        "/sign-in",
+        data={"username": "anyone", "password": "wrong guess!!"},
+        environ_base={"REMOTE_ADDR": "192.0.2.77"},
+    )
+    assert other.status_code == 200  # another address has its own allowance
+    with app.app_context():
+        entry = db_session().query(AuditEntry).filter_by(action="sign_in.rate_limited").one()
+        assert entry.remote_addr == "127.0.0.1" and entry.username == "anyone"

@@ -1,0 +1,157 @@
+"""Sessions: a new one at sign-in, idle and absolute expiry, revoked on sign-out and change."""
+
+from __future__ import annotations
+
+from debrief import security
+from debrief.models import User
+from tests.factories import DEFAULT_PASSWORD, make_user
+
+NEW_PASSWORD = "a different long passphrase"
+
+
+def _sign_in(client, username: str = "sam", password: str = DEFAULT_PASSWORD):
+    return client.post("/sign-in", data={"username": username, "password": password})
+
+
+def _age_session(client, *, idle: int = 0, since_sign_in: int = 0) -> None:
+    """Move the session's clock back, as if time had passed (no waiting in tests)."""
+    with client.session_transaction() as values:
+        values[security.SESSION_SEEN] -= idle
+        values[security.SESSION_STARTED] -= since_sign_in
+
+
+def test_sign_in_starts_a_new_session_with_a_new_id(app, client, db):
+    make_user(["sergeant"], username="sam")
+    client.get("/sign-in")
+    with client.session_transaction() as before:
+        before["planted"] = "by someone else"
+    planted_cookie = client.get_cookie("session").value
+    _sign_in(client)
+    with client.session_transaction() as after:
+        assert "planted" not in after  # nothing carries over from before sign-in
+        first_id = after[security.SESSION_ID]
+    assert client.get_cookie("session").value != planted_cookie
+    # The cookie from before sign-in is still anonymous.
+    fixated = app.test_client()
+    fixated.set_cookie("session", planted_cookie)
+    assert fixated.get("/debriefs/").headers["Location"].startswith("/sign-in")
+    # Signing in again gives another id.
+    client.post("/sign-out")
+    _sign_in(client)
+    with client.session_transaction() as again:
+        assert again[security.SESSION_ID] != first_id
+
+
+def test_a_session_idle_too_long_ends(app, client, db):
+    make_user(["sergeant"], username="sam")
+    _sign_in(client)
+    limit = app.config["SESSION_IDLE_MINUTES"] * 60
+    _age_session(client, idle=limit - 5)
+    assert client.get("/debriefs/").status_code == 200  # just inside: and the clock restarts
+    _age_session(client, idle=limit - 5)
+    assert client.get("/debriefs/").status_code == 200
+    _age_session(client, idle=limit + 1)
+    response = client.get("/debriefs/", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Sign in" in page
+    assert "signed out because you had not used it for 30 minutes" in page
+    assert client.get("/debriefs/").status_code == 302
+
+
+def test_a_session_ends_after_the_absolute_limit_however_busy(app, client, db):
+    make_user(["sergeant"], username="sam")
+    _sign_in(client)
+    limit = app.config["SESSION_MAX_HOURS"] * 3600
+    _age_session(client, since_sign_in=limit - 60)
+    assert client.get("/debriefs/").status_code == 200
+    _age_session(client, since_sign_in=61)
+    page = client.get("/debriefs/", follow_redirects=True).get_data(as_text=True)
+    assert "signed out because you signed in more than 12 hours ago" in page
+
+
+def test_session_limits_come_from_the_settings(build_app):
+    app = build_app(SESSION_IDLE_MINUTES=5)
+    client = app.test_client()
+    with app.app_context():
+        make_user(["sergeant"], username="sam")
+    _sign_in(client)
+    _age_session(client, idle=5 * 60 + 1)
+    assert client.get("/debriefs/").status_code == 302
+
+
+def test_a_session_cookie_without_its_times_is_refused(app, client, db):
+    make_user(["sergeant"], username="sam")
+    _sign_in(client)
+    with client.session_transaction() as values:
+        del values[security.SESSION_STARTED]
+    assert client.get("/debriefs/").status_code == 302
+
+
+def test_copied_cookie_is_refused_after_sign_out(app, client, db):
+    make_user(["sergeant"], username="sam")
+    _sign_in(client)
+    copied = client.get_cookie("session").value
+    client.post("/sign-out")
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    response = thief.get("/debriefs/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+
+
+def test_password_change_ends_every_other_session_but_not_this_one(app, client, db):
+    make_user(["sergeant"], username="sam")
+    _sign_in(client)
+    other_laptop = app.test_client()
+    _sign_in(other_laptop)
+    copied = client.get_cookie("session").value
+    assert other_laptop.get("/debriefs/").status_code == 200
+
+    done = client.post(
+        "/account/password",
+        data={
+            "current_password": DEFAULT_PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+        },
+    )
+    assert done.status_code == 302
+    assert client.get("/debriefs/").status_code == 200
+    assert other_laptop.get("/debriefs/").headers["Location"].startswith("/sign-in")
+    replay = app.test_client()
+    replay.set_cookie("session", copied)
+    assert replay.get("/debriefs/").status_code == 302
+    db.expire_all()
+    assert db.query(User).filter_by(username="sam").one().password_changed_at is not None
+
+
+def test_password_change_does_not_restart_the_absolute_limit(app, client, db):
+    make_user(["sergeant"], username="sam")
+    _sign_in(client)
+    _age_session(client, since_sign_in=3600)
+    with client.session_transaction() as values:
+        started = values[security.SESSION_STARTED]
+    client.post(
+        "/account/password",
+        data={
+            "current_password": DEFAULT_PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+        },
+    )
+    with client.session_transaction() as values:
+        assert values[security.SESSION_STARTED] == started
+
+
+def test_expired_session_keeps_what_was_typed_for_after_sign_in(app, client, db):
+    make_user(["sergeant"], username="sam")
+    _sign_in(client)
+    _age_session(client, idle=app.config["SESSION_IDLE_MINUTES"] * 60 + 1)
+    response = client.post(
+        "/account/password",
+        data={"current_password": "typed", "new_password": "typed too"},
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
+    assert response.status_code == 302
+    assert "/sign-in" in response.headers["Location"]
+    with client.session_transaction() as values:
+        assert values.get(security.PENDING_FORM_KEY)
