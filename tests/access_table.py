@@ -68,6 +68,20 @@ EXPECTED: dict[str, dict[str, int]] = {
     "debriefs.submitted": needs("sergeant", status=404),
     # Safeguarding hub
     "review.queue": needs("hub_reviewer"),
+    "review.actions": needs("hub_reviewer"),
+    # Bulk with nothing ticked: back to the queue with a message.
+    "review.bulk_confirm": needs("hub_reviewer", status=302),
+    "review.bulk_apply": needs("hub_reviewer", status=302),
+    # One debrief or action under review: a missing one is 404, and so is a draft.
+    "review.show": needs("hub_reviewer", status=404),
+    "review.assign": needs("hub_reviewer", status=404),
+    "review.theme": needs("hub_reviewer", status=404),
+    "review.note": needs("hub_reviewer", status=404),
+    "review.decide": needs("hub_reviewer", status=404),
+    "review.return_debrief": needs("hub_reviewer", status=404),
+    "review.reopen": needs("hub_reviewer", status=404),
+    "review.new_action": needs("hub_reviewer", status=404),
+    "review.edit_action": needs("hub_reviewer", status=404),
     # Exports
     "exports.index": needs("hub_reviewer", "partnership_lead"),
     # Administration

@@ -1,17 +1,476 @@
-"""The safeguarding hub's review queue."""
+"""The safeguarding hub's pages: the queue, one debrief under review, bulk actions, actions.
+
+Thin views: parse the request, call queue / reviewing / follow_up, render or
+redirect. Domain refusals become 403 (self-review), 409 (not allowed from this
+state, or someone else changed it first) or form errors.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import date
+from urllib.parse import urlencode
 
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import audit, navigation, queue, reviewing
+from ..extensions import db_session
+from ..models import Debrief
+from ..question_store import question_set_of
+from ..questions import QuestionSet, load_file
 from ..roles import Permission
 from ..security import requires
+from ..vocabulary import EVENT_TYPES
+from ..workflow import (
+    STATE_LABELS,
+    Action,
+    NotPermitted,
+    State,
+    TransitionRefused,
+    allowed_actions,
+)
+from .forms import NoteForm, ReasonForm
+from .pages import debrief_page_context, latest_history_id, queue_labels
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
+navigation.register_count("review.queue", lambda session, user: queue.queue_count(session, user.id))
 
-@bp.get("/")
+
+@bp.app_template_filter("long_date")
+def long_date(value: date | None) -> str:
+    """Write a calendar date the way people read it: 27 June 2025."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+def current_question_set() -> QuestionSet:
+    """Return the force's question set as it stands now (for the theme list and filters)."""
+    return load_file(current_app.config["QUESTIONS_PATH"])
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _audit(category: audit.Category, action: str, object_type: str, object_id, **details) -> None:
+    audit.record(
+        db_session(),
+        category=category,
+        action=action,
+        user=_user(),
+        object_type=object_type,
+        object_id=object_id,
+        details=details,
+        remote_addr=request.remote_addr or "",
+    )
+
+
+def _filter() -> queue.QueueFilter:
+    qs = current_question_set()
+    return queue.parse_filter(
+        request.args, current_app.config["DISTRICTS"], EVENT_TYPES, [t.id for t in qs.themes]
+    )
+
+
+# --- the queue --------------------------------------------------------------------------------
+
+
+@bp.get("/", endpoint="queue")
 @requires(Permission.REVIEW)
-def queue():
-    """Show the start page of this area."""
-    return render_template("review/queue.html")
+def queue_page():
+    """List the debriefs waiting for the hub, filtered and sorted as the URL says."""
+    qf = _filter()
+    session = db_session()
+    page = queue.load_page(
+        session,
+        qf,
+        current_user.id,
+        page_size=current_app.config["QUEUE_PAGE_SIZE"],
+        target_days=current_app.config["REVIEW_TARGET_WORKING_DAYS"],
+        division=current_app.config["BANK_HOLIDAY_DIVISION"],
+    )
+    _audit(
+        audit.Category.CONSULTATION,
+        "queue.view",
+        "queue",
+        "",
+        filter=qf.to_args(),
+        debrief_ids=[row.debrief.id for row in page.rows],
+    )
+    session.commit()
+    return render_template(
+        "review/queue.html",
+        qf=qf,
+        page=page,
+        labels=queue_labels(current_question_set()),
+        districts=current_app.config["DISTRICTS"],
+        target=current_app.config["REVIEW_TARGET_WORKING_DAYS"],
+        page_url=lambda number: queue_url(qf.with_page(number)) + "#results",
+    )
+
+
+@bp.app_template_global()
+def queue_url(qf: queue.QueueFilter) -> str:
+    """Return the queue's URL for a filter (templates use it for sort and page links)."""
+    pairs = qf.to_args()
+    return url_for("review.queue") + ("?" + urlencode(pairs) if pairs else "")
+
+
+# --- bulk actions -----------------------------------------------------------------------------
+
+
+def _bulk_selection(qf: queue.QueueFilter, source) -> tuple[str, object]:
+    """Return the scope ("ticked" or "filter") and a select of the debrief ids it covers."""
+    scope = source.get("scope", "ticked")
+    if scope == "filter":
+        return scope, queue.matching_ids(qf, current_user.id)
+    ids = [int(i) for i in source.getlist("id") if i.isdigit()]
+    return "ticked", select(Debrief.id).where(Debrief.id.in_(ids))
+
+
+def _bulk_plan(source):
+    qf = _filter()
+    scope, ids = _bulk_selection(qf, source)
+    if scope == "ticked" and not source.getlist("id"):
+        flash("Select at least one debrief, or choose to apply the action to every match.", "info")
+        return qf, scope, None
+    try:
+        plan = reviewing.plan_bulk(
+            db_session(),
+            _user(),
+            source.get("bulk_action", ""),
+            ids,
+            current_question_set(),
+            source.get("theme_id", ""),
+        )
+    except reviewing.InvalidInput as exc:
+        flash(next(iter(exc.errors.values())), "info")
+        return qf, scope, None
+    return qf, scope, plan
+
+
+@bp.get("/bulk")
+@requires(Permission.REVIEW)
+def bulk_confirm():
+    """Say how many debriefs a bulk action will change, before changing anything."""
+    qf, scope, plan = _bulk_plan(request.args)
+    if plan is None:
+        return redirect(queue_url(qf))
+    return render_template(
+        "review/bulk_confirm.html",
+        qf=qf,
+        scope=scope,
+        plan=plan,
+        ids=request.args.getlist("id"),
+        back=queue_url(qf),
+    )
+
+
+@bp.post("/bulk")
+@requires(Permission.REVIEW)
+def bulk_apply():
+    """Apply a confirmed bulk action to the debriefs it covers now."""
+    qf, _scope, plan = _bulk_plan(request.form)
+    if plan is None:
+        return redirect(queue_url(qf))
+    session = db_session()
+    changed = reviewing.apply_bulk(session, _user(), plan)
+    _audit(
+        audit.Category.ALTERATION,
+        f"debrief.bulk_{plan.action}",
+        "debrief",
+        "",
+        theme_id=plan.theme_id,
+        debrief_ids=list(plan.to_change),
+        changed=changed,
+    )
+    session.commit()
+    what = "assigned to you" if plan.action == "assign" else f"tagged ‘{plan.theme_label}’"
+    flash(f"{changed} debrief{'' if changed == 1 else 's'} {what}.", "success")
+    return redirect(queue_url(qf))
+
+
+# --- one debrief ------------------------------------------------------------------------------
+
+
+def load_debrief(debrief_id: int) -> Debrief:
+    """Return a debrief the hub may see with what the page shows, or answer 404."""
+    debrief = db_session().get(
+        Debrief,
+        debrief_id,
+        options=[
+            joinedload(Debrief.event),
+            joinedload(Debrief.host),
+            joinedload(Debrief.assignee),
+            joinedload(Debrief.question_set),
+            selectinload(Debrief.answers),
+            selectinload(Debrief.themes),
+        ],
+    )
+    if not reviewing.visible_to_hub(debrief):
+        abort(404)
+    return debrief
+
+
+def render_debrief(debrief: Debrief, note_form: NoteForm | None = None, status: int = 200):
+    """Render the review page of one debrief and audit that it was seen."""
+    session = db_session()
+    context = debrief_page_context(session, debrief, _user())
+    _audit(audit.Category.CONSULTATION, "debrief.view", "debrief", debrief.id, page="review")
+    session.commit()
+    if note_form is None:
+        note_form = NoteForm(formdata=None, version=debrief.version, seen=context["seen"])
+    return render_template("review/debrief.html", note_form=note_form, **context), status
+
+
+@bp.get("/<int:debrief_id>")
+@requires(Permission.REVIEW)
+def show(debrief_id: int):
+    """Show one debrief with its themes, actions, notes and history."""
+    return render_debrief(load_debrief(debrief_id))
+
+
+def _seen() -> tuple[int | None, int]:
+    return request.form.get("version", type=int), request.form.get("seen", 0, type=int)
+
+
+ATTEMPTED = {
+    "assign": "assign it to yourself",
+    "release": "release it",
+    "theme:confirm": "confirm the theme",
+    "theme:add": "add the theme",
+    "theme:remove": "remove the theme",
+    "note": "add a note",
+    "transition:start_review": "start the review",
+    "transition:close": "close it",
+    "transition:return": "return it to the sergeant",
+    "transition:reopen": "reopen it",
+}
+
+
+def conflict(debrief: Debrief, seen_history: int, attempted: str):
+    """Answer 409: show what changed since the page was drawn and offer the change again."""
+    session = db_session()
+    session.rollback()
+    debrief = load_debrief(debrief.id)
+    changes = reviewing.history_since(session, debrief.id, seen_history)
+    latest = max([seen_history] + [c.id for c in changes])
+    kept = [
+        (k, v)
+        for k, v in request.form.items(multi=True)
+        if k not in {"csrf_token", "version", "seen"}
+    ]
+    return (
+        render_template(
+            "review/conflict.html",
+            title="Someone else changed this debrief",
+            debrief=debrief,
+            changes=changes,
+            attempted_text=_attempted_text(debrief, attempted),
+            kept=kept,
+            latest=latest,
+            action_url=request.path,
+        ),
+        409,
+    )
+
+
+def _refused(debrief: Debrief, message: str):
+    """Answer 403 for a reviewer acting on a debrief they hosted; audited as a refusal."""
+    session = db_session()
+    session.rollback()
+    _audit(audit.Category.SECURITY, "review.refused", "debrief", debrief.id, reason=message)
+    session.commit()
+    return render_template("review/refused.html", title=message, debrief=debrief), 403
+
+
+def _attempted_text(debrief: Debrief, attempted: str) -> str:
+    text = ATTEMPTED.get(attempted, "make a change")
+    if attempted.startswith("theme:"):
+        theme = question_set_of(debrief.question_set).theme(request.form.get("theme_id", ""))
+        text += f" ‘{theme.label}’" if theme else ""
+    return text
+
+
+def _change(debrief: Debrief, attempted: str, change, success: str | None, anchor: str = ""):
+    """Run one change to a debrief and answer for every way it can be refused."""
+    version, seen_history = _seen()
+    session = db_session()
+    try:
+        result = change(version)
+    except reviewing.StaleVersion:
+        return conflict(debrief, seen_history, attempted)
+    except NotPermitted as exc:
+        return _refused(debrief, str(exc))
+    except TransitionRefused as exc:
+        session.rollback()
+        abort(409, description=str(exc))
+    kind, _, detail = attempted.partition(":")
+    _audit(
+        audit.Category.ALTERATION,
+        f"debrief.{kind}",
+        "debrief",
+        debrief.id,
+        detail=detail,
+        state=debrief.state,
+        version=debrief.version,
+    )
+    session.commit()
+    if success and result is not False:
+        flash(success, "success")
+    return redirect(url_for("review.show", debrief_id=debrief.id) + anchor)
+
+
+@bp.post("/<int:debrief_id>/assign")
+@requires(Permission.REVIEW)
+def assign(debrief_id: int):
+    """Assign the debrief to the signed-in reviewer, or release it."""
+    debrief = load_debrief(debrief_id)
+    session, user = db_session(), _user()
+    if request.form.get("op") == "release":
+        return _change(
+            debrief, "release", lambda v: reviewing.release(session, debrief, user, v), "Released."
+        )
+    return _change(
+        debrief,
+        "assign",
+        lambda v: reviewing.assign_to_me(session, debrief, user, v),
+        "Assigned to you.",
+    )
+
+
+@bp.post("/<int:debrief_id>/themes")
+@requires(Permission.REVIEW)
+def theme(debrief_id: int):
+    """Confirm, add or remove one theme."""
+    debrief = load_debrief(debrief_id)
+    session, user = db_session(), _user()
+    qs = question_set_of(debrief.question_set)
+    theme_id = request.form.get("theme_id", "")
+    op = request.form.get("op", "confirm")
+    if op == "remove":
+        change = lambda v: reviewing.remove_theme(session, debrief, user, qs, theme_id, v)  # noqa: E731
+    else:
+        if not qs.theme(theme_id):
+            flash("Select a theme to add.", "info")
+            return redirect(url_for("review.show", debrief_id=debrief.id) + "#themes")
+        change = lambda v: reviewing.confirm_theme(session, debrief, user, qs, theme_id, v)  # noqa: E731
+    label = qs.theme(theme_id).label if qs.theme(theme_id) else theme_id
+    done = "Removed" if op == "remove" else ("Added" if op == "add" else "Confirmed")
+    return _change(debrief, f"theme:{op}", change, f"{done} theme ‘{label}’.", "#themes")
+
+
+@bp.post("/<int:debrief_id>/notes")
+@requires(Permission.REVIEW)
+def note(debrief_id: int):
+    """Add a reviewer note (hub only)."""
+    debrief = load_debrief(debrief_id)
+    form = NoteForm()
+    if not form.validate():
+        if form.version.data is not None and form.version.data != debrief.version:
+            return conflict(debrief, form.seen.data or 0, "note")
+        return render_debrief(debrief, note_form=form, status=400)
+    session, user = db_session(), _user()
+    return _change(
+        debrief,
+        "note",
+        lambda v: reviewing.add_note(session, debrief, user, form.text.data, v),
+        "Note added.",
+        "#notes",
+    )
+
+
+@bp.post("/<int:debrief_id>/decide")
+@requires(Permission.REVIEW)
+def decide(debrief_id: int):
+    """Start the review of, or close, a debrief (no reason needed)."""
+    debrief = load_debrief(debrief_id)
+    action = request.form.get("action", "")
+    if action not in {Action.START_REVIEW, Action.CLOSE}:
+        abort(400)
+    session, user = db_session(), _user()
+    message = "Debrief closed." if action == Action.CLOSE else "Review started."
+    return _change(
+        debrief,
+        f"transition:{action}",
+        lambda v: reviewing.decide(session, debrief, user, action, "", v),
+        message,
+    )
+
+
+REFUSED_WORDS = {Action.RETURN: "returned", Action.REOPEN: "reopened"}
+REASON_PAGES = {
+    Action.RETURN: (
+        "Return debrief {n} to the sergeant",
+        "Why are you returning it?",
+        "The sergeant sees this reason. Say what needs to be added or corrected.",
+        "Return to sergeant",
+        "Debrief returned to the sergeant.",
+    ),
+    Action.REOPEN: (
+        "Reopen debrief {n}",
+        "Why are you reopening it?",
+        "The reason is kept in the debrief's history.",
+        "Reopen debrief",
+        "Debrief reopened.",
+    ),
+}
+
+
+def _reason_page(debrief_id: int, action: Action):
+    debrief = load_debrief(debrief_id)
+    title, label, hint, button, success = REASON_PAGES[action]
+    user, session = _user(), db_session()
+    if request.method == "GET" and action not in allowed_actions(debrief, user):
+        if not reviewing.may_act(debrief, user):
+            return _refused(debrief, reviewing.SELF_REVIEW_MESSAGE)
+        state = STATE_LABELS[State(debrief.state)].lower()
+        abort(409, description=f"A debrief that is {state} cannot be {REFUSED_WORDS[action]}.")
+    form = ReasonForm(
+        data={"version": debrief.version, "seen": latest_history_id(session, debrief.id)}
+        if request.method == "GET"
+        else None
+    )
+    form.reason.label.text = label
+    form.reason.description = hint
+    form.submit.label.text = button
+    if request.method == "POST" and form.validate():
+        return _change(
+            debrief,
+            f"transition:{action}",
+            lambda v: reviewing.decide(session, debrief, user, action, form.reason.data, v),
+            success,
+        )
+    if request.method == "POST" and form.version.data != debrief.version:
+        return conflict(debrief, form.seen.data or 0, f"transition:{action}")
+    return render_template(
+        "review/reason.html", title=title.format(n=debrief.id), form=form, debrief=debrief
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/<int:debrief_id>/return", methods=["GET", "POST"])
+@requires(Permission.REVIEW)
+def return_debrief(debrief_id: int):
+    """Ask why, then return the debrief to its sergeant."""
+    return _reason_page(debrief_id, Action.RETURN)
+
+
+@bp.route("/<int:debrief_id>/reopen", methods=["GET", "POST"])
+@requires(Permission.REVIEW)
+def reopen(debrief_id: int):
+    """Ask why, then reopen a closed debrief."""
+    return _reason_page(debrief_id, Action.REOPEN)
+
+
+from . import action_views  # noqa: E402,F401  (registers the follow-up action pages on bp)

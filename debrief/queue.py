@@ -1,0 +1,341 @@
+"""The hub's review queue: filters, sorting, paging and counts as select() builders.
+
+Flask-free. A page of the queue costs the same number of queries whatever its
+size: one for the rows (event, sergeant and assignee joined in), one for their
+themes, one for the total.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+
+from govuk_bank_holidays.bank_holidays import BankHolidays
+from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
+
+from .models import Debrief, DebriefTheme, Event, User
+from .timeutil import from_local, local_today, to_local
+from .workflow import QUEUE_STATES, STATE_LABELS, State
+
+# States a reviewer may filter on: everything but drafts, which the hub never sees.
+FILTER_STATES = (State.SUBMITTED, State.IN_REVIEW, State.RETURNED, State.CLOSED)
+# States in which the hub is the one keeping the sergeant waiting (age is highlighted).
+AWAITING_HUB = frozenset({State.SUBMITTED, State.IN_REVIEW})
+ASSIGNED_CHOICES = {"me": "Assigned to me", "unassigned": "Unassigned"}
+
+Host = aliased(User, name="host")
+Assignee = aliased(User, name="assignee")
+
+
+def _name(user) -> Any:
+    return func.coalesce(func.nullif(user.full_name, ""), user.username)
+
+
+_STATE_ORDER = case(
+    {state.value: index for index, state in enumerate(FILTER_STATES)}, value=Debrief.state
+)
+_THEME_COUNT = (
+    select(func.count())
+    .where(DebriefTheme.debrief_id == Debrief.id)
+    .correlate(Debrief)
+    .scalar_subquery()
+)
+# Sortable columns: name -> (expression, may be null). "age" sorts by submission, reversed.
+SORT_COLUMNS: dict[str, tuple[Any, bool]] = {
+    "number": (Debrief.id, False),
+    "event_date": (Event.reported_at, False),
+    "district": (Event.district, False),
+    "event_type": (Event.event_type, False),
+    "sergeant": (_name(Host), False),
+    "submitted": (Debrief.submitted_at, True),
+    "age": (Debrief.submitted_at, True),
+    "themes": (_THEME_COUNT, False),
+    "assignee": (_name(Assignee), True),
+    "state": (_STATE_ORDER, False),
+}
+REVERSED_SORTS = frozenset({"age"})
+DEFAULT_SORT = ("submitted", "asc")  # oldest first
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the reviewer asked for; it lives in the URL so it can be bookmarked."""
+
+    states: tuple[str, ...] = ()  # empty: the queue states
+    districts: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    event_from: date | None = None
+    event_to: date | None = None
+    assigned: str = ""  # "", "me" or "unassigned"
+    intel_doc_not_submitted: bool = False
+    sort: str = DEFAULT_SORT[0]
+    direction: str = DEFAULT_SORT[1]
+    page: int = 1
+    errors: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def effective_states(self) -> tuple[str, ...]:
+        """Return the states to list: those chosen, or the queue's own."""
+        return self.states or tuple(s.value for s in QUEUE_STATES)
+
+    @property
+    def is_filtered(self) -> bool:
+        """Tell whether anything narrows the default queue."""
+        return self.with_page(1).without_sort() != QueueFilter()
+
+    def with_page(self, page: int) -> QueueFilter:
+        """Return the same filter on another page."""
+        return replace(self, page=page)
+
+    def without_sort(self) -> QueueFilter:
+        """Return the same filter in the default order."""
+        return replace(self, sort=DEFAULT_SORT[0], direction=DEFAULT_SORT[1])
+
+    def sorted_by(self, column: str) -> QueueFilter:
+        """Return the filter sorted by a column, flipping direction if already sorted by it."""
+        if column == self.sort:
+            direction = "desc" if self.direction == "asc" else "asc"
+        else:
+            direction = "asc"
+        return replace(self, sort=column, direction=direction, page=1)
+
+    def to_args(self, include_page: bool = True) -> list[tuple[str, str]]:
+        """Return the filter as URL query pairs (only what differs from the default)."""
+        pairs: list[tuple[str, str]] = []
+        pairs += [("state", s) for s in self.states]
+        pairs += [("district", d) for d in self.districts]
+        pairs += [("event_type", e) for e in self.event_types]
+        pairs += [("theme", t) for t in self.themes]
+        if self.event_from:
+            pairs.append(("from", self.event_from.isoformat()))
+        if self.event_to:
+            pairs.append(("to", self.event_to.isoformat()))
+        if self.assigned:
+            pairs.append(("assigned", self.assigned))
+        if self.intel_doc_not_submitted:
+            pairs.append(("intel_doc", "not_submitted"))
+        if (self.sort, self.direction) != DEFAULT_SORT:
+            pairs += [("sort", self.sort), ("direction", self.direction)]
+        if include_page and self.page != 1:
+            pairs.append(("page", str(self.page)))
+        return pairs
+
+
+def parse_filter(
+    args: Any, districts: Sequence[str], event_types: Mapping[str, str], theme_ids: Sequence[str]
+) -> QueueFilter:
+    """Read a filter from URL arguments (a MultiDict); drop unknown values, note bad dates."""
+
+    def chosen(name: str, allowed) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(v for v in args.getlist(name) if v in allowed))
+
+    errors: dict[str, str] = {}
+    event_from = _parse_date(args.get("from", ""), "from", "from", errors)
+    event_to = _parse_date(args.get("to", ""), "to", "to", errors)
+    if event_from and event_to and event_from > event_to:
+        errors["to"] = "The ‘to’ date must be the same as or after the ‘from’ date"
+        event_to = None
+    sort = args.get("sort", DEFAULT_SORT[0])
+    direction = args.get("direction", "asc")
+    try:
+        page = max(1, int(args.get("page", "1")))
+    except ValueError:
+        page = 1
+    return QueueFilter(
+        states=chosen("state", {s.value for s in FILTER_STATES}),
+        districts=chosen("district", set(districts)),
+        event_types=chosen("event_type", set(event_types)),
+        themes=chosen("theme", set(theme_ids)),
+        event_from=event_from,
+        event_to=event_to,
+        assigned=args.get("assigned", "") if args.get("assigned") in ASSIGNED_CHOICES else "",
+        intel_doc_not_submitted=args.get("intel_doc") == "not_submitted",
+        sort=sort if sort in SORT_COLUMNS else DEFAULT_SORT[0],
+        direction=direction if direction in {"asc", "desc"} else "asc",
+        page=min(page, 100_000),
+        errors=errors,
+    )
+
+
+def _parse_date(raw: str, field_name: str, word: str, errors: dict[str, str]) -> date | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[field_name] = f"Enter the ‘{word}’ date as a real date, for example 2025-06-14"
+        return None
+
+
+def filtered(query: Select, qf: QueueFilter, user_id: int) -> Select:
+    """Apply a filter's conditions to a select over Debrief joined to Event."""
+    query = query.where(Debrief.state.in_(qf.effective_states))
+    if qf.districts:
+        query = query.where(Event.district.in_(qf.districts))
+    if qf.event_types:
+        query = query.where(Event.event_type.in_(qf.event_types))
+    if qf.themes:
+        query = query.where(
+            exists().where(
+                DebriefTheme.debrief_id == Debrief.id, DebriefTheme.theme_id.in_(qf.themes)
+            )
+        )
+    if qf.event_from:
+        query = query.where(
+            Event.reported_at >= from_local(datetime.combine(qf.event_from, time()))
+        )
+    if qf.event_to:
+        end = datetime.combine(qf.event_to + timedelta(days=1), time())
+        query = query.where(Event.reported_at < from_local(end))
+    if qf.assigned == "me":
+        query = query.where(Debrief.assignee_id == user_id)
+    elif qf.assigned == "unassigned":
+        query = query.where(Debrief.assignee_id.is_(None))
+    if qf.intel_doc_not_submitted:
+        query = query.where(Debrief.intel_doc_submitted.is_(False))
+    return query
+
+
+def matching_ids(qf: QueueFilter, user_id: int) -> Select:
+    """Return a select of the ids of every debrief the filter matches (for bulk actions)."""
+    return filtered(select(Debrief.id).join(Debrief.event), qf, user_id)
+
+
+def count(session: Session, qf: QueueFilter, user_id: int) -> int:
+    """Return how many debriefs the filter matches."""
+    query = filtered(select(func.count(Debrief.id)).join(Debrief.event), qf, user_id)
+    return session.scalar(query) or 0
+
+
+def page_query(qf: QueueFilter, user_id: int, page_size: int) -> Select:
+    """Return the select for one page of debriefs, with what each row shows loaded eagerly."""
+    column, nullable = SORT_COLUMNS[qf.sort]
+    descending = (qf.direction == "desc") != (qf.sort in REVERSED_SORTS)
+    order = column.desc() if descending else column.asc()
+    if nullable:
+        order = order.nulls_last()
+    tiebreak = Debrief.id.desc() if descending else Debrief.id.asc()
+    query = (
+        select(Debrief)
+        .join(Debrief.event)
+        .join(Host, Debrief.host_id == Host.id)
+        .outerjoin(Assignee, Debrief.assignee_id == Assignee.id)
+        .options(
+            contains_eager(Debrief.event),
+            contains_eager(Debrief.host.of_type(Host)),
+            contains_eager(Debrief.assignee.of_type(Assignee)),
+            selectinload(Debrief.themes),
+        )
+    )
+    return (
+        filtered(query, qf, user_id)
+        .order_by(order, tiebreak)
+        .limit(page_size)
+        .offset((qf.page - 1) * page_size)
+    )
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One debrief as the queue shows it."""
+
+    debrief: Debrief
+    age: int | None  # working days since last submitted
+    overdue: bool
+    suggested: tuple[str, ...]  # theme ids suggested and not yet confirmed
+    confirmed: tuple[str, ...]
+
+    @property
+    def state_label(self) -> str:
+        """Return the state in words."""
+        return STATE_LABELS[State(self.debrief.state)]
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue with what paging needs."""
+
+    rows: list[QueueRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        """Return how many pages the filter fills (at least one)."""
+        return max(1, -(-self.total // self.page_size))
+
+    @property
+    def first(self) -> int:
+        """Return the position of the first row shown (1-based; 0 when empty)."""
+        return 0 if not self.rows else (self.page - 1) * self.page_size + 1
+
+    @property
+    def last(self) -> int:
+        """Return the position of the last row shown."""
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+def load_page(
+    session: Session,
+    qf: QueueFilter,
+    user_id: int,
+    *,
+    page_size: int,
+    target_days: int,
+    division: str,
+    today: date | None = None,
+) -> QueuePage:
+    """Return one page of the queue: rows with their age in working days, and the total."""
+    today = today or local_today()
+    total = count(session, qf, user_id)
+    debriefs = session.scalars(page_query(qf, user_id, page_size)).unique().all()
+    rows = []
+    for debrief in debriefs:
+        age = None
+        if debrief.submitted_at is not None:
+            age = working_days_between(to_local(debrief.submitted_at).date(), today, division)
+        rows.append(
+            QueueRow(
+                debrief=debrief,
+                age=age,
+                overdue=age is not None and age > target_days and debrief.state in AWAITING_HUB,
+                suggested=tuple(t.theme_id for t in debrief.themes if not t.confirmed),
+                confirmed=tuple(t.theme_id for t in debrief.themes if t.confirmed),
+            )
+        )
+    return QueuePage(rows=rows, total=total, page=qf.page, page_size=page_size)
+
+
+def queue_count(session: Session, user_id: int) -> int:
+    """Return how many debriefs the default queue lists (for the header link)."""
+    return count(session, QueueFilter(), user_id)
+
+
+@lru_cache(maxsize=4)
+def _holidays(division: str) -> tuple[date, ...]:
+    """Return the division's bank holidays that fall on weekdays, sorted (shipped offline)."""
+    data = BankHolidays(use_cached_holidays=True).get_holidays(division=division)
+    return tuple(sorted(h["date"] for h in data if h["date"].weekday() < 5))
+
+
+def working_days_between(start: date, end: date, division: str) -> int:
+    """Return the working days after `start` up to and including `end` (0 if end <= start)."""
+    if end <= start:
+        return 0
+    days = (end - start).days
+    weeks, extra = divmod(days, 7)
+    weekdays = weeks * 5
+    for offset in range(1, extra + 1):
+        if (start + timedelta(days=offset)).weekday() < 5:
+            weekdays += 1
+    holidays = _holidays(division)
+    in_range = bisect.bisect_right(holidays, end) - bisect.bisect_right(holidays, start)
+    return weekdays - in_range

@@ -1,0 +1,157 @@
+"""The hub's follow-up action pages: raise, update (even after close), and the Actions list."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import joinedload
+
+from .. import audit, follow_up, reviewing
+from ..extensions import db_session
+from ..models import Debrief, FollowUpAction
+from ..roles import Permission
+from ..security import requires
+from ..timeutil import local_today
+from ..workflow import NotPermitted
+from .forms import ActionForm
+from .routes import _audit, _refused, _user, bp, load_debrief
+
+
+def _input(form: ActionForm) -> follow_up.ActionInput:
+    return follow_up.ActionInput(
+        description=form.description.data or "",
+        owner=form.owner.data or "",
+        due_date=form.due_date.data,
+        status=form.status.data or "open",
+        outcome=form.outcome.data or "",
+    )
+
+
+def _form_page(form: ActionForm, debrief: Debrief, title: str, status: int = 200, **extra):
+    return (
+        render_template(
+            "review/action_form.html", form=form, debrief=debrief, title=title, **extra
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:debrief_id>/actions/new", methods=["GET", "POST"])
+@requires(Permission.REVIEW)
+def new_action(debrief_id: int):
+    """Raise a follow-up action on a debrief."""
+    debrief = load_debrief(debrief_id)
+    user, session = _user(), db_session()
+    if not reviewing.may_act(debrief, user):
+        return _refused(debrief, reviewing.SELF_REVIEW_MESSAGE)
+    form = ActionForm()
+    if request.method == "POST" and form.validate():
+        try:
+            action = follow_up.create_action(session, debrief, user, _input(form))
+        except NotPermitted as exc:
+            return _refused(debrief, str(exc))
+        session.flush()
+        _audit(
+            audit.Category.ALTERATION,
+            "action.create",
+            "follow_up_action",
+            action.id,
+            debrief_id=debrief.id,
+        )
+        session.commit()
+        flash(f"Follow-up action raised for {action.owner}.", "success")
+        return redirect(url_for("review.show", debrief_id=debrief.id) + "#actions")
+    status = 400 if form.errors else 200
+    return _form_page(form, debrief, "Raise a follow-up action", status)
+
+
+def _load_action(action_id: int) -> FollowUpAction:
+    action = db_session().get(
+        FollowUpAction,
+        action_id,
+        options=[joinedload(FollowUpAction.debrief).joinedload(Debrief.event)],
+    )
+    if action is None or not reviewing.visible_to_hub(action.debrief):
+        abort(404)
+    return action
+
+
+@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+@requires(Permission.REVIEW)
+def edit_action(action_id: int):
+    """Update a follow-up action: status, outcome and the rest, even after the debrief closed."""
+    action = _load_action(action_id)
+    debrief, user, session = action.debrief, _user(), db_session()
+    if not reviewing.may_act(debrief, user):
+        return _refused(debrief, reviewing.SELF_REVIEW_MESSAGE)
+    title = "Update the follow-up action"
+    if request.method == "GET":
+        form = ActionForm(obj=action)
+        _audit(
+            audit.Category.CONSULTATION,
+            "action.view",
+            "follow_up_action",
+            action.id,
+            debrief_id=debrief.id,
+        )
+        session.commit()
+        return _form_page(form, debrief, title, action=action)
+    form = ActionForm()
+    if not form.validate():
+        return _form_page(form, debrief, title, 400, action=action)
+    try:
+        changed = follow_up.update_action(session, action, user, _input(form), form.version.data)
+    except reviewing.StaleVersion:
+        session.rollback()
+        action = _load_action(action_id)
+        form.version.data = action.version  # saving again now overwrites on purpose
+        return _form_page(form, debrief, title, 409, action=action, conflict=True)
+    except NotPermitted as exc:
+        return _refused(debrief, str(exc))
+    if changed:
+        _audit(
+            audit.Category.ALTERATION,
+            "action.update",
+            "follow_up_action",
+            action.id,
+            debrief_id=debrief.id,
+            fields=changed,
+        )
+        session.commit()
+        flash(f"Follow-up action for {action.owner} updated.", "success")
+    return redirect(url_for("review.show", debrief_id=debrief.id) + "#actions")
+
+
+@bp.get("/actions")
+@requires(Permission.REVIEW)
+def actions():
+    """List open follow-up actions across all debriefs, overdue first, by owner if asked."""
+    session = db_session()
+    owners = follow_up.owners_with_open_actions(session)
+    owner = request.args.get("owner", "")
+    owner = owner if owner in owners else ""
+    size = current_app.config["QUEUE_PAGE_SIZE"]
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    today = local_today()
+    items, total = follow_up.open_actions(session, today, owner, size, (page - 1) * size)
+    _audit(
+        audit.Category.CONSULTATION,
+        "actions.view",
+        "follow_up_action",
+        "",
+        owner=owner,
+        action_ids=[a.id for a in items],
+    )
+    session.commit()
+    pages = max(1, -(-total // size))
+    return render_template(
+        "review/actions.html",
+        title="Open follow-up actions",
+        items=items,
+        total=total,
+        owners=owners,
+        owner=owner,
+        today=today,
+        page=page,
+        pages=pages,
+        page_url=lambda n: url_for("review.actions", owner=owner or None, page=n),
+    )
