@@ -7,12 +7,14 @@ chronology) and are merged here one debrief at a time.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from .models import Answer, Debrief, DebriefTheme, Event, FollowUpAction, QuestionSetVersion
@@ -149,7 +151,9 @@ def stream_records(
 ) -> Iterator[DebriefRecord]:
     """Yield the selected debriefs in export-id order with the answers asked for and themes."""
     people = [getattr(Event, name) for name in PEOPLE_COUNTS]
-    debriefs = session.execute(
+    # Plain rows on the connection: the ORM adds nothing to tuples but time per row.
+    connection = session.connection()
+    debriefs = connection.execute(
         _selected(
             select(
                 Debrief.id,
@@ -173,9 +177,9 @@ def stream_records(
         .execution_options(yield_per=BATCH)
     )
     answers = _Peek(
-        session.execute(
+        connection.execute(
             _selected(
-                select(Answer.debrief_id, Answer.question_id, Answer.value),
+                select(Answer.debrief_id, Answer.question_id, cast(Answer.value, Text)),
                 options,
                 via=Answer.debrief_id == Debrief.id,
             )
@@ -187,7 +191,7 @@ def stream_records(
         else iter(())
     )
     themes = _Peek(
-        session.execute(
+        connection.execute(
             _selected(
                 select(DebriefTheme.debrief_id, DebriefTheme.theme_id),
                 options,
@@ -215,9 +219,21 @@ def stream_records(
             location_type=row[12],
             counts={name: value or 0 for name, value in zip(PEOPLE_COUNTS, row[13:], strict=True)},
         )
-        record.answers = {qid: value for _, qid, value in answers.take(record.id)}
+        record.answers = {qid: _answer_value(raw) for _, qid, raw in answers.take(record.id)}
         record.themes = [theme_id for _, theme_id in themes.take(record.id)]
         yield record
+
+
+def _answer_value(raw: str | None) -> Any:
+    """Decode a stored answer (JSON text); lists are copied so no record shares one."""
+    value = _decoded(raw)
+    return list(value) if isinstance(value, list) else value
+
+
+@lru_cache(maxsize=4096)
+def _decoded(raw: str | None) -> Any:
+    # Choice answers repeat across debriefs, so most are decoded once per export.
+    return None if raw is None else json.loads(raw)
 
 
 class _Peek:
