@@ -22,7 +22,18 @@ def run_export(url: str, start: str, end: str, out: str) -> float:
 
     began = time.perf_counter()
     main(
-        ["export", "themes", "--from", start, "--to", end, "--output", out],
+        [
+            "export",
+            "themes",
+            "--from",
+            start,
+            "--to",
+            end,
+            "--output",
+            out,
+            "--shared-with",
+            "Benchmark run (not shared)",
+        ],
         standalone_mode=False,
     )
     return time.perf_counter() - began

@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import make_url
 
-from debrief.models import Debrief
+from debrief.models import Debrief, Event
 
 from . import scenarios
 from .client import Outcome, drive
@@ -121,12 +121,15 @@ def statements_per_queue_page(url: str) -> dict[int, tuple[int, int]]:
 
 def _child(command: list[str]) -> tuple[dict, float]:
     """Run a measuring child; return its JSON line and its own peak memory in MB."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    output = process.stdout.read().decode()
-    _pid, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[:4])} failed ({process.returncode})")
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
+        output = process.stdout.read().decode()
+        _pid, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            tail = errors.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{' '.join(command[3:5])} failed ({process.returncode}):\n{tail}")
     line = [x for x in output.splitlines() if x.startswith("{")][-1]
     return json.loads(line), usage.ru_maxrss / 1024
 
@@ -134,6 +137,10 @@ def _child(command: list[str]) -> tuple[dict, float]:
 def measure_export(url: str, folder: Path) -> dict:
     """Export the whole period in a child process, then write the same cells raw."""
     workbook, floor = folder / "export.xlsx", folder / "floor.xlsx"
+    engine = create_engine(url)
+    with engine.connect() as conn:  # the whole period: from the first event to today
+        first = conn.scalar(select(func.min(Event.reported_at))).date()
+    engine.dispose()
     job = [sys.executable, "-m", "bench.exportjob"]
     exported, peak = _child(
         job
@@ -142,7 +149,7 @@ def measure_export(url: str, folder: Path) -> dict:
             "--url",
             url,
             "--from",
-            "2000-01-01",
+            first.isoformat(),
             "--to",
             date.today().isoformat(),
             "--out",
