@@ -184,3 +184,23 @@ def table_rows(sheet) -> list[dict]:
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
     return [dict(zip(header, row, strict=False)) for row in rows[1:] if any(row)]
+
+
+def run_export(app, tmp_path, user=None, **choices):
+    """Run the export for Q3 2025 as `user` (None: command line); return the xlsx bytes."""
+    from debrief import export, periods
+    from debrief.export_data import ExportOptions
+
+    values = {"period": periods.quarter(2025, 3), "shared_with": "OIC partnership meeting"}
+    values.update(choices)
+    target = tmp_path / "export.xlsx"
+    session = db_session()
+    export.export_themes(
+        session,
+        user,
+        ExportOptions(**values),
+        export.ExportSettings.from_config(app.config),
+        target,
+    )
+    session.commit()
+    return target.read_bytes()

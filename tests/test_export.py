@@ -1,0 +1,198 @@
+"""The thematic workbook's figures, checked against a known data set."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime
+
+import pytest
+
+from debrief.config import PROJECT_ROOT
+from debrief.extensions import db_session
+from debrief.models import Event
+from debrief.questions import parse
+from tests.export_helpers import (
+    build_known_data,
+    open_workbook,
+    run_export,
+    summary_figures,
+    table_rows,
+)
+from tests.factories import make_debrief, make_event, make_user
+
+
+@pytest.fixture
+def known(app):
+    """The known data set, inside an app context."""
+    with app.app_context():
+        yield build_known_data()
+
+
+@pytest.fixture
+def hub(known):
+    return make_user(["hub_reviewer"], username="hub-exporter")
+
+
+def test_summary_figures_in_full(app, tmp_path, known, hub):
+    workbook = open_workbook(run_export(app, tmp_path, hub, unsuppressed=True))
+    figures = summary_figures(workbook)
+    assert figures["OIC events"] == 8  # 6 debriefed, 1 without a debrief, 1 with a draft
+    assert figures["Events with a debrief submitted"] == 6
+    assert figures["Debriefs submitted"] == 6
+    assert figures["Debriefs closed"] == 5
+    assert figures["Debriefs in this workbook"] == 5
+    assert figures["Intelligence document submitted to the NCCU"] == 4
+    assert figures["Intelligence document outstanding"] == 1
+    assert figures["% of debriefs with the intelligence document submitted"] == 0.8
+    assert figures["Median days from event to debrief"] == 3  # 1, 2, 3, 4, 5 days
+    assert figures["Median days from submission to closure"] == 6  # 2, 4, 6, 8, 10 days
+    assert figures["Adults"] == 58
+    assert figures["Accompanied children"] == 7
+    assert figures["Unaccompanied or separated children"] == 8
+    assert figures["Children and unaccompanied minors"] == 4  # top theme
+    share = next(
+        row for row in workbook["Summary"].iter_rows(min_row=2) if row[1].value.startswith("% of")
+    )[2]
+    assert share.number_format == "0.0%"
+
+
+def test_themes_by_month_and_answers_in_full(app, tmp_path, known, hub):
+    workbook = open_workbook(run_export(app, tmp_path, hub, unsuppressed=True))
+    themes = {row["Theme"]: row for row in table_rows(workbook["Themes by month"])}
+    assert themes["Children and unaccompanied minors"]["Jul 2025"] == 2
+    assert themes["Children and unaccompanied minors"]["Total"] == 4
+    assert themes["NCCU access or delay"]["Sep 2025"] == 1
+    assert themes["Training and awareness"]["Total"] == 0  # only suggested, never confirmed
+    assert themes["Debriefs (each counted once)"]["Aug 2025"] == 2
+    assert workbook["Themes by month"]._charts
+    answers = {(row["Question id"], row["Answer"]): row for row in table_rows(workbook["Answers"])}
+    assert answers[("how_reported", "Border Force")]["Debriefs"] == 3
+    assert answers[("how_reported", "999 call")]["Debriefs"] == 2
+    assert answers[("how_reported", "999 call")]["Share of debriefs asked"] == 0.4
+    assert answers[("roles_present", "Control room")]["Debriefs"] == 5
+    assert answers[("nrm_outcome", "Not answered, or follow-up not shown")]["Debriefs"] == 5
+
+
+def test_partner_copy_suppresses_small_numbers_and_protects_totals(app, tmp_path, known):
+    lead = make_user(["partnership_lead"], username="lead-exporter")
+    workbook = open_workbook(run_export(app, tmp_path, lead))
+    figures = summary_figures(workbook)
+    assert figures["Intelligence document outstanding"] == "<3"
+    # 4 submitted of 5 would give the 1 outstanding away: hidden too, and so is the share.
+    assert figures["Intelligence document submitted to the NCCU"] == "[c]"
+    assert figures["% of debriefs with the intelligence document submitted"] == "[c]"
+    themes = {row["Theme"]: row for row in table_rows(workbook["Themes by month"])}
+    children = themes["Children and unaccompanied minors"]
+    assert [children[m] for m in ("Jul 2025", "Aug 2025", "Sep 2025")] == ["<3"] * 3
+    assert children["Total"] == 4  # 2+1+1 or 1+2+1 or ...: nothing can be pinned
+    nccu = themes["NCCU access or delay"]
+    assert nccu["Total"] == "[c]"  # 1+1+1 = 3 would pin every month
+    answers = {(row["Question id"], row["Answer"]): row for row in table_rows(workbook["Answers"])}
+    assert answers[("how_reported", "999 call")]["Debriefs"] == "<3"
+    assert answers[("how_reported", "Border Force")]["Debriefs"] == "[c]"
+    register = table_rows(workbook["Debriefs"])
+    assert len(register) == 5
+    unaccompanied = sorted(str(r["Unaccompanied or separated children"]) for r in register)
+    assert unaccompanied == ["0", "0", "5", "<3", "<3"]  # children's counts suppressed too
+    assert figures["Unaccompanied or separated children"] == 8
+    about = {row[0]: row[1] for row in workbook["About"].iter_rows(values_only=True)}
+    assert "shown as <3" in about["Small numbers"] and "[c]" in about["Small numbers"]
+
+
+def test_threshold_comes_from_settings(build_app, tmp_path):
+    app = build_app(SMALL_NUMBER_THRESHOLD=5)
+    with app.app_context():
+        build_known_data()
+        lead = make_user(["partnership_lead"], username="lead-five")
+        workbook = open_workbook(run_export(app, tmp_path, lead))
+    assert summary_figures(workbook)["Intelligence document outstanding"] == "<5"
+
+
+def test_register_is_pseudonymised(app, tmp_path, known, hub):
+    data = run_export(app, tmp_path, hub, include_free_text=True, unsuppressed=True)
+    workbook = open_workbook(data)
+    register = table_rows(workbook["Debriefs"])
+    assert len(register) == 5
+    refs = {d.export_ref for d in known["debriefs"]}
+    assert {r["Export id"] for r in register} <= refs
+    assert register[0]["Month"] in (datetime(2025, m, 1) for m in (7, 8, 9))
+    assert "What went well?" in register[0]  # free text asked for, and permitted
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    text = "\n".join(
+        archive.read(name).decode() for name in archive.namelist() if name.endswith(".xml")
+    )
+    for event in db_session().query(Event):
+        assert event.incident_ref not in text
+        assert event.nccu_reference not in text
+    assert "NCCU-2025999999" not in text  # the NCCU reference answer
+    assert "Secretname" not in text and "Hiddenname" not in text and "sgt-known" not in text
+
+
+def test_register_and_actions_leave_free_text_out_by_default(app, tmp_path, known, hub):
+    workbook = open_workbook(run_export(app, tmp_path, hub))
+    assert "What went well?" not in [c.value for c in workbook["Debriefs"][1]]
+    actions = table_rows(workbook["Actions"])
+    assert actions == [
+        {
+            "Export id": known["debriefs"][0].export_ref,
+            "Raised": datetime(2025, 7, 1),
+            "Owner": "Immigration Enforcement",
+            "Due": datetime(2025, 10, 31),
+            "Status": "Open",
+        }
+    ]
+
+
+def test_question_missing_from_a_version_is_marked_not_dropped(app, tmp_path, known, hub):
+    source = (PROJECT_ROOT / "questions.toml").read_text()
+    extra = (
+        '\n[[sections]]\nid = "extra"\ntitle = "Extra"\n\n  [[sections.questions]]\n'
+        '  id = "drone_used"\n  type = "yes_no"\n  text = "Was a drone used?"\n'
+    )
+    relabelled = source.replace('label = "Force OIC debrief, June 2025"', 'label = "Version two"')
+    newer = parse((relabelled + extra).encode())
+    make_debrief(
+        known["host"],
+        state="closed",
+        question_set=newer,
+        suggest_themes=False,
+        answers={"drone_used": "yes", "intel_doc_submitted": "yes"},
+        event=make_event(reported_at=datetime(2025, 9, 3)),
+    )
+    workbook = open_workbook(run_export(app, tmp_path, hub, unsuppressed=True))
+    drone = [row for row in table_rows(workbook["Answers"]) if row["Question id"] == "drone_used"]
+    assert [(r["Answer"], r["Debriefs"]) for r in drone][0] == ("Yes", 1)
+    assert drone[0]["Note"].startswith("Not in every question set version: asked of 1 of 6")
+    about = {row[0]: row[1] for row in workbook["About"].iter_rows(values_only=True)}
+    assert "Version two" in about["Question set versions"]
+
+
+def test_sheets_are_marked_frozen_and_tabled(app, tmp_path, known, hub):
+    workbook = open_workbook(run_export(app, tmp_path, hub))
+    assert workbook.sheetnames == [
+        "About",
+        "Summary",
+        "Themes by month",
+        "Answers",
+        "Debriefs",
+        "Actions",
+    ]
+    for sheet in workbook.worksheets:
+        assert sheet.oddHeader.center.text == "&BOFFICIAL-SENSITIVE"
+        assert sheet.oddFooter.center.text == "&BOFFICIAL-SENSITIVE"
+        assert sheet.page_setup.orientation == "landscape"
+    for sheet in workbook.worksheets[1:]:
+        assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
+        assert len(sheet.tables) == 1
+    assert workbook["Debriefs"]["B2"].number_format == "mmm yyyy"
+
+
+def test_sergeant_cannot_export(app, tmp_path, known):
+    from debrief.export import ExportNotPermitted
+
+    with pytest.raises(ExportNotPermitted):
+        run_export(app, tmp_path, known["host"])
+    lead = make_user(["partnership_lead"], username="lead-sensitive")
+    with pytest.raises(ExportNotPermitted):
+        run_export(app, tmp_path, lead, include_free_text=True)
