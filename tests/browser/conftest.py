@@ -1,0 +1,300 @@
+"""Real-browser fixtures: one real server per run, Debian's Chromium, screenshots on failure.
+
+The server is `debrief serve` (gunicorn) on a free loopback port and a fresh SQLite
+file, exactly as a force would run it. Accounts are made with `debrief users create`.
+Every test here is marked `browser`; without /usr/bin/chromium they are skipped,
+unless DEBRIEF_REQUIRE_BROWSER=1 (CI), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser.pages import Account, ScanLog, set_first_password
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+RESULTS = PROJECT_ROOT / "test-results" / "browser"
+HERE = Path(__file__).resolve().parent
+# Fixed so that screenshots and the first-time password of each account are predictable.
+ONE_TIME_PASSWORD = "one-time entry ticket 4821"
+PASSWORD = "moorland kettle harbour lantern"
+SERVER_START_SECONDS = 60
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test in this folder `browser`; skip or fail them when there is no browser."""
+    here = [item for item in items if Path(str(item.fspath)).is_relative_to(HERE)]
+    for item in here:
+        item.add_marker(pytest.mark.browser)
+    if CHROMIUM.exists() or not here:
+        return
+    reason = (
+        f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium) "
+        "to run the browser journeys"
+    )
+    if os.environ.get("DEBRIEF_REQUIRE_BROWSER") == "1":
+        for item in here:
+            item.add_marker(pytest.mark.usefixtures("_browser_is_required"))
+        return
+    for item in here:
+        item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def _browser_is_required():
+    pytest.fail(
+        f"DEBRIEF_REQUIRE_BROWSER=1 but {CHROMIUM} is missing: "
+        "install it with apt-get install -y chromium",
+        pytrace=False,
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item, so fixtures can see a failure."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _stop_with_parent() -> None:
+    """In the server process: ask Linux to stop it if pytest itself is killed."""
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_health(url: str, process: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(
+                f"debrief serve stopped with code {process.returncode}:\n{log_path.read_text()}",
+                pytrace=False,
+            )
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"debrief serve did not answer /health:\n{log_path.read_text()}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def server_env(tmp_path_factory) -> dict[str, str]:
+    """The environment of the real server and its commands: a fresh SQLite file."""
+    folder = tmp_path_factory.mktemp("browser-server")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEBRIEF_")}
+    env.update(
+        DEBRIEF_DATABASE_URL=f"sqlite:///{folder / 'debrief.db'}",
+        DEBRIEF_SECRET_KEY="browser-tests-secret-key-0123456789abcdef",
+        # Cheap hashing so that the many sign-ins stay fast; production keeps the defaults.
+        DEBRIEF_ARGON2_TIME_COST="1",
+        DEBRIEF_ARGON2_MEMORY_KIB="8",
+        DEBRIEF_SIGN_IN_RATE_LIMIT="1000 per minute",
+    )
+    return env
+
+
+def _debrief_command() -> str:
+    return str(Path(sys.executable).parent / "debrief")
+
+
+@pytest.fixture(scope="session")
+def live_server(server_env, tmp_path_factory) -> Iterator[str]:
+    """Start `debrief serve` on a free loopback port; return its base URL; stop it at the end."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("browser-server-log") / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [_debrief_command(), "serve", "--port", str(port), "--workers", "2"],
+            env=server_env,
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_health(url, process, log_path)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# Everyone the suite needs, made at once: name -> roles. "new-starter" keeps its
+# one-time password for the password-change test; the others choose their own first.
+PEOPLE = {
+    "sergeant": ("sergeant",),
+    "hub_reviewer": ("hub_reviewer",),
+    "partnership_lead": ("partnership_lead",),
+    "admin": ("admin",),
+    "keyboard_sergeant": ("sergeant",),
+    "no_js_sergeant": ("sergeant",),
+    "new_starter": ("hub_reviewer",),
+}
+FIRST_TIME = {"new_starter"}
+
+
+def _users_create(username: str, roles: tuple[str, ...], full_name: str) -> list[str]:
+    args = ["users", "create", username, "--password-stdin", "--name", full_name]
+    return args + [arg for role in roles for arg in ("--role", role)]
+
+
+def _create_accounts(server_env: dict[str, str], folder: Path) -> dict[str, Account]:
+    """Make everyone with `debrief users create --password-stdin`.
+
+    The new starter goes through the installed `debrief` script, as an administrator
+    would; the others run the same command in this process, which saves a Python
+    start-up each.
+    """
+    from debrief import create_app
+    from debrief.cli import main
+
+    made = {}
+    for key in PEOPLE:
+        username = key.replace("_", "-")
+        made[key] = Account(username, ONE_TIME_PASSWORD, f"{key.replace('_', ' ').title()} Officer")
+    first = made["new_starter"]
+    result = subprocess.run(
+        [
+            _debrief_command(),
+            *_users_create(first.username, PEOPLE["new_starter"], first.full_name),
+        ],
+        input=ONE_TIME_PASSWORD + "\n",
+        env=server_env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    app = create_app(
+        {
+            "INSTANCE_PATH": folder,
+            "DATABASE_URL": server_env["DEBRIEF_DATABASE_URL"],
+            "SECRET_KEY": server_env["DEBRIEF_SECRET_KEY"],
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_KIB": 8,
+        }
+    )
+    try:
+        runner = app.test_cli_runner()
+        for key, account in made.items():
+            if key == "new_starter":
+                continue
+            args = _users_create(account.username, PEOPLE[key], account.full_name)
+            outcome = runner.invoke(main, args, input=ONE_TIME_PASSWORD + "\n")
+            assert outcome.exit_code == 0, outcome.output
+    finally:
+        app.extensions["debrief.engine"].dispose()
+    return made
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def scan_log() -> Iterator[ScanLog]:
+    """Collect every page scanned this run; written to test-results/browser/pages-scanned.txt."""
+    log = ScanLog(axe_source=(HERE / "vendor" / "axe.min.js").read_text())
+    yield log
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "pages-scanned.txt").write_text(log.summary())
+
+
+@pytest.fixture(scope="session")
+def accounts(live_server, server_env, browser, tmp_path_factory) -> dict[str, Account]:
+    """Everyone in PEOPLE; all but the new starter have chosen their own password by the form."""
+    made = _create_accounts(server_env, tmp_path_factory.mktemp("accounts"))
+    context = browser.new_context(base_url=live_server)
+    try:
+        for key, account in made.items():
+            if key not in FIRST_TIME:
+                page = context.new_page()
+                made[key] = set_first_password(page, account, PASSWORD)
+                page.get_by_role("button", name="Sign out").click()
+                page.close()
+    finally:
+        context.close()
+    return made
+
+
+@pytest.fixture
+def new_context(browser, live_server, request) -> Iterator[Callable]:
+    """Return a function opening a fresh browser context (one person); screenshots on failure."""
+    contexts = []
+
+    def open_context(**options):
+        options.setdefault("viewport", {"width": 1024, "height": 768})
+        context = browser.new_context(base_url=live_server, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    failed = any(
+        getattr(getattr(request.node, f"report_{when}", None), "failed", False)
+        for when in ("setup", "call")
+    )
+    if failed:
+        folder = RESULTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
+        folder.mkdir(parents=True, exist_ok=True)
+        for c, context in enumerate(contexts):
+            for p, page in enumerate(context.pages):
+                try:
+                    page.screenshot(path=folder / f"context{c}-page{p}.png", full_page=True)
+                except Exception as exc:  # noqa: BLE001 - a failed screenshot must not hide the failure
+                    (folder / f"context{c}-page{p}.txt").write_text(f"no screenshot: {exc}")
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    """A page in a fresh context at 1024x768."""
+    return new_context().new_page()
