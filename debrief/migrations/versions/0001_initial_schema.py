@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 04:35:10.631364
+Create Date: 2026-11-29 05:02:51.824565
 """
 
 from alembic import op
@@ -95,6 +95,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_events_district'), ['district'], unique=False)
+        batch_op.create_index('ix_events_district_reported', ['district', 'reported_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_event_type'), ['event_type'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_nccu_reference'), ['nccu_reference'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_reported_at'), ['reported_at'], unique=False)
@@ -161,6 +162,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_debriefs_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_debriefs_host_id'), ['host_id'], unique=False)
         batch_op.create_index('ix_debriefs_host_state', ['host_id', 'state'], unique=False)
+        batch_op.create_index('ix_debriefs_state_event', ['state', 'event_id'], unique=False)
         batch_op.create_index('ix_debriefs_state_submitted', ['state', 'submitted_at'], unique=False)
 
     op.create_table('nccu_referrals',
@@ -295,6 +297,7 @@ def downgrade() -> None:
     op.drop_table('nccu_referrals')
     with op.batch_alter_table('debriefs', schema=None) as batch_op:
         batch_op.drop_index('ix_debriefs_state_submitted')
+        batch_op.drop_index('ix_debriefs_state_event')
         batch_op.drop_index('ix_debriefs_host_state')
         batch_op.drop_index(batch_op.f('ix_debriefs_host_id'))
         batch_op.drop_index(batch_op.f('ix_debriefs_event_id'))
@@ -314,6 +317,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_events_reported_at'))
         batch_op.drop_index(batch_op.f('ix_events_nccu_reference'))
         batch_op.drop_index(batch_op.f('ix_events_event_type'))
+        batch_op.drop_index('ix_events_district_reported')
         batch_op.drop_index(batch_op.f('ix_events_district'))
 
     op.drop_table('events')
