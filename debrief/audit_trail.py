@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import IO
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, event, func, select
 from sqlalchemy.orm import Session
 
 from . import xlsx
@@ -128,3 +128,25 @@ def write_xlsx(session: Session, f: AuditFilter, target: IO[bytes], *, marking: 
     sheet.finish()
     xlsx.save(workbook, target)
     return sheet.rows_written
+
+
+class AuditTrailIsAppendOnly(RuntimeError):
+    """Raised on any attempt to change or remove an audit record through the ORM."""
+
+
+def _refuse_change(*_args) -> None:
+    raise AuditTrailIsAppendOnly("Audit records are never changed or deleted")
+
+
+def _refuse_bulk_change(state) -> None:
+    if (state.is_update or state.is_delete) and any(
+        getattr(m, "class_", None) is AuditEntry for m in state.all_mappers
+    ):
+        raise AuditTrailIsAppendOnly("Audit records are never changed or deleted")
+
+
+# The database role should also have INSERT and SELECT only (README); this guards
+# the code paths on every database, SQLite included.
+event.listen(AuditEntry, "before_update", _refuse_change)
+event.listen(AuditEntry, "before_delete", _refuse_change)
+event.listen(Session, "do_orm_execute", _refuse_bulk_change)

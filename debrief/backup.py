@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 
 class BackupError(Exception):
@@ -69,7 +69,15 @@ def backup_sqlite(engine: Engine, target: Path) -> BackupResult:
 
 def pg_dump_command(database_url: str, target: Path) -> str:
     """Return the pg_dump line for a PostgreSQL database (password never printed)."""
-    url = make_url(database_url).set(drivername="postgresql", password=None)
+    given = make_url(database_url)
+    url = URL.create(
+        "postgresql",
+        username=given.username,
+        host=given.host,
+        port=given.port,
+        database=given.database,
+        query=given.query,
+    )
     return shlex.join(
         [
             "pg_dump",
