@@ -200,6 +200,12 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     wall: float = 0.0
 
+    def merge(self, other: Outcome) -> None:
+        """Add another run of the same scenario (wall times add up)."""
+        self.latencies += other.latencies
+        self.errors += other.errors
+        self.wall += other.wall
+
     @property
     def count(self) -> int:
         return len(self.latencies) + len(self.errors)
