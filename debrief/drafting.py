@@ -147,8 +147,13 @@ def latest_return(session: Session, debrief: Debrief) -> HistoryEntry | None:
 
 
 def lock(session: Session, debrief: Debrief) -> dict[str, Answer]:
-    """Re-read the row under a write lock and return its answer rows, fresh."""
-    session.refresh(debrief, with_for_update=True)
+    """Re-read the row under a write lock and return its answer rows, fresh.
+
+    The lock makes a double click or a second tab wait for the first save, so the
+    version compared is the one that save left (SQLite's BEGIN IMMEDIATE does the same).
+    """
+    session.execute(select(Debrief.id).where(Debrief.id == debrief.id).with_for_update())
+    session.refresh(debrief)
     rows = session.scalars(
         select(Answer)
         .where(Answer.debrief_id == debrief.id)
