@@ -78,6 +78,20 @@ def details_text(details: dict | None) -> str:
     return json.dumps(details, sort_keys=True, ensure_ascii=False, default=str)
 
 
+def details_summary(details: dict | None) -> str:
+    """Return a record's details for reading on screen: "key: value; key: value"."""
+    if not details:
+        return ""
+    parts = []
+    for key, value in sorted(details.items()):
+        if isinstance(value, list | tuple):
+            value = ", ".join(str(v) for v in value) or "none"
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in sorted(value.items())) or "none"
+        parts.append(f"{key.replace('_', ' ')}: {value}")
+    return "; ".join(parts)
+
+
 COLUMNS = [
     xlsx.Column("Time (UTC)", 18, xlsx.DATETIME_FORMAT),
     xlsx.Column("Time (UK)", 18),

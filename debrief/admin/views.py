@@ -16,7 +16,7 @@ from ..extensions import db_session
 from ..questions import QuestionSetError, load_file, summary
 from ..roles import Permission
 from ..security import requires
-from ..timeutil import utcnow
+from ..timeutil import to_local, utcnow
 from .forms import AuditFilterForm
 from .routes import bp
 
@@ -66,7 +66,8 @@ def audit_page():
         number=number,
         pages=pages,
         query_string=urlencode(query, doseq=True),
-        details_text=audit_trail.details_text,
+        details_summary=audit_trail.details_summary,
+        local_time=lambda at: to_local(at).strftime("%H:%M:%S"),
     )
 
 
