@@ -256,6 +256,7 @@ def check_settings(settings: dict[str, Any]) -> None:
             "Setting SECRET_KEY (DEBRIEF_SECRET_KEY) must be at least 32 characters. "
             "Leave it unset to have one generated into the instance folder."
         )
+    _check_rate_limits(settings)
     url = settings["DATABASE_URL"]
     if url is not None:
         check_database_url(url)
@@ -277,6 +278,42 @@ def _check_column_map(name: str, value: Any) -> None:
         raise SettingsError(f"Setting {name} must give a non-empty heading for every field.")
     if len(set(headings)) != len(headings):
         raise SettingsError(f"Setting {name} gives the same heading to two fields.")
+
+
+# Where Flask-Limiter may keep its counts, and the package each needs.
+_RATE_LIMIT_STORES = {
+    "memory": None,
+    "redis": "redis",
+    "rediss": "redis",
+    "redis+sentinel": "redis",
+    "redis+cluster": "redis",
+    "memcached": "pymemcache",
+}
+
+
+def _check_rate_limits(settings: dict[str, Any]) -> None:
+    """Check the sign-in limit parses and its store can be used, before the first request."""
+    from importlib.util import find_spec
+
+    from limits import parse
+
+    try:
+        parse(settings["SIGN_IN_RATE_LIMIT"])
+    except ValueError:
+        raise SettingsError(
+            "Setting SIGN_IN_RATE_LIMIT must read like 30 per minute or 100 per hour."
+        ) from None
+    scheme = settings["RATELIMIT_STORAGE_URI"].partition("://")[0]
+    if scheme not in _RATE_LIMIT_STORES:
+        raise SettingsError(
+            "Setting RATELIMIT_STORAGE_URI must start memory://, redis:// or memcached://."
+        )
+    package = _RATE_LIMIT_STORES[scheme]
+    if package and find_spec(package) is None:
+        raise SettingsError(
+            f"Setting RATELIMIT_STORAGE_URI uses {scheme}://, which needs the Python package "
+            f"{package}: install it (pip install {package}) or use memory:// on one server."
+        )
 
 
 def check_database_url(url: str) -> None:

@@ -123,3 +123,29 @@ def test_per_address_rate_limit_on_sign_in(build_app):
     with app.app_context():
         entry = db_session().query(AuditEntry).filter_by(action="sign_in.rate_limited").one()
         assert entry.remote_addr == "127.0.0.1" and entry.username == "anyone"
+
+
+def test_a_rate_limit_store_that_cannot_work_stops_the_app_with_a_message(build_app):
+    import pytest
+
+    from debrief.config import SettingsError
+
+    with pytest.raises(SettingsError, match="SIGN_IN_RATE_LIMIT must read like"):
+        build_app(SIGN_IN_RATE_LIMIT="lots")
+    with pytest.raises(SettingsError, match="RATELIMIT_STORAGE_URI must start"):
+        build_app(RATELIMIT_STORAGE_URI="ftp://example")
+
+
+def test_redis_without_its_package_is_explained(build_app, monkeypatch):
+    import importlib.util
+
+    import pytest
+
+    from debrief.config import SettingsError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "redis" else real(name, *a)
+    )
+    with pytest.raises(SettingsError, match="needs the Python package redis"):
+        build_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379")
