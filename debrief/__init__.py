@@ -107,6 +107,7 @@ def _wire_blueprints(app: Flask) -> None:
     from . import errors
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
+    from .compliance.routes import bp as compliance_bp
     from .debriefs.routes import bp as debriefs_bp
     from .exports.routes import bp as exports_bp
     from .main.routes import bp as main_bp
@@ -114,6 +115,7 @@ def _wire_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, debriefs_bp, review_bp, exports_bp, admin_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(compliance_bp)
     errors.init_app(app)
 
 

@@ -163,9 +163,10 @@ def _register_area_commands() -> None:
 def _area_commands() -> list:
     from .admin_cli import backup_command, retention_group
     from .export_cli import export_group
+    from .import_cli import import_group
     from .questions_cli import questions_group
 
-    return [questions_group, export_group, retention_group, backup_command]
+    return [questions_group, import_group, export_group, retention_group, backup_command]
 
 
 _register_area_commands()

@@ -17,6 +17,7 @@ from flask import current_app
 
 from . import accounts
 from .demo_data import create_sample_debriefs
+from .demo_nccu import write_demo_lists
 from .extensions import db_session
 from .roles import Role
 
@@ -91,3 +92,5 @@ def run(echo: Callable[[str], None]) -> None:
 
 # Later areas add their sample data here (events and debriefs, NCCU lists ...).
 DEMO_DATA_STEPS: list[Callable[[Callable[[str], None]], None]] = [create_sample_debriefs]
+# Last: it writes NCCU and events lists matching the demo data made by the steps above.
+DEMO_DATA_STEPS.append(write_demo_lists)

@@ -1,0 +1,86 @@
+"""Forms of the compliance area: uploads, match decisions, list downloads, the period."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+)
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SubmitField,
+)
+from wtforms.validators import AnyOf, InputRequired
+
+DOWNLOAD_PURPOSES = {
+    "hub": "Hub use only, not shared",
+    "nccu": "To send to the NCCU to reconcile their list",
+    "supervisors": "To chase sergeants and supervisors",
+}
+
+
+class UploadForm(FlaskForm):
+    """Choose the list to import."""
+
+    file = FileField(
+        "Upload a file",
+        description="A CSV (.csv) or Excel workbook (.xlsx). The first row must hold the "
+        "column headings.",
+        widget=GovFileInput(),
+        validators=[FileRequired("Select the CSV or Excel file to import")],
+    )
+    submit = SubmitField("Upload and preview", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """Confirm or cancel a previewed import (the token is all it carries)."""
+
+
+class MatchForm(FlaskForm):
+    """A reviewer's decision on one suggested match."""
+
+    event_id = IntegerField(validators=[InputRequired()])
+    decision = HiddenField(validators=[AnyOf(["confirm", "reject"])])
+
+
+class DownloadForm(FlaskForm):
+    """Why a list is being downloaded: recorded as a disclosure."""
+
+    purpose = RadioField(
+        "What is the download for?",
+        choices=[SelectChoice(k, v) for k, v in DOWNLOAD_PURPOSES.items()],
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select what the download is for")],
+    )
+    submit = SubmitField("Download spreadsheet", widget=GovSubmitInput())
+
+
+def month_choices(today: date, years: int = 6) -> list[SelectChoice]:
+    """Return the months a period may start or end on, newest first."""
+    index = today.year * 12 + today.month - 1
+    months = []
+    for back in range(years * 12):
+        year, month = divmod(index - back, 12)
+        months.append(SelectChoice(f"{year}-{month + 1:02d}", f"{date(year, month + 1, 1):%B %Y}"))
+    return months
+
+
+class PeriodForm(FlaskForm):
+    """The period the dashboard covers: whole months, from and to (in the URL)."""
+
+    class Meta:
+        csrf = False  # a GET form: it changes nothing
+
+    start = SelectField("From", widget=GovSelect(), validators=[InputRequired()])
+    end = SelectField("To", widget=GovSelect(), validators=[InputRequired()])
+    submit = SubmitField("Show", widget=GovSubmitInput())

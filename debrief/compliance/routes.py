@@ -1,0 +1,404 @@
+"""Compliance: the dashboard, list imports and NCCU reconciliation.
+
+The dashboard shows aggregates only (hub reviewers and partnership leads);
+imports and the reconciliation lists name references and are for the hub.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import audit, imports, periods, reconcile
+from ..dashboard import build, default_period
+from ..extensions import db_session
+from ..import_files import ImportRefused
+from ..models import Event, ImportBatch, NccuReferral
+from ..questions import load_file
+from ..reconcile_xlsx import LISTS, answer_time, missing_text, write
+from ..roles import Permission
+from ..security import requires
+from ..svg_charts import Series, bar_chart, line_chart
+from ..timeutil import local_today, utcnow
+from .forms import DOWNLOAD_PURPOSES, DownloadForm, MatchForm, PeriodForm, UploadForm, month_choices
+
+bp = Blueprint("compliance", __name__, url_prefix="/compliance")
+
+LIST_PAGE_SIZE = 100
+PREVIEW_ROWS_SHOWN = 200
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _remote() -> str:
+    return request.remote_addr or ""
+
+
+# The dashboard
+
+
+@bp.get("/")
+@requires(Permission.DASHBOARD)
+def dashboard():
+    """Show the compliance figures for a period (aggregates only)."""
+    today = local_today()
+    form = PeriodForm(formdata=request.args or None)
+    form.start.choices = form.end.choices = month_choices(today)
+    period = default_period(today)
+    if request.args:
+        chosen = _chosen_period(form)
+        period = chosen or period
+    else:
+        form.start.data, form.end.data = f"{period.start:%Y-%m}", f"{period.end:%Y-%m}"
+    config = current_app.config
+    figures = build(
+        db_session(),
+        period,
+        theme_labels=_theme_labels(),
+        target_days=config["REVIEW_TARGET_WORKING_DAYS"],
+        division=config["BANK_HOLIDAY_DIVISION"],
+        today=today,
+    )
+    return render_template(
+        "compliance/dashboard.html", form=form, d=figures, charts=_charts(figures)
+    )
+
+
+def _chosen_period(form: PeriodForm) -> periods.Period | None:
+    """Return the period asked for in the URL, or None with errors on the form."""
+    if not form.validate():
+        return None
+    start = date.fromisoformat(f"{form.start.data}-01")
+    end_first = date.fromisoformat(f"{form.end.data}-01")
+    if end_first < start:
+        form.end.errors = ["The end month must be the same as or after the start month"]
+        return None
+    following = (end_first + timedelta(days=32)).replace(day=1)
+    try:
+        return periods.custom(start, following - timedelta(days=1))
+    except periods.PeriodError as exc:
+        form.end.errors = [str(exc)]
+        return None
+
+
+def _theme_labels() -> dict[str, str]:
+    question_set = load_file(current_app.config["QUESTIONS_PATH"])
+    return {theme.id: theme.label for theme in question_set.themes}
+
+
+def _charts(d) -> dict:
+    # Month names along the bottom; the year under the first month and each January.
+    labels = [
+        f"{m.month:%b}\n{m.month:%Y}" if i == 0 or m.month.month == 1 else f"{m.month:%b}"
+        for i, m in enumerate(d.months)
+    ]
+    when = d.period.description
+    return {
+        "coverage": bar_chart(
+            "chart-coverage",
+            title=f"Debrief coverage by month, {when}",
+            desc="Percentage of events each month with a submitted debrief. "
+            "The table below the chart gives the figures.",
+            labels=labels,
+            values=[m.coverage.percent for m in d.months],
+            unit="%",
+            max_value=100,
+        ),
+        "intel": line_chart(
+            "chart-intel",
+            title=f"Intelligence document rate by month, {when}",
+            desc="Two lines: the percentage of debriefs saying the intelligence document was "
+            "submitted, and the percentage of NCCU referrals for which the NCCU received it. "
+            "The table below the chart gives the figures.",
+            labels=labels,
+            series=[
+                Series("Debriefs say submitted", [m.intel_debriefs.percent for m in d.months]),
+                Series("NCCU says received", [m.intel_nccu.percent for m in d.months]),
+            ],
+            unit="%",
+            max_value=100,
+        ),
+        "themes": line_chart(
+            "chart-themes",
+            title=f"Most frequent themes by month, {when}",
+            desc="Number of debriefs each month with each of the most frequent themes, as "
+            "confirmed by the hub. The table below the chart gives every theme.",
+            labels=labels,
+            series=[Series(t.label, t.by_month) for t in d.charted_themes],
+        )
+        if d.charted_themes
+        else None,
+    }
+
+
+# Imports
+
+
+@bp.get("/imports")
+@requires(Permission.IMPORT_LISTS)
+def imports_index():
+    """Show the two kinds of import and the recent ones."""
+    recent = db_session().scalars(
+        select(ImportBatch)
+        .where(ImportBatch.status == "applied")
+        .order_by(ImportBatch.applied_at.desc())
+        .limit(20)
+    )
+    return render_template("compliance/imports.html", recent=list(recent))
+
+
+@bp.route("/imports/<kind>", methods=["GET", "POST"])
+@requires(Permission.IMPORT_LISTS)
+def upload(kind: str):
+    """Upload a list and see the preview before anything is written."""
+    if kind not in imports.KINDS:
+        abort(404)
+    config = current_app.config
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload_file = form.file.data
+        data = upload_file.read(config["IMPORT_MAX_BYTES"] + 1)
+        session = db_session()
+        try:
+            preview = imports.preview_file(session, kind, upload_file.filename, data, config)
+        except ImportRefused as exc:
+            session.rollback()
+            form.file.errors = [str(exc)]
+        else:
+            batch = imports.stage(session, preview, data, _user(), _remote())
+            session.commit()
+            return redirect(url_for(".batch", batch_id=batch.id))
+    columns = config["NCCU_IMPORT_COLUMNS" if kind == imports.NCCU else "EVENTS_IMPORT_COLUMNS"]
+    required = {f.key for f in imports.KINDS[kind].fields if f.column_required}
+    return render_template(
+        "compliance/upload.html",
+        form=form,
+        kind=kind,
+        kind_label=imports.KIND_LABELS[kind],
+        columns=[(heading, key in required) for key, heading in columns.items()],
+    )
+
+
+def _batch_or_404(batch_id: int, for_update: bool = False) -> ImportBatch:
+    batch = db_session().get(ImportBatch, batch_id, with_for_update=for_update)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+@bp.get("/imports/batch/<int:batch_id>")
+@requires(Permission.IMPORT_LISTS)
+def batch(batch_id: int):
+    """Show the preview of an import, or what it did."""
+    batch = _batch_or_404(batch_id)
+    preview, problem = None, None
+    if batch.status == "previewed" and batch.content is not None:
+        try:
+            preview = imports.preview_file(
+                db_session(), batch.kind, batch.filename, batch.content, current_app.config
+            )
+        except ImportRefused as exc:
+            problem = str(exc)
+    return render_template(
+        "compliance/batch.html",
+        batch=batch,
+        preview=preview,
+        problem=problem,
+        kind_label=imports.KIND_LABELS[batch.kind],
+        shown=PREVIEW_ROWS_SHOWN,
+    )
+
+
+@bp.post("/imports/batch/<int:batch_id>/confirm")
+@requires(Permission.IMPORT_LISTS)
+def confirm(batch_id: int):
+    """Apply a previewed import in one transaction."""
+    session = db_session()
+    batch = _batch_or_404(batch_id, for_update=True)
+    try:
+        imports.confirm(session, batch, current_app.config, _user(), _remote())
+    except imports.PreviewChanged:
+        session.commit()  # keeps the new counts, so confirming the new preview works
+        flash(
+            "The records changed since the preview was made. Check the new preview, "
+            "then confirm again.",
+            "info",
+        )
+        return redirect(url_for(".batch", batch_id=batch_id))
+    except ImportRefused as exc:
+        session.rollback()
+        flash(str(exc), "info")
+        return redirect(url_for(".batch", batch_id=batch_id))
+    session.commit()
+    s = batch.summary
+    flash(f"Imported {batch.filename}: {s['add']} added, {s['update']} updated.", "success")
+    return redirect(url_for(".batch", batch_id=batch_id))
+
+
+@bp.post("/imports/batch/<int:batch_id>/cancel")
+@requires(Permission.IMPORT_LISTS)
+def cancel(batch_id: int):
+    """Cancel a previewed import; nothing is written."""
+    session = db_session()
+    batch = _batch_or_404(batch_id, for_update=True)
+    imports.discard(session, batch, _user(), _remote())
+    session.commit()
+    flash("The import was cancelled. Nothing was imported.", "info")
+    return redirect(url_for(".imports_index"))
+
+
+# Reconciliation
+
+
+def _lists():
+    config = current_app.config
+    matches, events = reconcile.all_matches(db_session(), config)
+    return {
+        "outstanding": reconcile.outstanding(matches),
+        "disagreements": reconcile.disagreements(matches),
+        "unmatched": reconcile.without_debrief(matches),
+        "undebriefed": reconcile.undebriefed_events(events, config["DEBRIEF_DUE_DAYS"]),
+    }
+
+
+@bp.get("/reconciliation")
+@requires(Permission.IMPORT_LISTS)
+def reconciliation_index():
+    """Start at the outstanding intelligence documents."""
+    return redirect(url_for(".reconciliation", slug="outstanding"))
+
+
+@bp.get("/reconciliation/<slug>")
+@requires(Permission.IMPORT_LISTS)
+def reconciliation(slug: str):
+    """Show one reconciliation list, with the size of the others."""
+    return _render_list(slug, DownloadForm(formdata=None))
+
+
+def _render_list(slug: str, form: DownloadForm):
+    if slug not in LISTS:
+        abort(404)
+    lists = _lists()
+    rows = lists[slug]
+    page = max(1, request.args.get("page", 1, type=int))
+    pages = max(1, -(-len(rows) // LIST_PAGE_SIZE))
+    page = min(page, pages)
+    shown = rows[(page - 1) * LIST_PAGE_SIZE : page * LIST_PAGE_SIZE]
+    session = db_session()
+    audit.record(
+        session,
+        category=audit.Category.CONSULTATION,
+        action="reconciliation.viewed",
+        user=_user(),
+        object_type="reconciliation_list",
+        object_id=slug,
+        details={"rows_shown": len(shown), "page": page},
+        remote_addr=_remote(),
+    )
+    session.commit()
+    return render_template(
+        "compliance/reconciliation.html",
+        spec=LISTS[slug],
+        specs=LISTS,
+        slug=slug,
+        rows=shown,
+        total=len(rows),
+        counts={name: len(found) for name, found in lists.items()},
+        page=page,
+        pages=pages,
+        form=form,
+        due_days=current_app.config["DEBRIEF_DUE_DAYS"],
+        now=utcnow(),
+        debrief_url=_debrief_url,
+        answer_time=answer_time,
+        missing_text=missing_text,
+    )
+
+
+def _debrief_url(debrief_id: int) -> str | None:
+    """Link to the hub's page for a debrief, where the review area provides one."""
+    if "review.show" not in current_app.view_functions:
+        return None
+    return url_for("review.show", debrief_id=debrief_id)
+
+
+@bp.post("/reconciliation/<slug>/download")
+@requires(Permission.IMPORT_LISTS)
+def download(slug: str):
+    """Download one list as a spreadsheet; recorded as a disclosure with its purpose."""
+    if slug not in LISTS:
+        abort(404)
+    form = DownloadForm()
+    if not form.validate_on_submit():
+        return _render_list(slug, form)
+    rows = _lists()[slug]
+    buffer = io.BytesIO()
+    config = current_app.config
+    written = write(
+        slug, rows, buffer, marking=config["PROTECTIVE_MARKING"], force_name=config["FORCE_NAME"]
+    )
+    session = db_session()
+    audit.record(
+        session,
+        category=audit.Category.DISCLOSURE,
+        action="reconciliation.exported",
+        user=_user(),
+        object_type="reconciliation_list",
+        object_id=slug,
+        details={
+            "rows": written,
+            "purpose": form.purpose.data,
+            "recipients": DOWNLOAD_PURPOSES[form.purpose.data],
+        },
+        remote_addr=_remote(),
+    )
+    session.commit()
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        mimetype=XLSX_TYPE,
+        as_attachment=True,
+        download_name=f"{slug}-{local_today().isoformat()}.xlsx",
+    )
+
+
+@bp.post("/referrals/<int:referral_id>/match")
+@requires(Permission.IMPORT_LISTS)
+def decide_match(referral_id: int):
+    """Confirm or reject a suggested match between a referral and an event."""
+    session = db_session()
+    referral = session.get(NccuReferral, referral_id)
+    if referral is None:
+        abort(404)
+    form = MatchForm()
+    if not form.validate_on_submit():
+        abort(400)
+    event = session.get(Event, form.event_id.data)
+    if event is None:
+        abort(404)
+    if form.decision.data == "confirm":
+        reconcile.confirm_match(session, referral, event, _user(), _remote())
+        message = f"{referral.nccu_reference} is now matched to {event.incident_ref}."
+    else:
+        reconcile.reject_match(session, referral, event, _user(), _remote())
+        message = f"{event.incident_ref} will not be suggested for {referral.nccu_reference} again."
+    session.commit()
+    flash(message, "success")
+    return redirect(url_for(".reconciliation", slug="unmatched"))
