@@ -148,3 +148,19 @@ def test_a_lapsed_form_token_keeps_what_was_typed(build_app, db):
     page = client.get(url).get_data(as_text=True)
     assert "Typed with an old token</textarea>" in page
     assert "could not be saved because it was open for too long" in page
+
+
+def test_an_event_record_typed_as_the_session_ended_comes_back(client, login_as, db):
+    from tests.debrief_helpers import EVENT_FORM
+
+    user = login_as("sergeant")
+    db.get(User, user.id).session_token = new_token()
+    db.commit()
+    response = client.post("/debriefs/new", data={**EVENT_FORM, "adults": "17"})
+    client.post(
+        response.headers["Location"],
+        data={"username": "sergeant-user", "password": DEFAULT_PASSWORD},
+    )
+    page = client.get("/debriefs/new").get_data(as_text=True)
+    assert "We kept what you typed before your session ended" in page
+    assert 'value="17"' in page and 'value="INC-20250614-0101"' in page

@@ -216,9 +216,7 @@ def _save_section(debrief, question_set, section):
             message += " Some answers need correcting before you can submit."
         flash(message, "success")
         return redirect(url_for(".overview", debrief_id=debrief.id))
-    if outcome.has_errors:
-        return redirect(f"{here}?check=1")
-    if outcome.newly_shown:
+    if outcome.newly_shown:  # without JavaScript: show the new questions, not errors about them
         added = (
             "A question has been added because of your answers: answer it"
             if len(outcome.newly_shown) == 1
@@ -227,7 +225,9 @@ def _save_section(debrief, question_set, section):
         )
         flash(f"Your answers were saved. {added}, then save and continue.", "info")
         return redirect(f"{here}#{outcome.newly_shown[0]}")
-    if drafting.section_errors(question_set, debrief, section, with_missing=True):
+    if outcome.has_errors or drafting.section_errors(
+        question_set, debrief, section, with_missing=True
+    ):
         return redirect(f"{here}?check=1")
     return redirect(_next_page(question_set, debrief, section))
 
