@@ -23,6 +23,7 @@ from .export_data import (
     ExportOptions,
     debrief_progress,
     event_totals,
+    people_histograms,
     stream_actions,
     stream_records,
 )
@@ -204,22 +205,30 @@ def build_workbook(
     generated_by: str,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
-    """Write every sheet of the workbook to `target`; return the counts for the audit record."""
+    """Write every sheet of the workbook to `target`; return the counts for the audit record.
+
+    One pass: the register is streamed while the figures are gathered, and the
+    small sheets are then inserted before it (write-only sheets may be filled in
+    any order). The register's people counts are protected from histograms
+    counted by the database beforehand.
+    """
     step = progress or (lambda _n: None)
     threshold = 0 if options.unsuppressed else settings.threshold
     question_sets = load_question_sets(session, options)
     stats = Stats(options.period, question_sets)
-    for done, record in enumerate(
-        stream_records(session, options, stats.choice_question_ids | {"intel_doc_submitted"}), 1
-    ):
-        stats.add(record)
-        if done % PROGRESS_EVERY == 0:
-            step(PROGRESS_EVERY)
-    step(stats.total % PROGRESS_EVERY)
     events = event_totals(session, options)
-    people_plans = {
-        name: plan(stats.people[name], events[name], threshold) for name in PEOPLE_COUNTS
-    }
+    people = people_histograms(session, options)
+    people_plans = {name: plan(people[name], events[name], threshold) for name in PEOPLE_COUNTS}
+    wb = xlsx.new_workbook(write_only=True)
+    register = _Register(wb, stats, options, settings.marking, people_plans, threshold)
+    wanted = stats.choice_question_ids | register.question_ids | {"intel_doc_submitted"}
+    for done, record in enumerate(stream_records(session, options, wanted), 1):
+        stats.add(record)
+        register.add(record)
+        if done % PROGRESS_EVERY == 0:
+            step(2 * PROGRESS_EVERY)
+    step(2 * (stats.total % PROGRESS_EVERY))
+    register.sheet.finish()
     ctx = Context(
         options=options,
         stats=stats,
@@ -235,13 +244,10 @@ def build_workbook(
             for name in PEOPLE_COUNTS
         },
     )
-    wb = xlsx.new_workbook(write_only=True)
     write_about(wb, ctx)
     write_summary(wb, ctx)
     write_themes(wb, ctx)
     write_answers(wb, ctx)
-    hiders = {name: RunningHider(people_plans[name], threshold) for name in PEOPLE_COUNTS}
-    _write_register(wb, session, ctx, hiders, step)
     _write_actions(wb, session, ctx)
     xlsx.save(wb, target)
     return {"debriefs": stats.total, "events": events["events"]}
@@ -267,48 +273,52 @@ def _free_text_ids(question_sets: dict[int, QuestionSet]) -> list[str]:
     return found
 
 
-def _write_register(wb, session: Session, ctx: Context, hiders, step) -> None:
-    """Write one pseudonymised row per debrief, streaming."""
-    stats, options = ctx.stats, ctx.options
-    key_ids = [q for q in KEY_QUESTIONS if _latest(stats.question_sets, q)]
-    text_ids = _free_text_ids(stats.question_sets) if options.include_free_text else []
-    columns = [
-        xlsx.Column("Export id", 13),
-        xlsx.Column("Month", 10, xlsx.MONTH_FORMAT),
-        xlsx.Column("District", 12),
-        xlsx.Column("Event type", 24),
-        xlsx.Column("Location type", 16),
-        xlsx.Column("State", 12),
-    ]
-    columns += [xlsx.Column(words, 11) for words in PEOPLE_COUNTS.values()]
-    columns.append(xlsx.Column("Themes confirmed", 40, wrap=True))
-    headers = {c.header for c in columns}
-    for qid in key_ids + text_ids:
-        text = _latest(stats.question_sets, qid)[1].text
-        header = text if text not in headers else f"{text} ({qid})"
-        headers.add(header)
-        wide = qid in text_ids
-        columns.append(xlsx.Column(header, 40 if wide else 18, wrap=wide))
-    sheet = xlsx.TableSheet(wb, "Debriefs", columns, marking=ctx.marking, table="Debriefs")
-    question_ids = set(key_ids) | set(text_ids)
-    for done, record in enumerate(stream_records(session, options, question_ids), 1):
+class _Register:
+    """The Debriefs sheet: one pseudonymised row per debrief, written as records stream by."""
+
+    def __init__(self, wb, stats: Stats, options: ExportOptions, marking: str, plans, threshold):
+        self.stats = stats
+        self.key_ids = [q for q in KEY_QUESTIONS if _latest(stats.question_sets, q)]
+        text_ids = _free_text_ids(stats.question_sets) if options.include_free_text else []
+        self.answer_ids = self.key_ids + text_ids
+        self.question_ids = set(self.answer_ids)
+        self.hiders = {name: RunningHider(plans[name], threshold) for name in PEOPLE_COUNTS}
+        columns = [
+            xlsx.Column("Export id", 13),
+            xlsx.Column("Month", 10, xlsx.MONTH_FORMAT),
+            xlsx.Column("District", 12),
+            xlsx.Column("Event type", 24),
+            xlsx.Column("Location type", 16),
+            xlsx.Column("State", 12),
+        ]
+        columns += [xlsx.Column(words, 11) for words in PEOPLE_COUNTS.values()]
+        columns.append(xlsx.Column("Themes confirmed", 40, wrap=True))
+        headers = {c.header for c in columns}
+        for qid in self.answer_ids:
+            text = _latest(stats.question_sets, qid)[1].text
+            header = text if text not in headers else f"{text} ({qid})"
+            headers.add(header)
+            wide = qid in text_ids
+            columns.append(xlsx.Column(header, 40 if wide else 18, wrap=wide))
+        self.sheet = xlsx.TableSheet(wb, "Debriefs", columns, marking=marking, table="Debriefs")
+
+    def add(self, record) -> None:
+        """Write one debrief's row."""
+        stats = self.stats
         qs = stats.question_sets.get(record.question_set_id)
+        state = "Disposed" if record.disposed else STATE_LABELS.get(State(record.state))
         row: list[Any] = [
             record.export_ref,
             month_of(record.reported_at),
             record.district,
             label(EVENT_TYPES, record.event_type),
             label(LOCATION_TYPES, record.location_type),
-            "Disposed" if record.disposed else STATE_LABELS.get(State(record.state), record.state),
+            state,
         ]
-        row += [hiders[name].show(record.counts[name]) for name in PEOPLE_COUNTS]
+        row += [self.hiders[name].show(record.counts[name]) for name in PEOPLE_COUNTS]
         row.append("; ".join(stats.theme_labels.get(t, t) for t in record.themes))
-        row += [_answer_text(stats, qs, qid, record.answers) for qid in key_ids + text_ids]
-        sheet.append(row)
-        if done % PROGRESS_EVERY == 0:
-            step(PROGRESS_EVERY)
-    step(stats.total % PROGRESS_EVERY)
-    sheet.finish()
+        row += [_answer_text(stats, qs, qid, record.answers) for qid in self.answer_ids]
+        self.sheet.append(row)
 
 
 def _answer_text(stats: Stats, qs: QuestionSet | None, qid: str, answers: dict) -> Any:

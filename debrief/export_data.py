@@ -8,6 +8,7 @@ chronology) and are merged here one debrief at a time.
 from __future__ import annotations
 
 import json
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,7 +25,7 @@ from .questions import QuestionSet
 from .vocabulary import PEOPLE_COUNTS
 from .workflow import State
 
-BATCH = 2000
+BATCH = 500
 CLOSED_STATES = (State.CLOSED.value,)
 IN_REVIEW_STATES = (State.SUBMITTED.value, State.IN_REVIEW.value)
 
@@ -113,6 +114,18 @@ def event_totals(session: Session, options: ExportOptions) -> dict[str, int]:
     return totals
 
 
+def people_histograms(session: Session, options: ExportOptions) -> dict[str, Counter]:
+    """Return, for each people count, how many selected debriefs have each value."""
+    found: dict[str, Counter] = {}
+    for name in PEOPLE_COUNTS:
+        column = getattr(Event, name)
+        rows = session.execute(
+            _selected(select(column, func.count(Debrief.id)), options).group_by(column)
+        )
+        found[name] = Counter({value or 0: count for value, count in rows})
+    return found
+
+
 def debrief_progress(session: Session, options: ExportOptions) -> dict[str, int]:
     """Return debriefs submitted (any state after draft) and closed, for events in the period."""
     stmt = (
@@ -149,7 +162,11 @@ def question_sets(session: Session, options: ExportOptions) -> dict[int, Questio
 def stream_records(
     session: Session, options: ExportOptions, question_ids: set[str]
 ) -> Iterator[DebriefRecord]:
-    """Yield the selected debriefs in export-id order with the answers asked for and themes."""
+    """Yield the selected debriefs in export-id order with the answers asked for and themes.
+
+    Debriefs stream in batches; each batch's answers and confirmed themes come by
+    primary key, so nothing is sorted or held beyond one batch.
+    """
     people = [getattr(Event, name) for name in PEOPLE_COUNTS]
     # Plain rows on the connection: the ORM adds nothing to tuples but time per row.
     connection = session.connection()
@@ -176,52 +193,44 @@ def stream_records(
         .order_by(Debrief.export_ref)
         .execution_options(yield_per=BATCH)
     )
-    answers = _Peek(
-        connection.execute(
-            _selected(
-                select(Answer.debrief_id, Answer.question_id, cast(Answer.value, Text)),
-                options,
-                via=Answer.debrief_id == Debrief.id,
+    wanted = sorted(question_ids)
+    for batch in debriefs.partitions():
+        ids = [row[0] for row in batch]
+        answers: dict[int, dict[str, Any]] = defaultdict(dict)
+        if wanted:
+            for debrief_id, question_id, raw in connection.execute(
+                select(Answer.debrief_id, Answer.question_id, cast(Answer.value, Text)).where(
+                    Answer.debrief_id.in_(ids), Answer.question_id.in_(wanted)
+                )
+            ):
+                answers[debrief_id][question_id] = _answer_value(raw)
+        themes: dict[int, list[str]] = defaultdict(list)
+        for debrief_id, theme_id in connection.execute(
+            select(DebriefTheme.debrief_id, DebriefTheme.theme_id)
+            .where(DebriefTheme.debrief_id.in_(ids), DebriefTheme.confirmed.is_(True))
+            .order_by(DebriefTheme.debrief_id, DebriefTheme.theme_id)
+        ):
+            themes[debrief_id].append(theme_id)
+        for row in batch:
+            yield DebriefRecord(
+                id=row[0],
+                export_ref=row[1],
+                state=row[2],
+                question_set_id=row[3],
+                first_submitted_at=row[4],
+                closed_at=row[5],
+                intel_doc_submitted=row[6],
+                disposed=row[7] is not None,
+                event_id=row[8],
+                reported_at=row[9],
+                district=row[10],
+                event_type=row[11],
+                location_type=row[12],
+                counts={n: v or 0 for n, v in zip(PEOPLE_COUNTS, row[13:], strict=True)},
+                answers=answers.get(row[0], {}),
+                themes=themes.get(row[0], []),
             )
-            .where(Answer.question_id.in_(sorted(question_ids)))
-            .order_by(Debrief.export_ref, Answer.question_id)
-            .execution_options(yield_per=BATCH)
-        )
-        if question_ids
-        else iter(())
-    )
-    themes = _Peek(
-        connection.execute(
-            _selected(
-                select(DebriefTheme.debrief_id, DebriefTheme.theme_id),
-                options,
-                via=DebriefTheme.debrief_id == Debrief.id,
-            )
-            .where(DebriefTheme.confirmed.is_(True))
-            .order_by(Debrief.export_ref, DebriefTheme.theme_id)
-            .execution_options(yield_per=BATCH)
-        )
-    )
-    for row in debriefs:
-        record = DebriefRecord(
-            id=row[0],
-            export_ref=row[1],
-            state=row[2],
-            question_set_id=row[3],
-            first_submitted_at=row[4],
-            closed_at=row[5],
-            intel_doc_submitted=row[6],
-            disposed=row[7] is not None,
-            event_id=row[8],
-            reported_at=row[9],
-            district=row[10],
-            event_type=row[11],
-            location_type=row[12],
-            counts={name: value or 0 for name, value in zip(PEOPLE_COUNTS, row[13:], strict=True)},
-        )
-        record.answers = {qid: _answer_value(raw) for _, qid, raw in answers.take(record.id)}
-        record.themes = [theme_id for _, theme_id in themes.take(record.id)]
-        yield record
+    _decoded.cache_clear()  # keep no answers in memory once the export is written
 
 
 def _answer_value(raw: str | None) -> Any:
@@ -234,21 +243,6 @@ def _answer_value(raw: str | None) -> Any:
 def _decoded(raw: str | None) -> Any:
     # Choice answers repeat across debriefs, so most are decoded once per export.
     return None if raw is None else json.loads(raw)
-
-
-class _Peek:
-    """Take consecutive rows belonging to one debrief from an ordered stream."""
-
-    def __init__(self, rows):
-        self.rows = iter(rows)
-        self.head = next(self.rows, None)
-
-    def take(self, debrief_id: int) -> list:
-        taken = []
-        while self.head is not None and self.head[0] == debrief_id:
-            taken.append(self.head)
-            self.head = next(self.rows, None)
-        return taken
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ class Context:
 def write_about(wb, ctx: Context) -> None:
     """Write the title page: what, when, by whom, filters, definitions and the method."""
     options, stats = ctx.options, ctx.stats
-    ws = xlsx.plain_sheet(wb, "About", [34, 100], marking=ctx.marking)
+    ws = xlsx.plain_sheet(wb, "About", [34, 100], marking=ctx.marking, index=0)
     title = f"OIC debrief themes: {options.period.description}"
     ws.append([xlsx.text_cell(ws, title, font=xlsx.TITLE_FONT)])
     ws.append([])
@@ -173,6 +173,7 @@ def write_summary(wb, ctx: Context) -> None:
         ],
         marking=ctx.marking,
         table="Summary",
+        index=1,
     )
     ws = sheet.ws
     sheet.append(["Events", "OIC events", show(ctx.events["events"], t), ""])
@@ -277,7 +278,9 @@ def write_themes(wb, ctx: Context) -> None:
     months = [f"{m:%b %Y}" for m in stats.months]
     columns = [xlsx.Column("Theme", 40)] + [xlsx.Column(m, 11) for m in months]
     columns.append(xlsx.Column("Total", 10))
-    sheet = xlsx.TableSheet(wb, "Themes by month", columns, marking=ctx.marking, table="Themes")
+    sheet = xlsx.TableSheet(
+        wb, "Themes by month", columns, marking=ctx.marking, table="Themes", index=2
+    )
     rows = theme_rows(ctx)
     for name, cells, total in rows:
         sheet.append([name, *cells, total])
@@ -315,6 +318,7 @@ def write_answers(wb, ctx: Context) -> None:
         ],
         marking=ctx.marking,
         table="Answers",
+        index=3,
     )
     for question in stats.questions.values():
         for answer, figure, share, note in _answer_rows(question, ctx):

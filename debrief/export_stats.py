@@ -14,7 +14,6 @@ from .export_data import DebriefRecord
 from .periods import Period
 from .questions import CHOICE_TYPES, Choice, Question, QuestionSet
 from .timeutil import to_local
-from .vocabulary import PEOPLE_COUNTS
 
 
 def month_of(moment: datetime) -> date:
@@ -50,7 +49,6 @@ class Stats:
         self.intel = Counter()  # "yes", "no", "unknown"
         self.event_to_debrief = Counter()  # tenths of a day -> debriefs
         self.submission_to_closure = Counter()
-        self.people: dict[str, Counter] = {name: Counter() for name in PEOPLE_COUNTS}
         self.version_debriefs = Counter()
         self.questions = _merge_questions(question_sets)
         for summary in self.questions.values():
@@ -79,8 +77,6 @@ class Stats:
             _add_days(self.event_to_debrief, record.reported_at, record.first_submitted_at)
             if record.closed_at is not None:
                 _add_days(self.submission_to_closure, record.first_submitted_at, record.closed_at)
-        for name, value in record.counts.items():
-            self.people[name][value] += 1
         self.version_debriefs[record.question_set_id] += 1
         qs = self.question_sets.get(record.question_set_id)
         if qs is not None:

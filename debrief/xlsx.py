@@ -103,9 +103,10 @@ def text_cell(
 
 def safe_value(ws, value: Any, number_format: str | None = None, *, wrap: bool = False) -> Any:
     """Return what to append for a value: numbers and dates typed, text always as text."""
-    if value is None or isinstance(value, Cell):
+    kind = type(value)
+    if value is None or kind is Cell or (kind is int and number_format is None):
         return value
-    if isinstance(value, str):
+    if kind is str:
         if not wrap and number_format is None and _is_plain(value):
             return value  # openpyxl stores plain text as text; skip the Cell for speed
         return text_cell(ws, value, wrap=wrap)
@@ -186,8 +187,9 @@ class TableSheet:
         table: str | None = None,
         style: str = "TableStyleLight9",
         heading_rows: Iterable[Sequence[Any]] = (),
+        index: int | None = None,
     ):
-        self.ws = workbook.create_sheet(sheet_title(title))
+        self.ws = workbook.create_sheet(sheet_title(title), index)
         self.columns = list(columns)
         self.table = table_name(table) if table else None
         self.style = style
@@ -239,9 +241,16 @@ class TableSheet:
             self.ws.auto_filter.ref = self.ref
 
 
-def plain_sheet(workbook: Workbook, title: str, widths: Sequence[float], *, marking: str):
+def plain_sheet(
+    workbook: Workbook,
+    title: str,
+    widths: Sequence[float],
+    *,
+    marking: str,
+    index: int | None = None,
+):
     """Return a marked sheet of free-form rows (title pages, notes) with set column widths."""
-    ws = workbook.create_sheet(sheet_title(title))
+    ws = workbook.create_sheet(sheet_title(title), index)
     mark_sheet(ws, marking, title)
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
