@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 
 from .models import Debrief, DebriefTheme, Event, User
 from .timeutil import from_local, local_today, to_local
+from .vocabulary import EVENT_TYPES
 from .workflow import QUEUE_STATES, STATE_LABELS, State
 
 # States a reviewer may filter on: everything but drafts, which the hub never sees.
@@ -39,6 +40,12 @@ def _name(user) -> Any:
 _STATE_ORDER = case(
     {state.value: index for index, state in enumerate(FILTER_STATES)}, value=Debrief.state
 )
+# Event types sort by the label people see, not the stored id.
+_EVENT_TYPE_ORDER = case(
+    {value: index for index, value in enumerate(sorted(EVENT_TYPES, key=EVENT_TYPES.get))},
+    value=Event.event_type,
+    else_=len(EVENT_TYPES),
+)
 _THEME_COUNT = (
     select(func.count())
     .where(DebriefTheme.debrief_id == Debrief.id)
@@ -50,7 +57,7 @@ SORT_COLUMNS: dict[str, tuple[Any, bool]] = {
     "number": (Debrief.id, False),
     "event_date": (Event.reported_at, False),
     "district": (Event.district, False),
-    "event_type": (Event.event_type, False),
+    "event_type": (_EVENT_TYPE_ORDER, False),
     "sergeant": (_name(Host), False),
     "submitted": (Debrief.submitted_at, True),
     "age": (Debrief.submitted_at, True),
@@ -208,10 +215,17 @@ def matching_ids(qf: QueueFilter, user_id: int) -> Select:
     return filtered(select(Debrief.id).join(Debrief.event), qf, user_id)
 
 
+def _needs_event(qf: QueueFilter) -> bool:
+    """Tell whether the filter reads the event record (district, event type, dates)."""
+    return bool(qf.districts or qf.event_types or qf.event_from or qf.event_to)
+
+
 def count(session: Session, qf: QueueFilter, user_id: int) -> int:
     """Return how many debriefs the filter matches."""
-    query = filtered(select(func.count(Debrief.id)).join(Debrief.event), qf, user_id)
-    return session.scalar(query) or 0
+    query = select(func.count(Debrief.id))
+    if _needs_event(qf):  # the join costs a lookup per debrief: only when the filter needs it
+        query = query.join(Debrief.event)
+    return session.scalar(filtered(query, qf, user_id)) or 0
 
 
 def page_query(qf: QueueFilter, user_id: int, page_size: int) -> Select:

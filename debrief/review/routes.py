@@ -76,10 +76,13 @@ def _audit(category: audit.Category, action: str, object_type: str, object_id, *
     )
 
 
-def _filter() -> queue.QueueFilter:
+def _filter(source=None) -> queue.QueueFilter:
     qs = current_question_set()
     return queue.parse_filter(
-        request.args, current_app.config["DISTRICTS"], EVENT_TYPES, [t.id for t in qs.themes]
+        request.args if source is None else source,
+        current_app.config["DISTRICTS"],
+        EVENT_TYPES,
+        [t.id for t in qs.themes],
     )
 
 
@@ -140,7 +143,7 @@ def _bulk_selection(qf: queue.QueueFilter, source) -> tuple[str, object]:
 
 
 def _bulk_plan(source):
-    qf = _filter()
+    qf = _filter(source)
     scope, ids = _bulk_selection(qf, source)
     if scope == "ticked" and not source.getlist("id"):
         flash("Select at least one debrief, or choose to apply the action to every match.", "info")

@@ -1,0 +1,84 @@
+"""The queries behind a page do not grow with the rows it shows."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import event
+
+from debrief.models import FollowUpAction
+from tests.factories import make_user
+from tests.review_helpers import other_reviewer, queued, tag
+
+
+@contextmanager
+def counting(engine):
+    """Count the SQL statements sent to the database inside the block."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _add_debriefs(db, start: int, end: int, assignee) -> None:
+    """Debriefs by different sergeants, half assigned, each with themes and an action."""
+    for n in range(start, end):
+        host = make_user(["sergeant"], username=f"sgt-{n}", full_name=f"Sergeant {n:03d}")
+        debrief = queued(
+            host,
+            state=["submitted", "in_review", "returned"][n % 3],
+            district=["North", "South", "East"][n % 3],
+            reported=datetime(2025, 6, 1, 9) + timedelta(hours=n),
+            assignee=assignee if n % 2 else None,
+        )
+        tag(debrief, "children", "training")
+        tag(debrief, "nccu_access", confirmed=True)
+        db.add(
+            FollowUpAction(
+                debrief_id=debrief.id,
+                description=f"Action {n}",
+                owner=f"Owner {n % 4}",
+                due_date=date(2025, 6, 1) + timedelta(days=n),
+                created_by_id=assignee.id,
+            )
+        )
+    db.commit()
+
+
+def _statements_for(client, engine, url: str, rows: int) -> int:
+    with counting(engine) as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.count('name="id" type="checkbox"') == rows or "/review/actions" in url
+    return len(statements)
+
+
+def test_queue_page_costs_the_same_queries_for_10_and_50_rows(app, client, login_as, db):
+    login_as("hub_reviewer")
+    engine = app.extensions["debrief.engine"]
+    reviewer = other_reviewer()
+    _add_debriefs(db, 0, 10, reviewer)
+    ten = _statements_for(client, engine, "/review/", 10)
+    _add_debriefs(db, 10, 50, reviewer)
+    fifty = _statements_for(client, engine, "/review/", 50)
+    assert ten == fifty
+    assert fifty <= 12  # session user, nav count, total, rows, themes, audit
+
+
+def test_actions_page_costs_the_same_queries_for_10_and_50_actions(app, client, login_as, db):
+    login_as("hub_reviewer")
+    engine = app.extensions["debrief.engine"]
+    reviewer = other_reviewer()
+    _add_debriefs(db, 0, 10, reviewer)
+    ten = _statements_for(client, engine, "/review/actions", 10)
+    _add_debriefs(db, 10, 50, reviewer)
+    fifty = _statements_for(client, engine, "/review/actions", 50)
+    assert ten == fifty
