@@ -97,6 +97,7 @@ RUN_AXE = """() => Promise.race([
 
 def check_page(page: Page, log: ScanLog, name: str) -> None:
     """Fail on serious or critical axe-core violations, or sideways scrolling at either width."""
+    page.wait_for_load_state()
     log.scanned.append(f"{name}: {re.sub(r'^https?://[^/]+', '', page.url)}")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         if not page.evaluate("() => document.body.classList.contains('js-enabled')"):
