@@ -4,13 +4,13 @@
     python -m bench.fault --db postgresql
 
 The server runs one worker so the one handling the submit is known. Kills
-land at delays spread across the time a submit takes. On PostgreSQL one more
-kill is made certain to land mid-transaction: the harness locks the themes
-table, so the submit blocks after writing the answers, state and history,
-and is killed there. Afterwards every debrief must be wholly a draft or
-wholly submitted (state, submission time, history, audit and themes agree),
-and SQLite must pass PRAGMA integrity_check and foreign_key_check. Exits 1 on
-any failure.
+land at delays spread across the time a submit takes; at each, the worker is
+first frozen (SIGSTOP) and the database asked whether a write transaction is
+open, so the report says how many kills landed mid-transaction. Afterwards
+every debrief must be wholly a draft or wholly submitted (state, submission
+time, history, audit and themes agree), and SQLite must pass PRAGMA
+integrity_check and foreign_key_check. Exits 1 on any failure, or if no kill
+landed inside a write transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from debrief.models import AuditEntry, Debrief, DebriefTheme, HistoryEntry
 
@@ -61,8 +62,34 @@ def wait_for_worker(server: Server, old: set[int], timeout: float = 60) -> None:
     raise RuntimeError("gunicorn did not start a new worker")
 
 
-def kill_during(server: Server, client: Client, debrief_id: int, delay: float) -> str:
-    """Send a submit and SIGKILL the worker `delay` seconds later; say what the client saw."""
+def in_transaction(url: str) -> bool:
+    """Tell whether another connection is inside a write transaction right now.
+
+    SQLite: our BEGIN IMMEDIATE is refused at once while the app's (IMMEDIATE)
+    transaction holds the write lock. PostgreSQL: another backend has a
+    transaction id, which it gets at its first write.
+    """
+    engine = create_engine(url, connect_args={"timeout": 0} if url.startswith("sqlite") else {})
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                except OperationalError:
+                    return True
+                conn.exec_driver_sql("ROLLBACK")
+                return False
+            query = text(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_xid IS NOT NULL "
+                "AND pid <> pg_backend_pid() AND datname = current_database()"
+            )
+            return bool(conn.execute(query).scalar())
+    finally:
+        engine.dispose()
+
+
+def kill_during(server: Server, client: Client, url: str, debrief_id: int, delay: float) -> str:
+    """Send a submit, freeze the worker `delay` s later, note where it was, SIGKILL it."""
     action, data = submit_request(client, debrief_id)
     client.retry = False
     seen: list[str] = []
@@ -78,56 +105,16 @@ def kill_during(server: Server, client: Client, debrief_id: int, delay: float) -
     thread.start()
     time.sleep(delay)
     for pid in workers:
+        os.kill(pid, signal.SIGSTOP)  # frozen where it stands, so the probe sees that moment
+    caught = in_transaction(url)
+    for pid in workers:
         os.kill(pid, signal.SIGKILL)
     thread.join(30)
     client.close()
     client.retry = True
     wait_for_worker(server, workers)
-    return seen[0] if seen else "no response"
-
-
-def locked_kill(server: Server, client: Client, url: str, debrief_id: int) -> str:
-    """PostgreSQL: make the submit block mid-transaction on a locked table, then kill it."""
-    action, data = submit_request(client, debrief_id)
-    client.retry = False
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        conn.execute(text("LOCK TABLE debrief_themes IN ACCESS EXCLUSIVE MODE"))
-        outcome: list[str] = []
-        thread = threading.Thread(target=lambda: outcome.append(_post(client, action, data)))
-        workers = set(server.worker_pids())
-        thread.start()
-        waited = _wait_for_blocked_writer(conn)
-        for pid in workers:
-            os.kill(pid, signal.SIGKILL)
-        thread.join(30)
-        conn.rollback()  # releases the lock only after the kill
-    engine.dispose()
-    client.close()
-    client.retry = True
-    wait_for_worker(server, workers)
-    return f"blocked mid-transaction: {waited}; client saw {outcome[0] if outcome else 'nothing'}"
-
-
-def _post(client: Client, action: str, data) -> str:
-    try:
-        return f"status {client.post(action, data).status}"
-    except OSError as exc:
-        return f"no response ({type(exc).__name__})"
-
-
-def _wait_for_blocked_writer(conn, timeout: float = 20) -> bool:
-    """Wait until another session waits on our lock after having written (xid assigned)."""
-    deadline = time.monotonic() + timeout
-    query = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-        "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
-    )
-    while time.monotonic() < deadline:
-        if conn.execute(query).scalar():
-            return True
-        time.sleep(0.05)
-    return False
+    where = "inside its write transaction" if caught else "outside a write transaction"
+    return f"killed {where}; client saw {seen[0] if seen else 'no response'}"
 
 
 def check(url: str, debrief_ids: list[int]) -> tuple[list[str], dict[str, int]]:
@@ -187,44 +174,47 @@ def run(url: str, label: str, attempts: int) -> int:
     generate(url, 1000, echo=lambda line: None)
     RESULTS.mkdir(exist_ok=True)
     log = RESULTS / f"fault-{label}-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    seen: list[str] = []
+    attacked: list[int] = []
     with Server(url, workers=1, threads=1, log_path=log) as server:
-        client = scenarios.BenchClient(server.port, "bench-sgt-01").start()
-        scenarios.attach_drafts(url, [client])
-        drafts = list(client.drafts)
+        clients = [scenarios.BenchClient(server.port, f"bench-sgt-{i:02d}").start()
+                   for i in range(1, 2 + attempts // 7)]  # fmt: skip
+        scenarios.attach_drafts(url, clients)
+        jobs = [(c, d) for c in clients for d in c.drafts]
         # How long a submit takes here, so the kills can be spread across it.
-        action, data = submit_request(client, drafts[0])
+        client, first = jobs.pop(0)
+        action, data = submit_request(client, first)
         began = time.perf_counter()
         if client.post(action, data).status != 302:
             raise RuntimeError("a plain submit failed; see " + str(log))
         took = time.perf_counter() - began
-        attacked = drafts[1 : 1 + attempts]
-        seen = []
-        for index, debrief_id in enumerate(attacked):
-            delay = took * 1.2 * index / max(1, len(attacked) - 1)
-            seen.append(f"{delay * 1000:5.0f} ms: {kill_during(server, client, debrief_id, delay)}")
-        if label == "postgresql" and len(drafts) > attempts + 1:
-            extra = drafts[attempts + 1]
-            seen.append("locked: " + locked_kill(server, client, url, extra))
-            attacked.append(extra)
-    problems, states = check(url, [drafts[0], *attacked])
+        for index, (client, debrief_id) in enumerate(jobs[:attempts]):
+            delay = took * 1.3 * index / max(1, attempts - 1)
+            result = kill_during(server, client, url, debrief_id, delay)
+            seen.append(f"{delay * 1000:5.0f} ms: {result}")
+            attacked.append(debrief_id)
+    problems, states = check(url, [first, *attacked])
+    inside = sum("inside" in line for line in seen)
     summary = (
-        f"{label}: plain submit {took * 1000:.0f} ms; {len(seen)} submits killed; "
-        f"afterwards {states}; inconsistencies {len(problems)}"
-        + ("; integrity_check ok" if label == "sqlite" and not problems else "")
-    )
+        f"{label}: plain submit {took * 1000:.0f} ms; {len(seen)} submits killed, {inside} of "
+        f"them inside the write transaction; afterwards {states}; "
+        f"half-written debriefs {len(problems)}"
+        + ("; integrity_check and foreign_key_check ok" if label == "sqlite" and not problems
+           else "")
+    )  # fmt: skip
     print(summary)
     for line in seen + problems:
         print("  ", line)
     with (RESULTS / "results.txt").open("a") as fh:
         fh.write(f"fault: {summary}\n")
-    return 1 if problems else 0
+    return 1 if problems or not inside else 0
 
 
 def main(argv: list[str] | None = None) -> None:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], action="append")
-    parser.add_argument("--attempts", type=int, default=6, help="kills at spread delays")
+    parser.add_argument("--attempts", type=int, default=16, help="kills at spread delays")
     parser.add_argument("--pg-url", default=PG_URL)
     args = parser.parse_args(argv)
     status = 0
