@@ -42,29 +42,19 @@ __all__ = ["ExportOptions", "ExportNotPermitted", "ExportResult", "export_themes
 
 # Answers shown in the register: what partners discuss, never references or times.
 KEY_QUESTIONS = (
-    "debrief_kind",
     "how_reported",
     "risk_to_life",
-    "medical_help",
     "facilitator_arrested",
     "people_released",
     "nccu_contacted",
-    "nccu_not_contacted_reason",
     "nccu_wait_minutes",
-    "nccu_outcome",
     "intel_doc_submitted",
-    "intel_doc_not_submitted_reason",
-    "biometrics_outcome",
     "trafficking_indicators",
     "nrm_outcome",
-    "children_involved",
     "childrens_services_notified",
     "interpreter",
     "partner_delay",
-    "information_flow",
     "investigation_passed_to",
-    "resources",
-    "elearning",
     "notable_practice",
 )
 FREE_TEXT_TYPES = ("text", "long_text")
@@ -285,7 +275,7 @@ class _Register:
         self.hiders = {name: RunningHider(plans[name], threshold) for name in PEOPLE_COUNTS}
         columns = [
             xlsx.Column("Export id", 13),
-            xlsx.Column("Month", 10, xlsx.MONTH_FORMAT),
+            xlsx.Column("Month", 10, xlsx.MONTH_FORMAT, centre=True),
             xlsx.Column("District", 12),
             xlsx.Column("Event type", 24),
             xlsx.Column("Location type", 16),
@@ -300,7 +290,10 @@ class _Register:
             headers.add(header)
             wide = qid in text_ids
             columns.append(xlsx.Column(header, 40 if wide else 18, wrap=wide))
-        self.sheet = xlsx.TableSheet(wb, "Debriefs", columns, marking=marking, table="Debriefs")
+        # A wide register: printed on A3 so that it stays readable fitted to the width.
+        self.sheet = xlsx.TableSheet(
+            wb, "Debriefs", columns, marking=marking, table="Debriefs", paper=xlsx.PAPER_A3
+        )
 
     def add(self, record) -> None:
         """Write one debrief's row."""
@@ -341,9 +334,9 @@ def _write_actions(wb, session: Session, ctx: Context) -> None:
     free_text = ctx.options.include_free_text
     columns = [
         xlsx.Column("Export id", 13),
-        xlsx.Column("Raised", 10, xlsx.MONTH_FORMAT),
+        xlsx.Column("Raised", 10, xlsx.MONTH_FORMAT, centre=True),
         xlsx.Column("Owner", 28),
-        xlsx.Column("Due", 12, xlsx.DATE_FORMAT),
+        xlsx.Column("Due", 12, xlsx.DATE_FORMAT, centre=True),
         xlsx.Column("Status", 12),
     ]
     if free_text:

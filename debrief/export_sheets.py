@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from openpyxl.chart import BarChart, Reference
+from openpyxl.worksheet.pagebreak import Break
 
 from . import xlsx
 from .export_data import ExportOptions
@@ -74,14 +75,14 @@ def write_about(wb, ctx: Context) -> None:
     rows += [("", ""), ("Definitions", "")] + DEFINITIONS
     rows += [("", ""), ("Small numbers", _method(ctx))]
     rows += [("", ""), ("Sheets", "")] + SHEETS
-    for name, text in rows:
+    for index, (name, text) in enumerate(rows, start=3):
         bold = name in ("Definitions", "Small numbers", "Sheets")
-        ws.append(
-            [
-                xlsx.text_cell(ws, name, bold=True),
-                xlsx.text_cell(ws, text, wrap=True, bold=bold and not text),
-            ]
-        )
+        cells = [
+            xlsx.text_cell(ws, name, bold=True, wrap=True),
+            xlsx.text_cell(ws, text, wrap=True, bold=bold and not text),
+        ]
+        lines = max(xlsx.lines_needed(name, 34), xlsx.lines_needed(text, 100))
+        xlsx.append_with_height(ws, cells, index, lines)
 
 
 DEFINITIONS = [
@@ -168,7 +169,7 @@ def write_summary(wb, ctx: Context) -> None:
         [
             xlsx.Column("Group", 12),
             xlsx.Column("Measure", 58),
-            xlsx.Column("Figure", 14),
+            xlsx.Column("Figure", 14, centre=True),
             xlsx.Column("Note", 60, wrap=True),
         ],
         marking=ctx.marking,
@@ -276,8 +277,8 @@ def write_themes(wb, ctx: Context) -> None:
     """Write the theme by month table with totals and a stacked column chart."""
     stats = ctx.stats
     months = [f"{m:%b %Y}" for m in stats.months]
-    columns = [xlsx.Column("Theme", 40)] + [xlsx.Column(m, 11) for m in months]
-    columns.append(xlsx.Column("Total", 10))
+    columns = [xlsx.Column("Theme", 40)] + [xlsx.Column(m, 11, centre=True) for m in months]
+    columns.append(xlsx.Column("Total", 10, centre=True))
     sheet = xlsx.TableSheet(
         wb, "Themes by month", columns, marking=ctx.marking, table="Themes", index=2
     )
@@ -290,14 +291,17 @@ def write_themes(wb, ctx: Context) -> None:
         chart = BarChart()
         chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
         chart.title = "Confirmed themes by month"
-        chart.y_axis.title = "Debriefs"
+        chart.y_axis.title = "Debriefs with the theme"
         chart.height, chart.width = 12, 24
         data = Reference(
             sheet.ws, min_col=1, max_col=1 + len(months), min_row=2, max_row=1 + len(rows)
         )
         chart.add_data(data, from_rows=True, titles_from_data=True)
         chart.set_categories(Reference(sheet.ws, min_col=2, max_col=1 + len(months), min_row=1))
-        sheet.ws.add_chart(chart, f"A{len(rows) + 5}")
+        # The chart starts a printed page of its own rather than being cut across two.
+        chart_row = len(rows) + 5
+        sheet.ws.row_breaks.append(Break(id=chart_row - 2))
+        sheet.ws.add_chart(chart, f"A{chart_row}")
     sheet.finish()
 
 
@@ -308,8 +312,8 @@ def write_answers(wb, ctx: Context) -> None:
         wb,
         "Answers",
         [
-            xlsx.Column("Section", 22),
-            xlsx.Column("Question id", 24),
+            xlsx.Column("Section", 26, wrap=True),
+            xlsx.Column("Question id", 30),
             xlsx.Column("Question", 48, wrap=True),
             xlsx.Column("Answer", 40, wrap=True),
             xlsx.Column("Debriefs", 10),

@@ -42,17 +42,19 @@ FORMULA_PREFIXES = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe
 # lone surrogates (which cannot be encoded at all).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
-HEADER_FONT = Font(bold=True)
+HEADER_FONT = Font(name="Calibri", size=11, bold=True)
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="bottom")
-TITLE_FONT = Font(bold=True, size=14)
-WRAP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
+TITLE_FONT = Font(name="Calibri", size=14, bold=True)
+LINE_HEIGHT = 15  # points per line of Calibri 11
+MAX_ROW_HEIGHT = 409  # Excel's limit, in points
+WRAP = Alignment(wrap_text=True)  # bottom, like unwrapped cells, so a row lines up
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MONTH_FORMAT = "mmm yyyy"
 PERCENT_FORMAT = "0.0%"
 INTEGER_FORMAT = "0"
 PAPER_A4 = 9
+PAPER_A3 = 8
 DECIMAL_FORMAT = "0.0"
 _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 _TABLE_NAME_BAD = re.compile(r"[^A-Za-z0-9_]")
@@ -131,12 +133,43 @@ def _is_plain(text: str) -> bool:
     return len(text) < 1000 and not needs_quote_prefix(text) and _CONTROL.search(text) is None
 
 
+CENTRE = Alignment(horizontal="center")
+HEADER_CENTRE = Alignment(horizontal="center", wrap_text=True)
+
+
+def _as_cell(ws, value: Any) -> Cell:
+    cell = Cell(ws, row=1, column=1)
+    cell.value = value
+    return cell
+
+
+def lines_needed(value: Any, width: float) -> int:
+    """Estimate the lines a wrapped cell needs at this column width (Calibri 11)."""
+    if value is None or not isinstance(value, str):
+        return 1
+    per_line = max(int(width * 1.2), 1)  # column units are a digit wide; text runs narrower
+    return sum(max(1, -(-len(part) // per_line)) for part in value.split("\n"))
+
+
+def append_with_height(ws, row: Sequence[Any], index: int, lines: int) -> None:
+    """Append a row tall enough for `lines` lines of wrapped text (readers do not refit).
+
+    The height is forgotten once the row is written, so a streamed sheet keeps
+    nothing per row in memory.
+    """
+    if lines > 1:
+        ws.row_dimensions[index].height = min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
+    ws.append(row)
+    if lines > 1 and getattr(ws, "_get_cell", None) is None:  # write-only: already written
+        del ws.row_dimensions[index]
+
+
 def header_text(text: str) -> str:
     """Escape text for the header/footer mini-language (where & starts a code)."""
     return clean_text(text).replace("&", "&&")
 
 
-def mark_sheet(ws, marking: str, title: str = "") -> None:
+def mark_sheet(ws, marking: str, title: str = "", paper: int | None = None) -> None:
     """Put the protective marking in the header and footer; landscape, fit to width."""
     mark = header_text(marking)
     ws.oddHeader.center.text = f"&B{mark}"
@@ -145,7 +178,7 @@ def mark_sheet(ws, marking: str, title: str = "") -> None:
     ws.oddFooter.center.text = f"&B{mark}"
     ws.oddFooter.right.text = "Page &P of &N"
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = PAPER_A4
+    ws.page_setup.paperSize = paper or PAPER_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -172,6 +205,7 @@ class Column:
     width: float = 14
     number_format: str | None = None
     wrap: bool = False
+    centre: bool = False
 
 
 class TableSheet:
@@ -188,13 +222,14 @@ class TableSheet:
         style: str = "TableStyleLight9",
         heading_rows: Iterable[Sequence[Any]] = (),
         index: int | None = None,
+        paper: int | None = None,
     ):
         self.ws = workbook.create_sheet(sheet_title(title), index)
         self.columns = list(columns)
         self.table = table_name(table) if table else None
         self.style = style
         self.rows_written = 0
-        mark_sheet(self.ws, marking, title)
+        mark_sheet(self.ws, marking, title, paper)
         for index, column in enumerate(self.columns, start=1):
             self.ws.column_dimensions[get_column_letter(index)].width = column.width
         self._lead_rows = 0
@@ -205,16 +240,30 @@ class TableSheet:
         self.ws.freeze_panes = f"A{self.header_row + 1}"
         self.ws.print_title_rows = f"{self.header_row}:{self.header_row}"
         header = [text_cell(self.ws, c.header, bold=True) for c in self.columns]
-        for cell in header:
-            cell.alignment = HEADER_ALIGNMENT
-        self.ws.append(header)
+        for cell, column in zip(header, self.columns, strict=True):
+            cell.alignment = HEADER_CENTRE if column.centre else HEADER_ALIGNMENT
+        lines = max(lines_needed(c.header, c.width) for c in self.columns)
+        append_with_height(self.ws, header, self.header_row, lines)
 
     def append(self, values: Sequence[Any]) -> None:
         """Write one data row: typed numbers and dates, text always as text."""
         row = []
         for column, value in zip(self.columns, values, strict=False):
-            row.append(safe_value(self.ws, value, column.number_format, wrap=column.wrap))
-        self.ws.append(row)
+            cell = safe_value(self.ws, value, column.number_format, wrap=column.wrap)
+            if column.centre and cell is not None:
+                if not isinstance(cell, Cell):
+                    cell = _as_cell(self.ws, cell)
+                cell.alignment = CENTRE
+            row.append(cell)
+        lines = max(
+            (
+                lines_needed(v, c.width)
+                for c, v in zip(self.columns, values, strict=False)
+                if c.wrap
+            ),
+            default=1,
+        )
+        append_with_height(self.ws, row, self.header_row + self.rows_written + 1, lines)
         self.rows_written += 1
 
     @property
