@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from . import audit
@@ -22,7 +22,6 @@ from .timeutil import utcnow
 from .workflow import State
 
 MAX_SUGGESTIONS = 3
-ANSWER_IDS = ("nccu_reference", "intel_doc_submitted", "intel_doc_submitted_at")
 
 
 class MatchRefused(Exception):
@@ -74,11 +73,33 @@ class EventInfo:
         return self.debrief is not None and not self.debrief.is_draft
 
 
+@dataclass(frozen=True)
+class Referral:
+    """What reconciliation reads of an NCCU referral (plain values: a page reads thousands)."""
+
+    id: int
+    nccu_reference: str
+    referred_at: datetime
+    force_reference: str | None
+    district: str | None
+    intel_doc_received: bool
+    event_id: int | None
+    match_status: str | None
+    rejected_event_ids: tuple[int, ...] = ()
+
+
+REFERRAL_COLUMNS = [
+    getattr(NccuReferral, name)
+    for name in Referral.__dataclass_fields__
+    if name != "rejected_event_ids"  # read only where a reviewer rejected a suggestion
+]
+
+
 @dataclass
 class Match:
     """One referral and the event it belongs to, if any, with how that was decided."""
 
-    referral: NccuReferral
+    referral: Referral
     event: EventInfo | None = None
     how: str | None = None  # nccu_reference, force_reference, confirmed
     suggestions: list[EventInfo] = field(default_factory=list)
@@ -134,11 +155,7 @@ def load_events(session: Session) -> dict[int, EventInfo]:
             row.id, row.state, row.export_ref, row.submitted_at, row.intel_doc_submitted
         )
         event_of[row.id] = row.event_id
-    for row in session.execute(
-        select(Answer.debrief_id, Answer.question_id, Answer.value).where(
-            Answer.question_id.in_(ANSWER_IDS)
-        )
-    ):
+    for row in session.execute(_answers_needed()):
         info = debriefs.get(row.debrief_id)
         if info is None:
             continue
@@ -165,9 +182,33 @@ def load_events(session: Session) -> dict[int, EventInfo]:
     return events
 
 
+def _answers_needed():
+    """Select only the answers the columns do not already say, by primary-key lookups.
+
+    The event record holds the NCCU reference and a submitted debrief holds its
+    intelligence answer in a column; answers fill the gaps (an event without a
+    reference, a draft) and give the time a document was said to be submitted.
+    """
+    wanted = {
+        "nccu_reference": Event.nccu_reference.is_(None),
+        "intel_doc_submitted": Debrief.intel_doc_submitted.is_(None),
+        "intel_doc_submitted_at": Debrief.intel_doc_submitted.is_(True),
+    }
+    parts = [
+        select(Answer.debrief_id, Answer.question_id, Answer.value).where(
+            Answer.question_id == question_id,
+            Answer.debrief_id.in_(
+                select(Debrief.id).join(Event, Event.id == Debrief.event_id).where(condition)
+            ),
+        )
+        for question_id, condition in wanted.items()
+    ]
+    return union_all(*parts)
+
+
 def match_all(
     session: Session,
-    referrals: list[NccuReferral],
+    referrals: list[Referral],
     events: dict[int, EventInfo],
     window_hours: int,
 ) -> list[Match]:
@@ -215,9 +256,18 @@ def _suggest(matches: list[Match], events, taken: set[int], window: timedelta) -
 def all_matches(session: Session, config) -> tuple[list[Match], dict[int, EventInfo]]:
     """Return a match for every referral, oldest referral first, and the events read."""
     events = load_events(session)
-    referrals = list(
-        session.scalars(select(NccuReferral).order_by(NccuReferral.referred_at, NccuReferral.id))
+    rejected = dict(
+        session.execute(
+            select(NccuReferral.id, NccuReferral.rejected_event_ids).where(
+                NccuReferral.match_status == "rejected"
+            )
+        ).all()
     )
+    query = select(*REFERRAL_COLUMNS).order_by(NccuReferral.referred_at, NccuReferral.id)
+    referrals = [
+        Referral(**row._asdict(), rejected_event_ids=tuple(rejected.get(row.id) or ()))
+        for row in session.execute(query)
+    ]
     return match_all(session, referrals, events, config["NCCU_MATCH_WINDOW_HOURS"]), events
 
 
