@@ -88,3 +88,41 @@ def test_reviewer_uploads_previews_confirms_and_reads_the_lists(client, login_as
     statuses = db.scalars(select(ImportBatch.status)).all()
     assert statuses == ["applied", "applied"]
     assert db.scalars(select(ImportBatch.content)).all() == [None, None]  # files not kept
+
+
+def test_an_upload_and_its_confirmation_need_the_form_token(build_app):
+    from tests.factories import DEFAULT_PASSWORD, make_user
+
+    app = build_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        make_user(["hub_reviewer"], username="harper")
+
+    def token(url: str) -> str:
+        page = client.get(url).get_data(as_text=True)
+        return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+
+    client.post(
+        "/sign-in",
+        data={"username": "harper", "password": DEFAULT_PASSWORD, "csrf_token": token("/sign-in")},
+    )
+    data = SAMPLE.read_bytes()
+    forged = _upload(client, data)
+    assert forged.status_code == 400
+    good = client.post(
+        "/compliance/imports/nccu",
+        data={
+            "file": (io.BytesIO(data), "nccu.csv"),
+            "csrf_token": token("/compliance/imports/nccu"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert good.status_code == 302
+    batch_url = good.headers["Location"]
+    assert client.post(batch_url + "/confirm").status_code == 400
+    confirmed = client.post(batch_url + "/confirm", data={"csrf_token": token(batch_url)})
+    assert confirmed.status_code == 302
+    with app.app_context():
+        from debrief.extensions import db_session
+
+        assert db_session().scalar(select(func.count()).select_from(NccuReferral)) == 7
