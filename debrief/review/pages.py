@@ -35,7 +35,7 @@ QUEUE_COLUMNS = [
     ("event_type", "Event type"),
     ("sergeant", "Sergeant"),
     ("submitted", "Submitted"),
-    ("age", "Age (working days)"),
+    ("age", "Age"),
     ("themes", "Themes"),
     ("assignee", "Assigned to"),
     ("state", "State"),

@@ -7,7 +7,7 @@ state, or someone else changed it first) or form errors.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import (
@@ -31,6 +31,7 @@ from ..question_store import question_set_of
 from ..questions import QuestionSet, load_file
 from ..roles import Permission
 from ..security import requires
+from ..timeutil import to_local
 from ..vocabulary import EVENT_TYPES
 from ..workflow import (
     STATE_LABELS,
@@ -52,6 +53,13 @@ navigation.register_count("review.queue", lambda session, user: queue.queue_coun
 def long_date(value: date | None) -> str:
     """Write a calendar date the way people read it: 27 June 2025."""
     return f"{value.day} {value:%B %Y}" if value else ""
+
+
+@bp.app_template_filter("short_local_date")
+def short_local_date(value: datetime | None) -> str:
+    """Write a stored time as its UK date, short enough for a table: 5 Feb 2026."""
+    local = to_local(value)
+    return f"{local.day} {local:%b %Y}" if local else ""
 
 
 def current_question_set() -> QuestionSet:
