@@ -125,6 +125,7 @@ def _reviewer_returns_it(page: Page, event: Event, debrief_id: int, scan) -> Non
     """Filter the queue, open the debrief, confirm themes, raise an action, return it."""
     expect(_heading(page)).to_have_text("Review queue")
     scan(page, "hub reviewer: review queue")
+    page.get_by_text("Filter the queue", exact=True).click()
     page.get_by_label("District").select_option(event.district)
     page.get_by_label("Theme (suggested or confirmed)").select_option("Age dispute")
     page.get_by_role("button", name="Apply filters").click()
