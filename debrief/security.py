@@ -152,7 +152,7 @@ def _expire_session():
     end_session()
     if pending:
         session[PENDING_FORM_KEY] = pending
-    if reason:
+    if reason and request.method in {"GET", "HEAD"}:  # a POST gets the kept-form message
         flash(f"You have been signed out because {reason}. Sign in again to carry on.", "info")
     return None
 

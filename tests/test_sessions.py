@@ -155,3 +155,6 @@ def test_expired_session_keeps_what_was_typed_for_after_sign_in(app, client, db)
     assert "/sign-in" in response.headers["Location"]
     with client.session_transaction() as values:
         assert values.get(security.PENDING_FORM_KEY)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your session ended, so your page was not saved" in page
+    assert "You have been signed out because" not in page  # one message, not two
