@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -281,8 +282,9 @@ def new_context(browser, live_server, request) -> Iterator[Callable]:
         getattr(getattr(request.node, f"report_{when}", None), "failed", False)
         for when in ("setup", "call")
     )
+    folder = RESULTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
+    shutil.rmtree(folder, ignore_errors=True)  # only the latest failure's pictures are kept
     if failed:
-        folder = RESULTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
         folder.mkdir(parents=True, exist_ok=True)
         for c, context in enumerate(contexts):
             for p, page in enumerate(context.pages):

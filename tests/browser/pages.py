@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 
 from playwright.sync_api import Page, expect
@@ -45,10 +46,14 @@ class ScanLog:
     axe_source: str
     scanned: list[str] = field(default_factory=list)
     moderate: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
 
     def summary(self) -> str:
         """Return one line per page scanned, then the non-blocking findings."""
-        lines = [f"{len(self.scanned)} page scans (axe-core + 1024x768 and 390px widths)"]
+        lines = [
+            f"{len(self.scanned)} page scans (axe-core + 1024x768 and 390px widths), "
+            f"{self.seconds:.1f} s in all"
+        ]
         lines += sorted(set(self.scanned))
         if self.moderate:
             lines.append("\nminor or moderate findings (not failures):")
@@ -97,6 +102,14 @@ RUN_AXE = """() => Promise.race([
 
 def check_page(page: Page, log: ScanLog, name: str) -> None:
     """Fail on serious or critical axe-core violations, or sideways scrolling at either width."""
+    started = time.monotonic()
+    try:
+        _check_page(page, log, name)
+    finally:
+        log.seconds += time.monotonic() - started
+
+
+def _check_page(page: Page, log: ScanLog, name: str) -> None:
     page.wait_for_load_state()
     log.scanned.append(f"{name}: {re.sub(r'^https?://[^/]+', '', page.url)}")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):

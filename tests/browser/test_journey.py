@@ -118,6 +118,10 @@ def _sergeant_finishes_and_submits(page: Page, event: Event, scan) -> int:
     expect(_heading(page)).to_have_text("Debrief submitted")
     expect(page.locator(".govuk-panel strong")).to_have_text(event.incident_ref)
     scan(page, "sergeant: debrief submitted")
+    page.get_by_role("link", name="View the submitted debrief").click()
+    expect(page.get_by_text("Quick handover to Immigration Enforcement.")).to_be_visible()
+    expect(page.get_by_role("button", name="Save and continue")).to_have_count(0)
+    scan(page, "sergeant: submitted debrief, read only")
     return debrief_id
 
 
@@ -198,6 +202,11 @@ def _lead_downloads_the_quarter(page: Page, scan, folder) -> str:
     expect(_heading(page)).to_have_text("Download the thematic spreadsheet")
     scan(page, "partnership lead: exports")
     expect(page.get_by_role("radio", name=re.compile("^Last quarter"))).to_be_checked()
+    page.get_by_role("button", name="Download spreadsheet").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Enter who the spreadsheet will be shared with"
+    )
+    scan(page, "partnership lead: exports, recipients missing")
     page.get_by_label("Who will this spreadsheet be shared with?").fill("OIC partnership meeting")
     with page.expect_download() as info:
         page.get_by_role("button", name="Download spreadsheet").click()
