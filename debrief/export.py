@@ -273,9 +273,15 @@ class _Register:
         self.answer_ids = self.key_ids + text_ids
         self.question_ids = set(self.answer_ids)
         self.hiders = {name: RunningHider(plans[name], threshold) for name in PEOPLE_COUNTS}
+        # Per version: each register question (or None where the version lacks it) and,
+        # for choice questions, the labels merged across versions.
+        self._asks = {
+            qs_id: [(qs.question(qid), _labels(stats, qid)) for qid in self.answer_ids]
+            for qs_id, qs in stats.question_sets.items()
+        }
         columns = [
             xlsx.Column("Export id", 13),
-            xlsx.Column("Month", 10, xlsx.MONTH_FORMAT, centre=True),
+            xlsx.Column("Month", 10, xlsx.MONTH_FORMAT),
             xlsx.Column("District", 12),
             xlsx.Column("Event type", 24),
             xlsx.Column("Location type", 16),
@@ -310,23 +316,30 @@ class _Register:
         ]
         row += [self.hiders[name].show(record.counts[name]) for name in PEOPLE_COUNTS]
         row.append("; ".join(stats.theme_labels.get(t, t) for t in record.themes))
-        row += [_answer_text(stats, qs, qid, record.answers) for qid in self.answer_ids]
+        if qs is not None:
+            row += [
+                _answer_text(qs, question, labels, record.answers)
+                for question, labels in self._asks[record.question_set_id]
+            ]
         self.sheet.append(row)
 
 
-def _answer_text(stats: Stats, qs: QuestionSet | None, qid: str, answers: dict) -> Any:
-    value = answers.get(qid)
-    if value is None or qs is None:
+def _answer_text(qs: QuestionSet, question: Question | None, labels, answers: dict) -> Any:
+    """Return an answer as the register shows it: choice labels, numbers, or free text."""
+    if question is None:
         return None
-    question = qs.question(qid)
-    if question is None or not qs.is_shown(question, answers):
+    value = answers.get(question.id)
+    if value is None or (question.show_if is not None and not qs.is_shown(question, answers)):
         return None
-    merged = stats.questions.get(qid)
-    if merged is None:  # a number or free text
+    if labels is None:  # a number or free text
         return value if isinstance(value, int | float | str) else str(value)
-    labels = {c.id: c.label for c in merged.choices}
     chosen = value if isinstance(value, list) else [value]
     return "; ".join(labels.get(str(c), str(c)) for c in chosen)
+
+
+def _labels(stats: Stats, question_id: str) -> dict[str, str] | None:
+    merged = stats.questions.get(question_id)
+    return None if merged is None else {c.id: c.label for c in merged.choices}
 
 
 def _write_actions(wb, session: Session, ctx: Context) -> None:

@@ -56,6 +56,11 @@ class Stats:
                 if qs.question(summary.id) is not None:
                     summary.versions.add(qs.short_version)
         self.theme_labels = _theme_labels(question_sets)
+        # Per version, the choice questions it asks: looked up once, not per debrief.
+        self._asks = {
+            qs_id: [(self.questions[q.id], q) for q in qs.questions if q.id in self.questions]
+            for qs_id, qs in question_sets.items()
+        }
 
     @property
     def choice_question_ids(self) -> set[str]:
@@ -80,20 +85,23 @@ class Stats:
         self.version_debriefs[record.question_set_id] += 1
         qs = self.question_sets.get(record.question_set_id)
         if qs is not None:
-            self._add_answers(qs, record.answers)
+            self._add_answers(qs, self._asks[record.question_set_id], record.answers)
 
-    def _add_answers(self, qs: QuestionSet, answers: dict) -> None:
-        for summary in self.questions.values():
-            question = qs.question(summary.id)
-            if question is None:
-                continue
+    @staticmethod
+    def _add_answers(qs: QuestionSet, asks: list, answers: dict) -> None:
+        for summary, question in asks:
             summary.asked_of += 1
-            value = answers.get(summary.id)
-            if value in (None, [], "") or not qs.is_shown(question, answers):
+            value = answers.get(question.id)
+            if value is None or value == [] or value == "":
+                continue
+            if question.show_if is not None and not qs.is_shown(question, answers):
                 continue
             summary.answered += 1
-            for chosen in value if isinstance(value, list) else [value]:
-                summary.counts[str(chosen)] += 1
+            if isinstance(value, list):
+                for chosen in value:
+                    summary.counts[str(chosen)] += 1
+            else:
+                summary.counts[str(value)] += 1
 
     def theme_order(self) -> list[str]:
         """Return theme ids: those the question sets declare, then any others found."""
