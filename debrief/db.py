@@ -65,9 +65,16 @@ def _make_sqlite_engine(url: str, busy_timeout_ms: int, sqlite_begin: str) -> En
         # is every request. Halves the queue's joins at 100,000 debriefs (bench/, issue 9).
         cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
+        _record.info["mmap_size"] = SQLITE_MMAP_BYTES
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        # A long read (an export) streams the whole file once; through the map every page
+        # it touched would stay counted as its own memory, so it reads without one.
+        mmap_bytes = 0 if _sqlite_begin_mode.get() == "DEFERRED" else SQLITE_MMAP_BYTES
+        if conn.info.get("mmap_size") != mmap_bytes:
+            conn.exec_driver_sql(f"PRAGMA mmap_size={mmap_bytes}")
+            conn.info["mmap_size"] = mmap_bytes
         conn.exec_driver_sql(f"BEGIN {_sqlite_begin_mode.get() or sqlite_begin}")
 
     return engine
