@@ -125,3 +125,11 @@ def test_sergeant_cannot_export(client, login_as):
     login_as("sergeant")
     assert client.get("/exports/").status_code == 403
     assert post(client, Q3).status_code == 403
+
+
+def test_every_mistake_is_reported_at_once(client, login_as):
+    login_as("partnership_lead")
+    data = {"period_kind": "custom", "shared_with": ""}
+    page = post(client, data).get_data(as_text=True)
+    assert "Enter the start date" in page and "Enter the end date" in page
+    assert "Enter who the spreadsheet will be shared with" in page

@@ -157,8 +157,6 @@ class ThemesExportForm(FlaskForm):
             if field.data not in {choice.value for choice in field.choices}:
                 field.errors = [*field.errors, message]
                 valid = False
-        if not valid:
-            return False
         try:
             self.period = self._period()
         except (periods.PeriodError, ValueError) as exc:
@@ -167,7 +165,7 @@ class ThemesExportForm(FlaskForm):
             target = self.end if self.period_kind.data == "custom" else self.period_kind
             target.errors = [*target.errors, str(exc)]
             return False
-        return self.period is not None
+        return valid and self.period is not None
 
     def _period(self) -> periods.Period | None:
         kind = self.period_kind.data
