@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -175,5 +176,5 @@ def test_the_real_server_does_not_announce_its_version(tmp_path: Path):
         assert not any(ch.isdigit() for ch in banner), f"Server: {banner}"
         assert headers["X-Content-Type-Options"] == "nosniff"
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
+        server.wait(timeout=30)
