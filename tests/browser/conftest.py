@@ -269,11 +269,25 @@ def accounts(live_server, server_env, browser, tmp_path_factory) -> dict[str, Ac
 def new_context(browser, live_server, request) -> Iterator[Callable]:
     """Return a function opening a fresh browser context (one person); screenshots on failure."""
     contexts = []
+    page_errors: list[str] = []
+
+    def watch(page) -> None:
+        """Note script errors and anything the Content-Security-Policy refused."""
+        page.on("pageerror", lambda error: page_errors.append(f"{page.url}: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                page_errors.append(f"{page.url}: {message.text}")
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
 
     def open_context(**options):
         options.setdefault("viewport", {"width": 1024, "height": 768})
         context = browser.new_context(base_url=live_server, **options)
         context.set_default_timeout(10_000)
+        context.on("page", watch)
         contexts.append(context)
         return context
 
@@ -294,6 +308,7 @@ def new_context(browser, live_server, request) -> Iterator[Callable]:
                     (folder / f"context{c}-page{p}.txt").write_text(f"no screenshot: {exc}")
     for context in contexts:
         context.close()
+    assert not page_errors, "the browser reported script or CSP errors:\n" + "\n".join(page_errors)
 
 
 @pytest.fixture
