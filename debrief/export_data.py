@@ -1,8 +1,8 @@
 """What a thematic export selects, read as streams so memory does not grow with rows.
 
-Debriefs, their answers and their confirmed themes come from three queries in
-the same order (by export id, which also keeps the register free of any hint of
-chronology) and are merged here one debrief at a time.
+Debriefs stream in export-id order (which keeps the register free of any hint
+of chronology); each batch's answers and confirmed themes are then fetched by
+primary key, so nothing is sorted or held beyond one batch.
 """
 
 from __future__ import annotations
