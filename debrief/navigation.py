@@ -23,11 +23,19 @@ class NavItem:
     label: str
     endpoint: str
     permission: Permission
+    # Other pages that belong under this link rather than its area's first link.
+    also_for: tuple[str, ...] = ()
 
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("My debriefs", "debriefs.index", Permission.DEBRIEF_HOST),
     NavItem("Review queue", "review.queue", Permission.REVIEW),
+    NavItem(
+        "Follow-up actions",
+        "review.actions",
+        Permission.REVIEW,
+        also_for=("review.edit_action",),
+    ),
     NavItem("Exports", "exports.index", Permission.EXPORT_THEMES),
     NavItem("Compliance", "compliance.dashboard", Permission.DASHBOARD),
     NavItem("Users", "admin.users", Permission.MANAGE_USERS),
@@ -46,7 +54,7 @@ def nav_links() -> list[dict]:
     if not current_user.is_authenticated or current_user.must_change_password:
         return []
     links = []
-    blueprint = (request.endpoint or "").split(".")[0]
+    current = _current_item(request.endpoint or "")
     for item in NAV_ITEMS:
         if not can(current_user, item.permission):
             continue
@@ -59,10 +67,19 @@ def nav_links() -> list[dict]:
             {
                 "text": text,
                 "href": url_for(item.endpoint),
-                "active": item.endpoint.split(".")[0] == blueprint,
+                "active": item is current,
             }
         )
     return links
+
+
+def _current_item(endpoint: str) -> NavItem | None:
+    """Return the one link the current page sits under: its own, else its area's first."""
+    for item in NAV_ITEMS:
+        if endpoint == item.endpoint or endpoint in item.also_for:
+            return item
+    area = endpoint.split(".")[0]
+    return next((i for i in NAV_ITEMS if i.endpoint.split(".")[0] == area), None)
 
 
 def init_app(app: Flask) -> None:

@@ -24,11 +24,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import audit, imports, periods, reconcile
+from ..active_questions import active_question_set
 from ..dashboard import build, default_period
 from ..extensions import db_session
 from ..import_files import ImportRefused
 from ..models import Event, ImportBatch, NccuReferral
-from ..questions import load_file
 from ..reconcile_xlsx import LISTS, answer_time, missing_text, write
 from ..roles import Permission
 from ..security import requires
@@ -99,7 +99,7 @@ def _chosen_period(form: PeriodForm) -> periods.Period | None:
 
 
 def _theme_labels() -> dict[str, str]:
-    question_set = load_file(current_app.config["QUESTIONS_PATH"])
+    question_set = active_question_set(current_app)
     return {theme.id: theme.label for theme in question_set.themes}
 
 

@@ -25,10 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit, navigation, queue, reviewing
+from ..active_questions import active_question_set
 from ..extensions import db_session
 from ..models import Debrief
 from ..question_store import question_set_of
-from ..questions import QuestionSet, load_file
+from ..questions import QuestionSet
 from ..roles import Permission
 from ..security import requires
 from ..timeutil import to_local
@@ -64,7 +65,7 @@ def short_local_date(value: datetime | None) -> str:
 
 def current_question_set() -> QuestionSet:
     """Return the force's question set as it stands now (for the theme list and filters)."""
-    return load_file(current_app.config["QUESTIONS_PATH"])
+    return active_question_set(current_app)
 
 
 def _user():
