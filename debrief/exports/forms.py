@@ -7,7 +7,6 @@ from datetime import date
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
-    GovDateInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -15,7 +14,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -26,41 +24,11 @@ from wtforms.validators import DataRequired, Length
 
 from .. import periods
 from ..export_data import ExportOptions
+from ..form_fields import DayField
 from ..timeutil import local_today
 from ..vocabulary import EVENT_TYPES
 
 PERIOD_KINDS = ("last_quarter", "quarter", "month", "financial_year", "custom")
-
-
-class _DateParts(GovDateInput):
-    """GovDateInput that survives a POST without the day, month and year parts."""
-
-    def map_gov_params(self, field, **kwargs):
-        if field.raw_data is not None and len(field.raw_data) != 3:
-            field.raw_data = None
-        return super().map_gov_params(field, **kwargs)
-
-
-class DayField(DateField):
-    """A day, month and year typed in three boxes; blank is allowed (checked by the form)."""
-
-    def __init__(self, label: str, what: str, **kwargs):
-        super().__init__(label, format="%d %m %Y", widget=_DateParts(), **kwargs)
-        self.what = what
-
-    def process_formdata(self, valuelist):
-        """Read the three parts, with messages that say which part is wrong."""
-        self.data = None
-        if not valuelist or len(valuelist) != 3 or not any(p.strip() for p in valuelist):
-            return
-        day, month, year = (p.strip() for p in valuelist)
-        missing = [n for n, p in (("day", day), ("month", month), ("year", year)) if not p]
-        if missing:
-            raise ValueError(f"The {self.what} must include a {' and '.join(missing)}")
-        try:
-            self.data = date(int(year), int(month), int(day))
-        except ValueError:
-            raise ValueError(f"The {self.what} must be a real date") from None
 
 
 def _quarter_choices(today: date) -> list[SelectChoice]:
@@ -96,8 +64,8 @@ class ThemesExportForm(FlaskForm):
     quarter = SelectField("Quarter", widget=GovSelect(), validate_choice=False)
     month = SelectField("Month", widget=GovSelect(), validate_choice=False)
     financial_year = SelectField("Financial year", widget=GovSelect(), validate_choice=False)
-    start = DayField("From", "start date", description="For example, 1 7 2025")
-    end = DayField("To (included)", "end date", description="For example, 30 9 2025")
+    start = DayField("From", "the start date", description="For example, 1 7 2025")
+    end = DayField("To (included)", "the end date", description="For example, 30 9 2025")
     district = SelectField("District", widget=GovSelect(), validate_choice=False, default="")
     event_type = SelectField("Event type", widget=GovSelect(), validate_choice=False, default="")
     include_in_review = BooleanField(
@@ -181,7 +149,7 @@ class ThemesExportForm(FlaskForm):
             return periods.financial_year(int(self.financial_year.data or ""))
         for field in (self.start, self.end):
             if field.data is None and not field.errors:
-                field.errors = [*field.errors, f"Enter the {field.what}"]
+                field.errors = [*field.errors, f"Enter {field.what}"]
         if self.start.data is None or self.end.data is None:
             return None
         return periods.custom(self.start.data, self.end.data)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextArea,
@@ -14,7 +11,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from markupsafe import Markup, escape
 from wtforms import (
-    DateField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -25,40 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from ..follow_up import ACTION_STATUSES
-
-
-class SafeDateInput(GovDateInput):
-    """GovDateInput that survives a POST without the day, month and year parts."""
-
-    def map_gov_params(self, field, **kwargs):
-        if field.raw_data is not None and len(field.raw_data) != 3:
-            field.raw_data = None
-        return super().map_gov_params(field, **kwargs)
-
-
-class OptionalDateField(DateField):
-    """A day-month-year date that may be left blank, with GOV.UK error messages."""
-
-    def __init__(self, label: str, what: str, **kwargs):
-        super().__init__(label, format="%d %m %Y", widget=SafeDateInput(), **kwargs)
-        self.what = what
-
-    def process_formdata(self, valuelist):
-        """Read the three parts; blank means no date."""
-        self.data = None
-        if not valuelist or len(valuelist) != 3 or not any(p.strip() for p in valuelist):
-            return
-        day, month, year = (p.strip() for p in valuelist)
-        missing = [n for n, p in (("day", day), ("month", month), ("year", year)) if not p]
-        if missing:
-            raise ValueError(f"{self.what.capitalize()} must include a {' and '.join(missing)}")
-        try:
-            self.data = date(int(year), int(month), int(day))
-        except ValueError:
-            raise ValueError(f"{self.what.capitalize()} must be a real date") from None
-        if not 2000 <= self.data.year <= 2100:
-            self.data = None
-            raise ValueError(f"{self.what.capitalize()} must have a 4-digit year, like 2025")
+from ..form_fields import DayField
 
 
 def _hidden(field, **kwargs) -> Markup:
@@ -136,9 +99,7 @@ class ActionForm(FlaskForm):
             _max_length(120, "The owner"),
         ],
     )
-    due_date = OptionalDateField(
-        "Due date (optional)", what="the due date", description="For example, 27 6 2025"
-    )
+    due_date = DayField("Due date (optional)", "the due date", description="For example, 27 6 2025")
     status = RadioField(
         "Status",
         widget=GovRadioInput(),
