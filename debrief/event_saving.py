@@ -2,12 +2,15 @@
 
 The event record is the one source of the facts it holds (people counts, NCCU
 referral and reference); the answers it settles are rewritten from it on
-every change (drafting.settle).
+every change (drafting.settle). An event imported from command and control is
+debriefed rather than typed again: starting on it completes that same row
+(its incident reference kept), and an event gets one debrief only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -16,11 +19,43 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import audit, event_record
 from .answers import FieldError, Form
-from .drafting import Change, StaleDraft, lock, require_editable, settle, write_answers
+from .drafting import Change, DraftError, StaleDraft, lock, require_editable, settle, write_answers
 from .models import Debrief, Event, User
 from .question_store import stored_version
 from .questions import QuestionSet
 from .workflow import State
+
+
+class EventTaken(DraftError):
+    """The event already has a debrief, so it cannot be given a second one."""
+
+
+@dataclass(frozen=True)
+class ImportedWaiting(FieldError):
+    """The typed reference is an imported event with no debrief: offer to debrief that one."""
+
+    event_id: int = 0
+
+
+def imported_values(event: Event) -> dict[str, Any]:
+    """Return an imported event as event record values; what the import lacks is left blank."""
+    values = event_record.values_of(event)
+    if not event.partner_agencies:
+        values.pop("partner_agencies")  # the extract does not say: the sergeant answers
+    return values
+
+
+def claim_imported(session: Session, user: User, event_id: int) -> Event | None:
+    """Return the imported event to debrief, locked; None if there is none; EventTaken if used."""
+    event = session.scalar(
+        select(Event)
+        .where(Event.id == event_id, Event.source == "import")
+        .with_for_update()
+        .options(selectinload(Event.debriefs))
+    )
+    if event is not None and event.debriefs:
+        raise EventTaken(_taken_error(event.incident_ref, _is_mine(event, user)).message)
+    return event
 
 
 def start(
@@ -30,14 +65,29 @@ def start(
     settings: event_record.EventSettings,
     form: Form,
     remote_addr: str = "",
+    *,
+    imported_event_id: int | None = None,
 ) -> tuple[Debrief | None, dict[str, FieldError]]:
-    """Record the event and start a draft on the current question set, or return errors."""
+    """Record the event (or complete an imported one) and start a draft, or return errors.
+
+    Raises EventTaken when the imported event already has a debrief; LookupError when
+    there is no such imported event.
+    """
+    event = None
+    if imported_event_id is not None:
+        event = claim_imported(session, user, imported_event_id)
+        if event is None:
+            raise LookupError("no such imported event")
+        form = {**form, "incident_ref": [event.incident_ref]}  # the reference is kept
     values, errors = event_record.parse(settings, form)
-    _check_incident_ref_free(session, values, errors, user)
+    _check_incident_ref_free(
+        session, values, errors, user, own_event_id=event.id if event else None
+    )
     if errors:
         return None, errors
-    event = Event(source="debrief", created_by_id=user.id, incident_ref="", partner_agencies=[])
-    event_record.apply(event, values)
+    if event is None:
+        event = Event(source="debrief", created_by_id=user.id, incident_ref="", partner_agencies=[])
+    changed = event_record.apply(event, values)
     debrief = Debrief(
         event=event,
         host_id=user.id,
@@ -54,6 +104,9 @@ def start(
         return None, {"incident_ref": _taken_error(values["incident_ref"], mine=False)}
     answers, _ = settle(question_set, event, {}, {})
     write_answers(session, debrief, {}, answers)
+    details: dict[str, Any] = {"event_id": event.id, "question_set": question_set.short_version}
+    if imported_event_id is not None:
+        details.update(source="import", fields=changed)
     audit.record(
         session,
         category=audit.Category.COLLECTION,
@@ -61,10 +114,14 @@ def start(
         user=user,
         object_type="debrief",
         object_id=debrief.id,
-        details={"event_id": event.id, "question_set": question_set.short_version},
+        details=details,
         remote_addr=remote_addr,
     )
     return debrief, {}
+
+
+def _is_mine(event: Event, user: User) -> bool:
+    return any(d.host_id == user.id for d in event.debriefs)
 
 
 def _taken_error(ref: str, mine: bool) -> FieldError:
@@ -87,9 +144,18 @@ def _check_incident_ref_free(
     other = session.scalar(
         select(Event).where(Event.incident_ref == ref).options(selectinload(Event.debriefs))
     )
-    if other is not None and other.id != own_event_id:
-        mine = any(d.host_id == user.id for d in other.debriefs)
-        errors["incident_ref"] = _taken_error(ref, mine)
+    if other is None or other.id == own_event_id:
+        return
+    if other.source == "import" and not other.debriefs:
+        errors["incident_ref"] = ImportedWaiting(
+            "incident_ref",
+            f"{ref} was imported from command and control and has no debrief yet: "
+            "debrief the imported event instead of typing it again",
+            "incident_ref",
+            event_id=other.id,
+        )
+    else:
+        errors["incident_ref"] = _taken_error(ref, _is_mine(other, user))
 
 
 def update_event(

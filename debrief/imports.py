@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from . import audit
 from .import_fields import EVENTS, KIND_LABELS, KINDS, NCCU, Context, Kind
 from .import_files import ImportRefused, heading_key, read_table
-from .models import ImportBatch, User
+from .models import Debrief, ImportBatch, User
 from .timeutil import to_local, utcnow
 
 __all__ = [
@@ -249,18 +249,29 @@ def _compare_with_records(session: Session, spec: Kind, plans: list[RowPlan], ct
         chunk = keys[start : start + 500]
         for row in session.scalars(select(spec.model).where(spec.model_key.in_(chunk))):
             existing[getattr(row, spec.key)] = row
+    debriefed = _debriefed_events(session, existing.values()) if spec.name == EVENTS else set()
     for plan in plans:
         record = existing.get(plan.reference)
         if record is None:
             plan.action = "add"
             continue
-        if spec.name == EVENTS and record.source != "import":
+        if spec.name == EVENTS and (record.source != "import" or record.id in debriefed):
             plan.action = "kept"  # a sergeant's record of the event is not overwritten
             continue
         plan.changed = [
             ctx.columns[key] for key, value in plan.values.items() if getattr(record, key) != value
         ]
         plan.action = "update" if plan.changed else "unchanged"
+
+
+def _debriefed_events(session: Session, events) -> set[int]:
+    """Return the ids of these events that a sergeant is debriefing (their record is theirs)."""
+    ids = [event.id for event in events]
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(session.scalars(select(Debrief.event_id).where(Debrief.event_id.in_(chunk))))
+    return found
 
 
 def stage(

@@ -59,6 +59,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     # Sergeant (debrief host)
     "debriefs.index": needs("sergeant"),
     "debriefs.new": needs("sergeant"),  # POST empty: the event record with its errors, 200
+    "debriefs.imported": needs("sergeant"),  # imported events without a debrief (any sergeant)
     # One debrief: a missing one is 404, and so is another sergeant's (test_debrief_access).
     "debriefs.overview": needs("sergeant", status=404),
     "debriefs.event": needs("sergeant", status=404),

@@ -45,26 +45,80 @@ def _event_page(form, errors, *, debrief=None, version=None, base=None, status=2
     )
 
 
+def _imported_id(values) -> int | None:
+    """Return the imported event a new-debrief page is about (from ?event= or the form)."""
+    raw = values.get("imported_event") or values.get("event") or ""
+    return int(raw) if str(raw).isdigit() else None
+
+
+def _imported_or_redirect(event_id: int):
+    """Return the imported event, or a redirect saying it already has a debrief (404: none)."""
+    try:
+        event = event_saving.claim_imported(db_session(), current_sergeant(), event_id)
+    except event_saving.EventTaken as taken:
+        db_session().rollback()
+        flash(str(taken), "error")
+        return None, redirect(url_for(".imported"))
+    if event is None:
+        abort(404)
+    return event, None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Permission.DEBRIEF_HOST)
 def new():
-    """Record the OIC event: the first page of a new debrief."""
+    """Record the OIC event (or check an imported one): the first page of a new debrief."""
     if request.method == "GET":
         restored = restore_typed_form()
-        form = restored.to_dict(flat=False) if restored else {}
-        return _event_page(form, {}, kept=bool(restored))
+        imported_id = _imported_id(restored or request.args)
+        imported = None
+        if imported_id is not None:
+            imported, refused = _imported_or_redirect(imported_id)
+            db_session().rollback()  # release the lock: nothing is written until saved
+            if refused:
+                return refused
+        if restored:
+            form = restored.to_dict(flat=False)
+        elif imported:
+            form = stored_form(
+                event_record.event_form(event_settings()),
+                event_saving.imported_values(imported),
+                {},
+            )
+        else:
+            form = {}
+        return _event_page(form, {}, kept=bool(restored), imported=imported)
     session = db_session()
-    debrief, errors = event_saving.start(
-        session,
-        current_sergeant(),
-        active_question_set(current_app),
-        event_settings(),
-        posted_form(),
-        remote_addr=request.remote_addr or "",
-    )
+    imported_id = _imported_id(request.form)
+    try:
+        debrief, errors = event_saving.start(
+            session,
+            current_sergeant(),
+            active_question_set(current_app),
+            event_settings(),
+            posted_form(),
+            remote_addr=request.remote_addr or "",
+            imported_event_id=imported_id,
+        )
+    except event_saving.EventTaken as taken:
+        session.rollback()
+        flash(str(taken), "error")
+        return redirect(url_for(".imported"))
+    except LookupError:
+        session.rollback()
+        abort(404)
     if errors:
         session.rollback()
-        return _event_page(posted_form(), errors)
+        imported = (
+            event_saving.claim_imported(session, current_sergeant(), imported_id)
+            if imported_id
+            else None
+        )
+        offer = next(
+            (e for e in errors.values() if isinstance(e, event_saving.ImportedWaiting)), None
+        )
+        session.rollback()
+        return _event_page(posted_form(), errors, imported=imported, offer=offer)
     session.commit()
     flash("Event recorded. Now answer each section of the debrief.", "success")
     return redirect(url_for(".overview", debrief_id=debrief.id))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from .. import drafting, event_record, navigation, submitting
+from .. import drafting, event_record, imported_events, navigation, submitting
 from ..extensions import db_session
 from ..my_debriefs import list_mine, returned_count
 from ..presenting import format_answer, present
@@ -41,11 +41,14 @@ navigation.register_count("debriefs.index", _returned_label)
 @requires(Permission.DEBRIEF_HOST)
 def index():
     """List the sergeant's debriefs: returned, drafts, submitted and closed."""
-    mine = list_mine(
-        db_session(), current_sergeant(), all_closed=request.args.get("closed") == "all"
-    )
+    session = db_session()
+    mine = list_mine(session, current_sergeant(), all_closed=request.args.get("closed") == "all")
     return render_template(
-        "debriefs/index.html", mine=mine, state_label=state_label, event_types=EVENT_TYPES
+        "debriefs/index.html",
+        mine=mine,
+        waiting=imported_events.recent_waiting(session, limit=5),
+        state_label=state_label,
+        event_types=EVENT_TYPES,
     )
 
 
@@ -243,4 +246,4 @@ def _next_page(question_set, debrief, section) -> str:
 
 
 # The other pages of this blueprint live in their own modules.
-from . import event_views, submit_views  # noqa: E402, F401
+from . import event_views, imported_views, submit_views  # noqa: E402, F401
