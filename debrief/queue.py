@@ -16,7 +16,7 @@ from typing import Any
 
 from govuk_bank_holidays.bank_holidays import BankHolidays
 from sqlalchemy import Select, case, exists, func, select
-from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
+from sqlalchemy.orm import Session, aliased, contains_eager
 
 from .models import Debrief, DebriefTheme, Event, User
 from .timeutil import from_local, local_today, to_local
@@ -243,9 +243,9 @@ def page_query(qf: QueueFilter, user_id: int, page_size: int) -> Select:
         .outerjoin(Assignee, Debrief.assignee_id == Assignee.id)
         .options(
             contains_eager(Debrief.event),
-            contains_eager(Debrief.host.of_type(Host)),
-            contains_eager(Debrief.assignee.of_type(Assignee)),
-            selectinload(Debrief.themes),
+            # A row shows names only: the people's role rows are not needed (issue 9).
+            contains_eager(Debrief.host.of_type(Host)).lazyload(Host.role_rows),
+            contains_eager(Debrief.assignee.of_type(Assignee)).lazyload(Assignee.role_rows),
         )
     )
     return (
@@ -311,6 +311,7 @@ def load_page(
     today = today or local_today()
     total = count(session, qf, user_id)
     debriefs = session.scalars(page_query(qf, user_id, page_size)).unique().all()
+    themes = _themes_of(session, [d.id for d in debriefs])
     rows = []
     for debrief in debriefs:
         age = None
@@ -321,11 +322,26 @@ def load_page(
                 debrief=debrief,
                 age=age,
                 overdue=age is not None and age > target_days and debrief.state in AWAITING_HUB,
-                suggested=tuple(t.theme_id for t in debrief.themes if not t.confirmed),
-                confirmed=tuple(t.theme_id for t in debrief.themes if t.confirmed),
+                suggested=tuple(t for t, confirmed in themes.get(debrief.id, ()) if not confirmed),
+                confirmed=tuple(t for t, confirmed in themes.get(debrief.id, ()) if confirmed),
             )
         )
     return QueuePage(rows=rows, total=total, page=qf.page, page_size=page_size)
+
+
+def _themes_of(session: Session, debrief_ids: list[int]) -> dict[int, list[tuple[str, bool]]]:
+    """Return each debrief's (theme id, confirmed) pairs in one query, as plain rows."""
+    found: dict[int, list[tuple[str, bool]]] = {}
+    if not debrief_ids:
+        return found
+    rows = session.execute(
+        select(DebriefTheme.debrief_id, DebriefTheme.theme_id, DebriefTheme.confirmed)
+        .where(DebriefTheme.debrief_id.in_(debrief_ids))
+        .order_by(DebriefTheme.debrief_id, DebriefTheme.theme_id)
+    )
+    for debrief_id, theme_id, confirmed in rows:
+        found.setdefault(debrief_id, []).append((theme_id, confirmed))
+    return found
 
 
 def queue_count(session: Session, user_id: int) -> int:
