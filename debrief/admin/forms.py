@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovDateInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
 from wtforms import (
-    DateField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -23,39 +19,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from ..audit import Category
+from ..form_fields import DayField
 from ..roles import ROLE_LABELS, Role
-
-
-class _DateParts(GovDateInput):
-    """GovDateInput that survives a request without the day, month and year parts."""
-
-    def map_gov_params(self, field, **kwargs):
-        if field.raw_data is not None and len(field.raw_data) != 3:
-            field.raw_data = None
-        return super().map_gov_params(field, **kwargs)
-
-
-class DayField(DateField):
-    """A day, month and year in three boxes; blank means no limit."""
-
-    def __init__(self, label: str, **kwargs):
-        super().__init__(label, format="%d %m %Y", widget=_DateParts(), **kwargs)
-
-    def process_formdata(self, valuelist):
-        """Read the three parts, with messages that say which part is wrong."""
-        self.data = None
-        if not valuelist or len(valuelist) != 3 or not any(p.strip() for p in valuelist):
-            return
-        day, month, year = (p.strip() for p in valuelist)
-        missing = [n for n, p in (("day", day), ("month", month), ("year", year)) if not p]
-        if missing:
-            raise ValueError(
-                f"The {self.label.text.lower()} date must include a {' and '.join(missing)}"
-            )
-        try:
-            self.data = date(int(year), int(month), int(day))
-        except ValueError:
-            raise ValueError(f"The {self.label.text.lower()} date must be a real date") from None
 
 
 def _role_choices() -> list[SelectChoice]:
@@ -147,8 +112,12 @@ class AuditFilterForm(FlaskForm):
     object_id = StringField(
         "Object id", widget=GovTextInput(), validators=[Optional(), Length(max=64)]
     )
-    date_from = DayField("From", description="For example 1 6 2025", validators=[Optional()])
-    date_to = DayField("To", description="For example 30 6 2025", validators=[Optional()])
+    date_from = DayField(
+        "From", "the from date", description="For example 1 6 2025", validators=[Optional()]
+    )
+    date_to = DayField(
+        "To", "the to date", description="For example 30 6 2025", validators=[Optional()]
+    )
     submit = SubmitField("Apply filters", widget=GovSubmitInput())
 
     def validate(self, extra_validators=None) -> bool:
