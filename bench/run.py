@@ -69,7 +69,16 @@ def load_http(url: str, workers: int, threads: int, each: int, limit: float, log
             drive(f"warm-up {name}", clients, step, 2, limit)  # caches, connections, pools
             outcomes[name] = drive(name, clients, step, each, limit)
             print(f"  {name:<14} {outcomes[name].count:>5} requests")
-        outcomes["section save"] = measure_saves(sergeants, each, limit)
+        outcomes["trivial write POST"] = in_rounds(
+            "trivial write POST", sergeants, scenarios.step_prepare_sign_in,
+            scenarios.step_trivial_write_post, 1, each, limit,
+        )  # fmt: skip
+        print(f"  write POST     {outcomes['trivial write POST'].count:>5} requests")
+        drafts = min(len(c.drafts) for c in sergeants)
+        outcomes["section save"] = in_rounds(
+            "section save", sergeants, scenarios.step_prepare_save, scenarios.step_save,
+            drafts, each, limit,
+        )  # fmt: skip
         print(f"  section save   {outcomes['section save'].count:>5} requests")
         for client in hubs + sergeants:
             client.close()
@@ -82,17 +91,18 @@ def load_http(url: str, workers: int, threads: int, each: int, limit: float, log
     return outcomes, problems
 
 
-def measure_saves(sergeants: list, each: int, limit: float) -> Outcome:
-    """Save in rounds: every client fetches its drafts' forms, then all POST at once.
+def in_rounds(name: str, clients: list, prepare, step, per_round: int, each: int, limit):
+    """Measure a step that needs unmeasured preparation, in rounds: every client prepares,
+    then all run the measured step at once.
 
-    Only the POSTs run during the measured part, as only trivial POSTs run during
-    their floor's; a form is posted once, with the version it was drawn with.
+    So only the measured requests run during the measured part, as only trivial
+    POSTs run during their floor's (a save form is posted once, with the version it
+    was drawn with; a sign-in needs a signed-out session).
     """
-    drafts = min(len(c.drafts) for c in sergeants)
-    outcome = Outcome("section save")
-    for round_number in range(-1, max(1, -(-each // drafts))):  # round -1 warms up
-        drive("fetch forms", sergeants, scenarios.step_prepare_save, drafts, limit)
-        done = drive("section save", sergeants, scenarios.step_save, drafts, limit)
+    outcome = Outcome(name)
+    for round_number in range(-1, max(1, -(-each // per_round))):  # round -1 warms up
+        drive(f"prepare {name}", clients, prepare, per_round, limit)
+        done = drive(name, clients, step, per_round, limit)
         if round_number >= 0:
             outcome.merge(done)
     return outcome

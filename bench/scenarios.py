@@ -99,6 +99,30 @@ def step_trivial_post(client: BenchClient, _i: int) -> float:
     return timed(lambda: client.post("/sign-in", [("csrf_token", client.token)]), (302,))[0]
 
 
+def step_prepare_sign_in(client: BenchClient, _i: int) -> float:
+    """Sign out and open the sign-in page, ready for a measured sign-in (not measured)."""
+    response = client.post("/sign-out", [("csrf_token", client.token)])
+    if response.status != 302:
+        raise RequestFailed(f"sign-out: status {response.status}")
+    client.token = csrf_token(client.get("/sign-in").body)
+    return 0.0
+
+
+def step_trivial_write_post(client: BenchClient, _i: int) -> float:
+    """The floor for saves that write: sign in (one account read, one audit row, a commit).
+
+    The benchmark accounts' hashes are cheap (t=1, 1 MiB), so this is the POST
+    path with a committed write and little else.
+    """
+    data = [("username", client.username), ("password", BENCH_PASSWORD),
+            ("csrf_token", client.token)]  # fmt: skip
+    seconds, response = timed(lambda: client.post("/sign-in", data), (302,))
+    if "/sign-in" in response.location:
+        raise RequestFailed("sign-in refused")
+    client.token = csrf_token(client.get("/account").body)  # the session is new
+    return seconds
+
+
 def make_queue_step(urls: list[str]):
     """Return a step that fetches queue pages, cycling through the filters."""
     cycle = itertools.cycle(urls)
