@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -79,13 +80,21 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def _stop_with_parent() -> None:
-    """In the server process: ask Linux to stop it if pytest itself is killed."""
-    import ctypes
-    import signal
+# Started in front of `debrief serve` on Linux: asks the kernel to stop the server if
+# pytest itself is killed, then becomes the server (exec). Done in a separate process
+# rather than with Popen(preexec_fn=...), which can deadlock once Playwright has threads.
+STOP_WITH_PARENT = (
+    "import ctypes, os, signal, sys; "
+    "ctypes.CDLL(None).prctl(1, signal.SIGTERM); "  # PR_SET_PDEATHSIG
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
 
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+def _server_command(port: int) -> list[str]:
+    command = [_debrief_command(), "serve", "--port", str(port), "--workers", "2"]
+    if sys.platform == "linux":
+        return [sys.executable, "-c", STOP_WITH_PARENT, *command]
+    return command
 
 
 def _free_port() -> int:
@@ -138,13 +147,12 @@ def live_server(server_env, tmp_path_factory) -> Iterator[str]:
     log_path = tmp_path_factory.mktemp("browser-server-log") / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [_debrief_command(), "serve", "--port", str(port), "--workers", "2"],
+            _server_command(port),
             env=server_env,
             cwd=PROJECT_ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -155,11 +163,11 @@ def live_server(server_env, tmp_path_factory) -> Iterator[str]:
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)  # the server and its workers
             process.wait()
 
 
-# Everyone the suite needs, made at once: name -> roles. "new-starter" keeps its
+# Everyone the suite needs: name -> roles. "new-starter" keeps its
 # one-time password for the password-change test; the others choose their own first.
 PEOPLE = {
     "sergeant": ("sergeant",),
