@@ -1,7 +1,7 @@
 """Run in a child process: time the thematic export, or its raw-openpyxl floor.
 
-The parent reads the child's peak memory with os.wait4, so each measurement is
-one process and nothing else inflates it. Prints one JSON line.
+Each measurement is one process of its own, which reports its own peak
+resident memory (VmHWM). Prints one JSON line.
 
     python -m bench.exportjob export --url URL --from 2023-01-01 --to 2025-12-31 --out F
     python -m bench.exportjob floor --workbook F --out G
@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import time
+from pathlib import Path
 
 
 def run_export(url: str, start: str, end: str, out: str) -> float:
@@ -57,6 +58,18 @@ def run_floor(workbook: str, out: str) -> tuple[float, int]:
     return time.perf_counter() - began, cells
 
 
+def peak_rss_mb() -> float:
+    """Return this process's own peak resident memory (VmHWM) in MB.
+
+    Not getrusage: on Linux a child's ru_maxrss starts from its parent's peak at
+    fork, so a big parent would be counted; VmHWM belongs to this program only.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main() -> None:
     """Command line for the two kinds of job."""
     parser = argparse.ArgumentParser()
@@ -69,7 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.kind == "export":
         seconds = run_export(args.url, args.start, args.end, args.out)
-        print(json.dumps({"seconds": seconds}))
+        print(json.dumps({"seconds": seconds, "peak_mb": peak_rss_mb()}))
     else:
         seconds, cells = run_floor(args.workbook, args.out)
         print(json.dumps({"seconds": seconds, "cells": cells}))

@@ -11,6 +11,7 @@ stays on). The database is dropped and rebuilt from the migrations first.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import time
@@ -496,7 +497,7 @@ def generate(url: str, n: int, seed: int = 20250614, echo: Callable[[str], None]
             ],
         )
     drafts, draft_ids = builder.bench_drafts()
-    for batch in [*builder.chunks(), drafts]:
+    for batch in itertools.chain(builder.chunks(), [drafts]):  # one chunk in memory at a time
         with engine.begin() as conn:
             for key, table in TABLES.items():
                 _insert(conn, table, batch[key])

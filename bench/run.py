@@ -146,19 +146,18 @@ def statements_per_queue_page(url: str) -> dict[int, tuple[int, int]]:
     return counts
 
 
-def _child(command: list[str]) -> tuple[dict, float]:
-    """Run a measuring child; return its JSON line and its own peak memory in MB."""
+def _child(command: list[str]) -> dict:
+    """Run a measuring child; return the JSON line it printed."""
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
         output = process.stdout.read().decode()
-        _pid, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
+        process.wait()
         if process.returncode != 0:
             errors.seek(0)
             tail = errors.read().decode(errors="replace")[-2000:]
             raise RuntimeError(f"{' '.join(command[3:5])} failed ({process.returncode}):\n{tail}")
     line = [x for x in output.splitlines() if x.startswith("{")][-1]
-    return json.loads(line), usage.ru_maxrss / 1024
+    return json.loads(line)
 
 
 def measure_export(url: str, folder: Path) -> dict:
@@ -169,7 +168,7 @@ def measure_export(url: str, folder: Path) -> dict:
         first = conn.scalar(select(func.min(Event.reported_at))).date()
     engine.dispose()
     job = [sys.executable, "-m", "bench.exportjob"]
-    exported, peak = _child(
+    exported = _child(
         job
         + [
             "export",
@@ -183,10 +182,10 @@ def measure_export(url: str, folder: Path) -> dict:
             str(workbook),
         ]
     )
-    raw, _ = _child(job + ["floor", "--workbook", str(workbook), "--out", str(floor)])
+    raw = _child(job + ["floor", "--workbook", str(workbook), "--out", str(floor)])
     return {
         "seconds": exported["seconds"],
-        "peak_mb": peak,
+        "peak_mb": exported["peak_mb"],
         "floor_seconds": raw["seconds"],
         "cells": raw["cells"],
         "bytes": workbook.stat().st_size,
