@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.pages import Account, ScanLog, set_first_password
+from tests.browser.pages import Account, ScanLog, set_first_password, sign_out
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -261,13 +261,15 @@ def accounts(live_server, server_env, browser, tmp_path_factory) -> dict[str, Ac
     """Everyone in PEOPLE; all but the new starter have chosen their own password by the form."""
     made = _create_accounts(server_env, tmp_path_factory.mktemp("accounts"))
     context = browser.new_context(base_url=live_server)
+    context.set_default_timeout(10_000)
     try:
+        # One page for everyone, each signed out before the next: closing a page while its
+        # sign-out was still navigating has left Playwright waiting for ever.
+        page = context.new_page()
         for key, account in made.items():
             if key not in FIRST_TIME:
-                page = context.new_page()
                 made[key] = set_first_password(page, account, PASSWORD)
-                page.get_by_role("button", name="Sign out").click()
-                page.close()
+                sign_out(page)
     finally:
         context.close()
     return made
