@@ -56,7 +56,7 @@ def _wire_questions(app: Flask) -> None:
 
 def _wire_database(app: Flask, check_schema: bool) -> None:
     from . import schema
-    from .extensions import close_db_session
+    from .extensions import close_db_session, init_request_transactions
 
     engine = make_engine(
         app.config["DATABASE_URL"], busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]
@@ -71,6 +71,7 @@ def _wire_database(app: Flask, check_schema: bool) -> None:
         parallelism=app.config["ARGON2_PARALLELISM"],
     )
     app.teardown_appcontext(close_db_session)
+    init_request_transactions(app)
 
 
 def _wire_templates(app: Flask) -> None:

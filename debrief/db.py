@@ -3,8 +3,12 @@
 SQLite (the embedded default) gets WAL, foreign keys, a busy timeout and
 BEGIN IMMEDIATE: a plain BEGIN that reads then writes fails at once with
 "database is locked" when another writer got in between, whatever the timeout.
-Long read-only work (exports) may opt into a deferred transaction so that it
-does not hold the write lock.
+
+Work that mostly reads (a GET, an export) may begin DEFERRED instead, so that it
+does not hold the one write lock while it reads: then its first write ends the
+read and begins again IMMEDIATE (`_promote_before_write`). What it writes after
+that must not depend on what it read (audit rows, a kept form taken once),
+because another request may have written in between.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# None: the engine's own mode. "reads_first": DEFERRED. "long_read": DEFERRED, unmapped.
 _sqlite_begin_mode: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "sqlite_begin_mode", default=None
 )
+_WRITE_KEYWORDS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
 
 
 SQLITE_MMAP_BYTES = 1024**3  # address space only; pages are shared with the OS cache
@@ -69,21 +75,51 @@ def _make_sqlite_engine(url: str, busy_timeout_ms: int, sqlite_begin: str) -> En
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        mode = _sqlite_begin_mode.get()
         # A long read (an export) streams the whole file once; through the map every page
         # it touched would stay counted as its own memory, so it reads without one.
-        mmap_bytes = 0 if _sqlite_begin_mode.get() == "DEFERRED" else SQLITE_MMAP_BYTES
+        mmap_bytes = 0 if mode == "long_read" else SQLITE_MMAP_BYTES
         if conn.info.get("mmap_size") != mmap_bytes:
             conn.exec_driver_sql(f"PRAGMA mmap_size={mmap_bytes}")
             conn.info["mmap_size"] = mmap_bytes
-        conn.exec_driver_sql(f"BEGIN {_sqlite_begin_mode.get() or sqlite_begin}")
+        begin = "DEFERRED" if mode else sqlite_begin
+        conn.info["reading"] = begin == "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {begin}")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _promote_before_write(conn, cursor, statement, _params, _context, _many):
+        # Upgrading a deferred read to a write fails at once, without waiting, if
+        # anyone committed since the read began; a fresh IMMEDIATE transaction waits.
+        if conn.info.get("reading") and _first_keyword(statement) in _WRITE_KEYWORDS:
+            conn.info["reading"] = False
+            cursor.connection.execute("COMMIT")  # ends a read: nothing was written
+            cursor.connection.execute("BEGIN IMMEDIATE")
 
     return engine
 
 
+def _first_keyword(statement: str) -> str:
+    words = statement[:32].split(maxsplit=1)
+    return words[0].upper() if words else ""
+
+
 @contextlib.contextmanager
 def read_only_transactions() -> Iterator[None]:
-    """Begin SQLite transactions DEFERRED inside this block (long reads only)."""
-    token = _sqlite_begin_mode.set("DEFERRED")
+    """Begin SQLite transactions DEFERRED and unmapped inside this block (long reads)."""
+    with _begin_mode("long_read"):
+        yield
+
+
+@contextlib.contextmanager
+def reads_first() -> Iterator[None]:
+    """Begin SQLite transactions DEFERRED inside this block: for work that mostly reads."""
+    with _begin_mode("reads_first"):
+        yield
+
+
+@contextlib.contextmanager
+def _begin_mode(mode: str) -> Iterator[None]:
+    token = _sqlite_begin_mode.set(mode)
     try:
         yield
     finally:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+import contextlib
+
+from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session
+
+from .db import reads_first
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -26,3 +30,24 @@ def close_db_session(_exc=None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+# HTTP's safe methods: they read, and write only what does not depend on what they
+# read (audit rows, a kept form taken once), so they need not hold the write lock.
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def init_request_transactions(app: Flask) -> None:
+    """Let GET and HEAD requests read without holding SQLite's write lock (issue 9)."""
+
+    @app.before_request
+    def _reads_first_when_safe():
+        if request.method in SAFE_METHODS:
+            g.reads_first = contextlib.ExitStack()
+            g.reads_first.enter_context(reads_first())
+
+    @app.teardown_request
+    def _end_reads_first(_exc=None):
+        stack = g.pop("reads_first", None)
+        if stack is not None:
+            stack.close()

@@ -213,8 +213,17 @@ class Debrief(Base):
     __table_args__ = (
         Index("ix_debriefs_state_submitted", "state", "submitted_at"),
         Index("ix_debriefs_host_state", "host_id", "state"),
-        # Counting the queue joined to its events reads only this index (benchmark, issue 9).
-        Index("ix_debriefs_state_event", "state", "event_id"),
+        # The queue's filters and order read only this index, joined to its events by
+        # (state, event) (benchmark, issue 9: a page's ids 4.9 ms to 0.9 ms at 100,000
+        # debriefs on SQLite; closed debriefs of one district 72 ms to 21 ms).
+        Index(
+            "ix_debriefs_queue",
+            "state",
+            "event_id",
+            "submitted_at",
+            "intel_doc_submitted",
+            "assignee_id",
+        ),
     )
 
 

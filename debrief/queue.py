@@ -1,8 +1,8 @@
 """The hub's review queue: filters, sorting, paging and counts as select() builders.
 
 Flask-free. A page of the queue costs the same number of queries whatever its
-size: one for the rows (event, sergeant and assignee joined in), one for their
-themes, one for the total.
+size: one for the page's ids and the total, one for their rows (event, sergeant,
+assignee and themes joined in).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from functools import lru_cache
 from typing import Any
 
 from govuk_bank_holidays.bank_holidays import BankHolidays
-from sqlalchemy import Select, case, exists, func, select
-from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session, aliased
 
 from .models import Debrief, DebriefTheme, Event, User
 from .timeutil import from_local, local_today, to_local
@@ -66,6 +66,7 @@ SORT_COLUMNS: dict[str, tuple[Any, bool]] = {
     "state": (_STATE_ORDER, False),
 }
 REVERSED_SORTS = frozenset({"age"})
+EVENT_SORTS = frozenset({"event_date", "district", "event_type"})
 DEFAULT_SORT = ("submitted", "asc")  # oldest first
 
 
@@ -189,10 +190,11 @@ def filtered(query: Select, qf: QueueFilter, user_id: int) -> Select:
     if qf.event_types:
         query = query.where(Event.event_type.in_(qf.event_types))
     if qf.themes:
+        # Selecting the key, not *, lets the lookup read the primary-key index alone.
         query = query.where(
-            exists().where(
-                DebriefTheme.debrief_id == Debrief.id, DebriefTheme.theme_id.in_(qf.themes)
-            )
+            select(DebriefTheme.debrief_id)
+            .where(DebriefTheme.debrief_id == Debrief.id, DebriefTheme.theme_id.in_(qf.themes))
+            .exists()
         )
     if qf.event_from:
         query = query.where(
@@ -228,39 +230,83 @@ def count(session: Session, qf: QueueFilter, user_id: int) -> int:
     return session.scalar(filtered(query, qf, user_id)) or 0
 
 
-def page_query(qf: QueueFilter, user_id: int, page_size: int) -> Select:
-    """Return the select for one page of debriefs, with what each row shows loaded eagerly."""
+def _sort_order(qf: QueueFilter) -> list[Any]:
+    """Return the ORDER BY of a page: the chosen column, then the number as a tiebreak."""
     column, nullable = SORT_COLUMNS[qf.sort]
     descending = (qf.direction == "desc") != (qf.sort in REVERSED_SORTS)
     order = column.desc() if descending else column.asc()
     if nullable:
         order = order.nulls_last()
-    tiebreak = Debrief.id.desc() if descending else Debrief.id.asc()
-    query = (
-        select(Debrief)
-        .join(Debrief.event)
-        .join(Host, Debrief.host_id == Host.id)
-        .outerjoin(Assignee, Debrief.assignee_id == Assignee.id)
-        .options(
-            contains_eager(Debrief.event),
-            # A row shows names only: the people's role rows are not needed (issue 9).
-            contains_eager(Debrief.host.of_type(Host)).lazyload(Host.role_rows),
-            contains_eager(Debrief.assignee.of_type(Assignee)).lazyload(Assignee.role_rows),
-        )
-    )
+    return [order, Debrief.id.desc() if descending else Debrief.id.asc()]
+
+
+def page_ids_query(qf: QueueFilter, user_id: int, page_size: int) -> Select:
+    """Return a select of one page's debrief ids in order, each with the filter's total.
+
+    Only ids are sorted, so the sort moves narrow rows; the total comes from the same
+    pass (a window count) instead of a second one over the same debriefs.
+    """
+    query = select(Debrief.id, func.count().over().label("total"))
+    if _needs_event(qf) or qf.sort in EVENT_SORTS:  # a lookup per debrief: only if needed
+        query = query.join(Debrief.event)
+    if qf.sort == "sergeant":
+        query = query.join(Host, Debrief.host_id == Host.id)
+    elif qf.sort == "assignee":
+        query = query.outerjoin(Assignee, Debrief.assignee_id == Assignee.id)
     return (
         filtered(query, qf, user_id)
-        .order_by(order, tiebreak)
+        .order_by(*_sort_order(qf))
         .limit(page_size)
         .offset((qf.page - 1) * page_size)
     )
 
 
+# Each debrief's themes in one string, "children+,training-": confirmed (+) or not (-).
+_THEMES_TEXT = (
+    select(
+        func.aggregate_strings(
+            DebriefTheme.theme_id + case((DebriefTheme.confirmed, "+"), else_="-"), ","
+        )
+    )
+    .where(DebriefTheme.debrief_id == Debrief.id)
+    .correlate(Debrief)
+    .scalar_subquery()
+)
+
+
+def _rows_query(debrief_ids: list[int]) -> Select:
+    """Return a select of what the queue shows of each debrief, as plain columns."""
+    return (
+        select(
+            Debrief.id,
+            Debrief.state,
+            Debrief.submitted_at,
+            Event.reported_at,
+            Event.district,
+            Event.event_type,
+            _name(Host).label("sergeant"),
+            _name(Assignee).label("assignee"),
+            _THEMES_TEXT.label("themes"),
+        )
+        .join(Debrief.event)
+        .join(Host, Debrief.host_id == Host.id)
+        .outerjoin(Assignee, Debrief.assignee_id == Assignee.id)
+        .where(Debrief.id.in_(debrief_ids))
+    )
+
+
 @dataclass(frozen=True)
 class QueueRow:
-    """One debrief as the queue shows it."""
+    """One debrief as the queue shows it: plain values, no ORM objects to build."""
 
-    debrief: Debrief
+    id: int
+    state: str
+    submitted_at: datetime | None
+    reported_at: datetime
+    district: str
+    event_type: str
+    sergeant: str
+    assignee: str | None
     age: int | None  # working days since last submitted
     overdue: bool
     suggested: tuple[str, ...]  # theme ids suggested and not yet confirmed
@@ -269,7 +315,7 @@ class QueueRow:
     @property
     def state_label(self) -> str:
         """Return the state in words."""
-        return STATE_LABELS[State(self.debrief.state)]
+        return STATE_LABELS[State(self.state)]
 
 
 @dataclass(frozen=True)
@@ -307,41 +353,44 @@ def load_page(
     division: str,
     today: date | None = None,
 ) -> QueuePage:
-    """Return one page of the queue: rows with their age in working days, and the total."""
+    """Return one page of the queue: rows with their age in working days, and the total.
+
+    Two statements whatever the page size: ids with the total, then their rows with
+    their themes. Plain rows through the connection: no ORM objects to build.
+    """
     today = today or local_today()
-    total = count(session, qf, user_id)
-    debriefs = session.scalars(page_query(qf, user_id, page_size)).unique().all()
-    themes = _themes_of(session, [d.id for d in debriefs])
+    connection = session.connection()
+    found = connection.execute(page_ids_query(qf, user_id, page_size)).all()
+    if found:
+        total = found[0].total
+    else:  # past the last page (or nothing matches): the total needs its own count
+        total = count(session, qf, user_id) if qf.page > 1 else 0
+    ids = [row.id for row in found]
+    shown = {row.id: row for row in connection.execute(_rows_query(ids))} if ids else {}
     rows = []
-    for debrief in debriefs:
+    for debrief_id in ids:
+        row = shown[debrief_id]
         age = None
-        if debrief.submitted_at is not None:
-            age = working_days_between(to_local(debrief.submitted_at).date(), today, division)
+        if row.submitted_at is not None:
+            age = working_days_between(to_local(row.submitted_at).date(), today, division)
+        pairs = sorted((t[:-1], t[-1] == "+") for t in (row.themes or "").split(",") if t)
         rows.append(
             QueueRow(
-                debrief=debrief,
+                id=debrief_id,
+                state=row.state,
+                submitted_at=row.submitted_at,
+                reported_at=row.reported_at,
+                district=row.district,
+                event_type=row.event_type,
+                sergeant=row.sergeant,
+                assignee=row.assignee,
                 age=age,
-                overdue=age is not None and age > target_days and debrief.state in AWAITING_HUB,
-                suggested=tuple(t for t, confirmed in themes.get(debrief.id, ()) if not confirmed),
-                confirmed=tuple(t for t, confirmed in themes.get(debrief.id, ()) if confirmed),
+                overdue=age is not None and age > target_days and row.state in AWAITING_HUB,
+                suggested=tuple(t for t, confirmed in pairs if not confirmed),
+                confirmed=tuple(t for t, confirmed in pairs if confirmed),
             )
         )
     return QueuePage(rows=rows, total=total, page=qf.page, page_size=page_size)
-
-
-def _themes_of(session: Session, debrief_ids: list[int]) -> dict[int, list[tuple[str, bool]]]:
-    """Return each debrief's (theme id, confirmed) pairs in one query, as plain rows."""
-    found: dict[int, list[tuple[str, bool]]] = {}
-    if not debrief_ids:
-        return found
-    rows = session.execute(
-        select(DebriefTheme.debrief_id, DebriefTheme.theme_id, DebriefTheme.confirmed)
-        .where(DebriefTheme.debrief_id.in_(debrief_ids))
-        .order_by(DebriefTheme.debrief_id, DebriefTheme.theme_id)
-    )
-    for debrief_id, theme_id, confirmed in rows:
-        found.setdefault(debrief_id, []).append((theme_id, confirmed))
-    return found
 
 
 def queue_count(session: Session, user_id: int) -> int:

@@ -88,7 +88,7 @@ def _ids(db, qf, me, **kwargs):
 
 def _letters(page, ids):
     names = {v: k for k, v in ids.items()}
-    return [names[row.debrief.id] for row in page.rows]
+    return [names[row.id] for row in page.rows]
 
 
 def test_default_queue_lists_waiting_debriefs_oldest_first_and_never_drafts(db, known):
@@ -170,7 +170,7 @@ def test_sort_by_assignee_puts_unassigned_last_both_ways(db, known):
 
 def test_rows_carry_age_in_working_days_overdue_and_themes(db, known):
     me, ids = known
-    rows = {row.debrief.id: row for row in _ids(db, queue.QueueFilter(), me).rows}
+    rows = {row.id: row for row in _ids(db, queue.QueueFilter(), me).rows}
     a, b, c = rows[ids["A"]], rows[ids["B"]], rows[ids["C"]]
     assert a.age == 20 and a.overdue  # 3 June to 1 July 2025: four working weeks
     assert b.age == 7 and b.overdue  # Fri 20 June to Tue 1 July

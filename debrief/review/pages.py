@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
@@ -42,17 +43,21 @@ QUEUE_COLUMNS = [
 ]
 
 
-def queue_labels(question_set: QuestionSet) -> dict[str, Any]:
-    """Return the labels the queue's filters and rows show."""
-    return {
-        "states": {s.value: STATE_LABELS[s] for s in State},
-        "state_tags": {s.value: STATE_TAG_CLASSES[s] for s in State},
-        "filter_states": [(s.value, STATE_LABELS[s]) for s in queue.FILTER_STATES],
-        "event_types": EVENT_TYPES,
-        "themes": {t.id: t.label for t in question_set.themes},
-        "assigned": queue.ASSIGNED_CHOICES,
-        "columns": QUEUE_COLUMNS,
-    }
+def queue_labels(question_set: QuestionSet) -> SimpleNamespace:
+    """Return the labels the queue's filters and rows show.
+
+    A namespace, not a dict: Jinja looks `labels.themes` up as an attribute first,
+    and on a dict that raises and catches an error hundreds of times a page.
+    """
+    return SimpleNamespace(
+        states={s.value: STATE_LABELS[s] for s in State},
+        state_tags={s.value: STATE_TAG_CLASSES[s] for s in State},
+        filter_states=[(s.value, STATE_LABELS[s]) for s in queue.FILTER_STATES],
+        event_types=EVENT_TYPES,
+        themes={t.id: t.label for t in question_set.themes},
+        assigned=queue.ASSIGNED_CHOICES,
+        columns=QUEUE_COLUMNS,
+    )
 
 
 def latest_history_id(session: Session, debrief_id: int) -> int:

@@ -56,11 +56,18 @@ def long_date(value: date | None) -> str:
     return f"{value.day} {value:%B %Y}" if value else ""
 
 
+SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # fmt: skip
+
+
 @bp.app_template_filter("short_local_date")
 def short_local_date(value: datetime | None) -> str:
-    """Write a stored time as its UK date, short enough for a table: 5 Feb 2026."""
+    """Write a stored time as its UK date, short enough for a table: 5 Feb 2026.
+
+    Months by table, not strftime: the queue writes a hundred of these a page.
+    """
     local = to_local(value)
-    return f"{local.day} {local:%b %Y}" if local else ""
+    return f"{local.day} {SHORT_MONTHS[local.month - 1]} {local.year}" if local else ""
 
 
 def current_question_set() -> QuestionSet:
@@ -118,7 +125,7 @@ def queue_page():
         "queue",
         "",
         filter=qf.to_args(),
-        debrief_ids=[row.debrief.id for row in page.rows],
+        debrief_ids=[row.id for row in page.rows],
     )
     session.commit()
     return render_template(
@@ -129,7 +136,16 @@ def queue_page():
         districts=current_app.config["DISTRICTS"],
         target=current_app.config["REVIEW_TARGET_WORKING_DAYS"],
         page_url=lambda number: queue_url(qf.with_page(number)) + "#results",
+        review_path=_review_path(),
     )
+
+
+def _review_path() -> str:
+    """Return a debrief's review address without its number: one url_for, not fifty."""
+    sample = url_for("review.show", debrief_id=0)
+    if not sample.endswith("/0"):
+        raise RuntimeError(f"the review page's address no longer ends in its number: {sample}")
+    return sample[:-1]
 
 
 @bp.app_template_global()
