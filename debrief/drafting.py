@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit, event_record, workflow
 from .answers import (
@@ -152,14 +153,19 @@ def lock(session: Session, debrief: Debrief) -> dict[str, Answer]:
     The lock makes a double click or a second tab wait for the first save, so the
     version compared is the one that save left (SQLite's BEGIN IMMEDIATE does the same).
     """
-    session.execute(select(Debrief.id).where(Debrief.id == debrief.id).with_for_update())
-    session.refresh(debrief)
+    # Columns only: refreshing the relationships too reloaded the event and the whole
+    # question set on every save (issue 9).
+    session.refresh(debrief, attribute_names=_DEBRIEF_COLUMNS, with_for_update=True)
     rows = session.scalars(
         select(Answer)
         .where(Answer.debrief_id == debrief.id)
         .execution_options(populate_existing=True)
     ).all()
+    set_committed_value(debrief, "answers", list(rows))
     return {row.question_id: row for row in rows}
+
+
+_DEBRIEF_COLUMNS = [column.key for column in inspect(Debrief).column_attrs]
 
 
 def require_editable(debrief: Debrief, user: User) -> None:
@@ -182,12 +188,16 @@ def write_answers(
         elif row.value != new[qid]:
             row.value = new[qid]
             changed.append(qid)
+    kept = [row for qid, row in rows.items() if qid in new]
     for qid, value in new.items():
         if qid not in rows:
-            session.add(Answer(debrief_id=debrief.id, question_id=qid, value=value))
+            added = Answer(debrief_id=debrief.id, question_id=qid, value=value)
+            session.add(added)
+            kept.append(added)
             changed.append(qid)
     session.flush()
-    session.expire(debrief, ["answers"])
+    # The debrief's answers are now exactly these rows: no need to read them back.
+    set_committed_value(debrief, "answers", kept)
     return changed
 
 
