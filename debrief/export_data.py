@@ -8,15 +8,16 @@ primary key, so nothing is sorted or held beyond one batch.
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, func, select
+from sqlalchemy import Select, Text, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from .models import Answer, Debrief, DebriefTheme, Event, FollowUpAction, QuestionSetVersion
 from .periods import Period
@@ -193,24 +194,27 @@ def stream_records(
         .order_by(Debrief.export_ref)
         .execution_options(yield_per=BATCH)
     )
-    wanted = sorted(question_ids)
     for batch in debriefs.partitions():
         ids = [row[0] for row in batch]
-        answers: dict[int, dict[str, Any]] = defaultdict(dict)
-        if wanted:
-            for debrief_id, question_id, raw in connection.execute(
-                select(Answer.debrief_id, Answer.question_id, cast(Answer.value, Text)).where(
-                    Answer.debrief_id.in_(ids), Answer.question_id.in_(wanted)
-                )
+        answers: dict[int, dict[str, Any]] = {}
+        if question_ids:
+            # One JSON object per debrief, not a row per answer: 4 million rows at
+            # 100,000 debriefs cost more to turn into Python than to write (issue 9).
+            for debrief_id, text in connection.execute(
+                select(Answer.debrief_id, answers_object())
+                .where(Answer.debrief_id.in_(ids))
+                .group_by(Answer.debrief_id)
             ):
-                answers[debrief_id][question_id] = _answer_value(raw)
-        themes: dict[int, list[str]] = defaultdict(list)
-        for debrief_id, theme_id in connection.execute(
-            select(DebriefTheme.debrief_id, DebriefTheme.theme_id)
+                answers[debrief_id] = {
+                    k: v for k, v in json.loads(text).items() if k in question_ids
+                }
+        themes: dict[int, list[str]] = {}
+        for debrief_id, text in connection.execute(
+            select(DebriefTheme.debrief_id, func.aggregate_strings(DebriefTheme.theme_id, ","))
             .where(DebriefTheme.debrief_id.in_(ids), DebriefTheme.confirmed.is_(True))
-            .order_by(DebriefTheme.debrief_id, DebriefTheme.theme_id)
+            .group_by(DebriefTheme.debrief_id)
         ):
-            themes[debrief_id].append(theme_id)
+            themes[debrief_id] = sorted(text.split(","))
         for row in batch:
             yield DebriefRecord(
                 id=row[0],
@@ -230,19 +234,26 @@ def stream_records(
                 answers=answers.get(row[0], {}),
                 themes=themes.get(row[0], []),
             )
-    _decoded.cache_clear()  # keep no answers in memory once the export is written
 
 
-def _answer_value(raw: str | None) -> Any:
-    """Decode a stored answer (JSON text); lists are copied so no record shares one."""
-    value = _decoded(raw)
-    return list(value) if isinstance(value, list) else value
+class answers_object(FunctionElement):
+    """A debrief's answers as one JSON object text, {question id: value} (in a GROUP BY).
+
+    Each database spells the aggregate its own way; the value is stored JSON already.
+    """
+
+    type = Text()
+    inherit_cache = True
 
 
-@lru_cache(maxsize=4096)
-def _decoded(raw: str | None) -> Any:
-    # Choice answers repeat across debriefs, so most are decoded once per export.
-    return None if raw is None else json.loads(raw)
+@compiles(answers_object, "sqlite")
+def _answers_object_sqlite(_element, _compiler, **_kw) -> str:
+    return "json_group_object(answers.question_id, json(answers.value))"
+
+
+@compiles(answers_object, "postgresql")
+def _answers_object_postgresql(_element, _compiler, **_kw) -> str:
+    return "CAST(json_object_agg(answers.question_id, answers.value) AS TEXT)"
 
 
 @dataclass(frozen=True)
