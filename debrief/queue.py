@@ -1,8 +1,8 @@
 """The hub's review queue: filters, sorting, paging and counts as select() builders.
 
 Flask-free. A page of the queue costs the same number of queries whatever its
-size: one for the page's ids and the total, one for their rows (event, sergeant,
-assignee and themes joined in).
+size: one for the total, one for the page's ids, one for their rows (event,
+sergeant, assignee and themes joined in).
 """
 
 from __future__ import annotations
@@ -241,12 +241,13 @@ def _sort_order(qf: QueueFilter) -> list[Any]:
 
 
 def page_ids_query(qf: QueueFilter, user_id: int, page_size: int) -> Select:
-    """Return a select of one page's debrief ids in order, each with the filter's total.
+    """Return a select of one page's debrief ids in order.
 
-    Only ids are sorted, so the sort moves narrow rows; the total comes from the same
-    pass (a window count) instead of a second one over the same debriefs.
+    Only ids are sorted, so the sort moves narrow rows. The total is a count of its
+    own: a window count in the same pass kept PostgreSQL from stopping at the page's
+    last row, 81 ms against 1 ms for a theme sorted by event date (issue 9).
     """
-    query = select(Debrief.id, func.count().over().label("total"))
+    query = select(Debrief.id)
     if _needs_event(qf) or qf.sort in EVENT_SORTS:  # a lookup per debrief: only if needed
         query = query.join(Debrief.event)
     if qf.sort == "sergeant":
@@ -355,17 +356,13 @@ def load_page(
 ) -> QueuePage:
     """Return one page of the queue: rows with their age in working days, and the total.
 
-    Two statements whatever the page size: ids with the total, then their rows with
-    their themes. Plain rows through the connection: no ORM objects to build.
+    Three statements whatever the page size: the total, the page's ids, then their rows
+    with their themes. Plain rows through the connection: no ORM objects to build.
     """
     today = today or local_today()
+    total = count(session, qf, user_id)
     connection = session.connection()
-    found = connection.execute(page_ids_query(qf, user_id, page_size)).all()
-    if found:
-        total = found[0].total
-    else:  # past the last page (or nothing matches): the total needs its own count
-        total = count(session, qf, user_id) if qf.page > 1 else 0
-    ids = [row.id for row in found]
+    ids = list(connection.execute(page_ids_query(qf, user_id, page_size)).scalars())
     shown = {row.id: row for row in connection.execute(_rows_query(ids))} if ids else {}
     rows = []
     for debrief_id in ids:

@@ -189,6 +189,15 @@ def test_paging_splits_the_filter_and_counts_it(db, known):
     assert (second.first, second.last, second.total) == (4, 4, 4)
 
 
+def test_a_page_past_the_end_is_empty_but_still_knows_the_total(db, known):
+    """An old bookmark to page 9: no rows, and the count to page back from."""
+    me, ids = known
+    past = _ids(db, queue.QueueFilter().with_page(9), me, page_size=3)
+    assert past.rows == [] and past.total == 4 and past.pages == 2
+    nothing = _ids(db, queue.QueueFilter(districts=("Nowhere",)), me, page_size=3)
+    assert nothing.rows == [] and nothing.total == 0
+
+
 def test_queue_count_for_the_header_is_the_default_queue(db, known):
     me, _ = known
     assert queue.queue_count(db, me.id) == 4
