@@ -248,7 +248,11 @@ class answers_object(FunctionElement):
 
 @compiles(answers_object, "sqlite")
 def _answers_object_sqlite(_element, _compiler, **_kw) -> str:
-    return "json_group_object(answers.question_id, json(answers.value))"
+    # Stored values are JSON text already: joined as they are, not parsed again.
+    return (
+        "'{' || group_concat(json_quote(answers.question_id) || ':' || answers.value, ',')"
+        " || '}'"
+    )
 
 
 @compiles(answers_object, "postgresql")

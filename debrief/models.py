@@ -240,6 +240,11 @@ class Answer(Base):
 
     debrief: Mapped[Debrief] = relationship(back_populates="answers")
 
+    # On SQLite, stored in key order: a debrief's answers sit together, found by one
+    # search, not one per answer through a separate index (issue 9: reading every
+    # answer for an export 2.3 s to 1.3 s at 100,000 debriefs; the file 23% smaller).
+    __table_args__ = {"sqlite_with_rowid": False}
+
 
 class DebriefTheme(Base):
     """A theme on a debrief: suggested by the answers, and/or confirmed by the hub."""
