@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pg-url", default=PG_URL, help="a PostgreSQL database of your own")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--requests", type=int, default=25, help="per client per scenario")
+    parser.add_argument("--requests", type=int, default=100, help="per client per scenario")
     parser.add_argument("--seconds", type=float, default=60, help="time limit per scenario")
     parser.add_argument("--reuse", action="store_true", help="keep a database of the right size")
     parser.add_argument("--no-export", action="store_true")

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import random
+import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,7 +87,10 @@ def _make_sqlite_engine(url: str, busy_timeout_ms: int, sqlite_begin: str) -> En
             conn.info["mmap_size"] = mmap_bytes
         begin = "DEFERRED" if mode else sqlite_begin
         conn.info["reading"] = begin == "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {begin}")
+        if begin == "IMMEDIATE":
+            take_write_lock(conn.connection.dbapi_connection, busy_timeout_ms)
+        else:
+            conn.exec_driver_sql(f"BEGIN {begin}")
 
     @event.listens_for(engine, "before_cursor_execute")
     def _promote_before_write(conn, cursor, statement, _params, _context, _many):
@@ -93,9 +99,33 @@ def _make_sqlite_engine(url: str, busy_timeout_ms: int, sqlite_begin: str) -> En
         if conn.info.get("reading") and _first_keyword(statement) in _WRITE_KEYWORDS:
             conn.info["reading"] = False
             cursor.connection.execute("COMMIT")  # ends a read: nothing was written
-            cursor.connection.execute("BEGIN IMMEDIATE")
+            take_write_lock(cursor.connection, busy_timeout_ms)
 
     return engine
+
+
+def take_write_lock(dbapi_connection, busy_timeout_ms: int) -> None:
+    """BEGIN IMMEDIATE, waiting for another writer in steps of a fraction of a millisecond.
+
+    SQLite's own wait sleeps 1, 2, 5, 10, 15, 20, 25 ms and on, while a writer here
+    holds the lock for well under a millisecond: with every queue view writing its
+    audit row, those sleeps cost the queue 40% of its throughput (issue 9).
+    """
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + busy_timeout_ms / 1000
+        pause = 0.0001
+        while True:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause * random.uniform(0.5, 1.5))  # jitter: waiters do not align
+            pause = min(pause * 2, 0.004)
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
 
 
 def _first_keyword(statement: str) -> str:

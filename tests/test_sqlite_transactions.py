@@ -94,3 +94,43 @@ def test_a_get_reads_while_another_worker_holds_the_write_lock(app, client, logi
         )
     check.dispose()
     assert views == 1
+
+
+def test_the_write_lock_is_taken_as_soon_as_another_writer_lets_go(sqlite_file):
+    """Waiting in fine steps: a writer that holds the lock 30 ms costs a waiter about that."""
+    import threading
+    import time
+
+    from debrief.db import take_write_lock
+
+    path, _engine = sqlite_file
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.03, lambda: holder.execute("COMMIT"))
+    waiter = sqlite3.connect(path, isolation_level=None)
+    began = time.monotonic()
+    release.start()
+    take_write_lock(waiter, busy_timeout_ms=2000)
+    waited = time.monotonic() - began
+    release.join()
+    assert waiter.in_transaction and 0.02 < waited < 0.5
+    waiter.execute("ROLLBACK")
+    assert waiter.execute("PRAGMA busy_timeout").fetchone()[0] == 2000
+    holder.close()
+    waiter.close()
+
+
+def test_the_write_lock_wait_gives_up_at_the_busy_timeout(sqlite_file):
+    from debrief.db import take_write_lock
+
+    path, _engine = sqlite_file
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    waiter = sqlite3.connect(path, isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        take_write_lock(waiter, busy_timeout_ms=100)
+    assert not waiter.in_transaction
+    assert waiter.execute("PRAGMA busy_timeout").fetchone()[0] == 100
+    holder.execute("ROLLBACK")
+    holder.close()
+    waiter.close()
