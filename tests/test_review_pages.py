@@ -257,3 +257,18 @@ def test_actions_page_lists_overdue_first_and_filters_by_owner(client, login_as,
     assert "Overdue" in text
     only = client.get("/review/actions?owner=NCA").get_data(as_text=True)
     assert "Do NCA" in only and "Do Border Force" not in only
+
+
+def test_queue_rows_show_theme_and_event_type_words_and_a_retired_id_as_itself(
+    client, login_as, db, submitted
+):
+    from tests.review_helpers import tag
+
+    login_as("hub_reviewer")
+    debrief = queued(make_user(["sergeant"], username="sgt5"), event_type="small_boat")
+    tag(debrief, "children", confirmed=True)
+    tag(debrief, "retired_theme_2024")
+    page = client.get("/review/").get_data(as_text=True)
+    assert '<span class="app-queue__theme">Children and unaccompanied minors</span>' in page
+    assert "<li>retired_theme_2024</li>" in page  # suggested once, since removed
+    assert 'data-label="Type">Small boat or coastal landing</td>' in page

@@ -43,6 +43,17 @@ QUEUE_COLUMNS = [
 ]
 
 
+class Labels(dict):
+    """Words for stored ids; an id with no words (a theme since retired) shows as itself.
+
+    So templates write `labels.themes[t]`: a plain lookup, where `.get(t, t)` is a
+    call that Jinja checks on every use, hundreds of times a queue page (issue 9).
+    """
+
+    def __missing__(self, key: str) -> str:
+        return key
+
+
 def queue_labels(question_set: QuestionSet) -> SimpleNamespace:
     """Return the labels the queue's filters and rows show.
 
@@ -53,8 +64,8 @@ def queue_labels(question_set: QuestionSet) -> SimpleNamespace:
         states={s.value: STATE_LABELS[s] for s in State},
         state_tags={s.value: STATE_TAG_CLASSES[s] for s in State},
         filter_states=[(s.value, STATE_LABELS[s]) for s in queue.FILTER_STATES],
-        event_types=EVENT_TYPES,
-        themes={t.id: t.label for t in question_set.themes},
+        event_types=Labels(EVENT_TYPES),
+        themes=Labels({t.id: t.label for t in question_set.themes}),
         assigned=queue.ASSIGNED_CHOICES,
         columns=QUEUE_COLUMNS,
     )
