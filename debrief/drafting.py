@@ -33,6 +33,7 @@ from .answers import (
     unsaved_errors,
 )
 from .models import Answer, Debrief, Event, HistoryEntry, User
+from .presenting import answers_of
 from .question_store import question_set_of
 from .questions import QuestionSet, Section
 from .workflow import EDITABLE_BY_HOST, State
@@ -87,11 +88,6 @@ def get_debrief_for(session: Session, user: User, debrief_id: int) -> Debrief | 
 def question_set_for(debrief: Debrief) -> QuestionSet:
     """Return the question set version this debrief was started on."""
     return question_set_of(debrief.question_set)
-
-
-def answers_of(debrief: Debrief) -> dict[str, Any]:
-    """Return the stored answers as {question id: value}."""
-    return {a.question_id: a.value for a in debrief.answers}
 
 
 def current_answers(question_set: QuestionSet, debrief: Debrief) -> dict[str, Any]:
