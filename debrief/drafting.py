@@ -143,6 +143,9 @@ def latest_return(session: Session, debrief: Debrief) -> HistoryEntry | None:
 # --- writing --------------------------------------------------------------------------------
 
 
+_DEBRIEF_COLUMNS = [column.key for column in inspect(Debrief).column_attrs]
+
+
 def lock(session: Session, debrief: Debrief) -> dict[str, Answer]:
     """Re-read the row under a write lock and return its answer rows, fresh.
 
@@ -159,9 +162,6 @@ def lock(session: Session, debrief: Debrief) -> dict[str, Answer]:
     ).all()
     set_committed_value(debrief, "answers", list(rows))
     return {row.question_id: row for row in rows}
-
-
-_DEBRIEF_COLUMNS = [column.key for column in inspect(Debrief).column_attrs]
 
 
 def require_editable(debrief: Debrief, user: User) -> None:

@@ -275,6 +275,11 @@ _THEMES_TEXT = (
 )
 
 
+def _theme_pairs(text: str | None) -> list[tuple[str, bool]]:
+    """Read `_THEMES_TEXT` back: sorted (theme id, confirmed) pairs."""
+    return sorted((item[:-1], item[-1] == "+") for item in (text or "").split(",") if item)
+
+
 def _rows_query(debrief_ids: list[int]) -> Select:
     """Return a select of what the queue shows of each debrief, as plain columns."""
     return (
@@ -370,7 +375,7 @@ def load_page(
         age = None
         if row.submitted_at is not None:
             age = working_days_between(to_local(row.submitted_at).date(), today, division)
-        pairs = sorted((t[:-1], t[-1] == "+") for t in (row.themes or "").split(",") if t)
+        pairs = _theme_pairs(row.themes)
         rows.append(
             QueueRow(
                 id=debrief_id,
