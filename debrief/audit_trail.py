@@ -15,7 +15,7 @@ from sqlalchemy import Select, event, func, select
 from sqlalchemy.orm import Session
 
 from . import xlsx
-from .db import read_only_transactions
+from .db import reads_first
 from .models import AuditEntry
 from .timeutil import format_local, from_local
 
@@ -122,7 +122,7 @@ def write_xlsx(session: Session, f: AuditFilter, target: IO[bytes], *, marking: 
         heading_rows=[[marking], [title]],
     )
     query = _select([AuditEntry], f).order_by(AuditEntry.at, AuditEntry.id)
-    with read_only_transactions():
+    with reads_first():
         for entry in session.scalars(query.execution_options(yield_per=1000)):
             sheet.append(
                 [

@@ -25,14 +25,11 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-# None: the engine's own mode. "reads_first": DEFERRED. "long_read": DEFERRED, unmapped.
+# None: the engine's own mode (IMMEDIATE unless told otherwise); "DEFERRED" for reads.
 _sqlite_begin_mode: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "sqlite_begin_mode", default=None
 )
 _WRITE_KEYWORDS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
-
-
-SQLITE_MMAP_BYTES = 1024**3  # address space only; pages are shared with the OS cache
 
 
 class DatabaseError(Exception):
@@ -69,23 +66,16 @@ def _make_sqlite_engine(url: str, busy_timeout_ms: int, sqlite_begin: str) -> En
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # Read pages through the OS cache that every connection and worker shares: the
-        # per-connection cache is dropped whenever another connection writes, which here
-        # is every request. Halves the queue's joins at 100,000 debriefs (bench/, issue 9).
-        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+        # No memory map (mmap_size stays 0): whenever another connection has committed,
+        # SQLite unmaps the whole file at the next read and faults every page in again.
+        # Every queue view writes its audit row, so with 4 workers that is nearly every
+        # request: the map cost the queue 5.8 ms of CPU a page, 19.5 against 13.7 ms
+        # (bench/, issue 9), and gained nothing when no one else writes.
         cursor.close()
-        _record.info["mmap_size"] = SQLITE_MMAP_BYTES
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        mode = _sqlite_begin_mode.get()
-        # A long read (an export) streams the whole file once; through the map every page
-        # it touched would stay counted as its own memory, so it reads without one.
-        mmap_bytes = 0 if mode == "long_read" else SQLITE_MMAP_BYTES
-        if conn.info.get("mmap_size") != mmap_bytes:
-            conn.exec_driver_sql(f"PRAGMA mmap_size={mmap_bytes}")
-            conn.info["mmap_size"] = mmap_bytes
-        begin = "DEFERRED" if mode else sqlite_begin
+        begin = _sqlite_begin_mode.get() or sqlite_begin
         conn.info["reading"] = begin == "DEFERRED"
         if begin == "IMMEDIATE":
             take_write_lock(conn.connection.dbapi_connection, busy_timeout_ms)
@@ -134,22 +124,10 @@ def _first_keyword(statement: str) -> str:
 
 
 @contextlib.contextmanager
-def read_only_transactions() -> Iterator[None]:
-    """Begin SQLite transactions DEFERRED and unmapped inside this block (long reads)."""
-    with _begin_mode("long_read"):
-        yield
-
-
-@contextlib.contextmanager
 def reads_first() -> Iterator[None]:
-    """Begin SQLite transactions DEFERRED inside this block: for work that mostly reads."""
-    with _begin_mode("reads_first"):
-        yield
-
-
-@contextlib.contextmanager
-def _begin_mode(mode: str) -> Iterator[None]:
-    token = _sqlite_begin_mode.set(mode)
+    """Begin SQLite transactions DEFERRED inside this block: for work that mostly reads
+    (a GET, an export), so that it holds no write lock while it reads."""
+    token = _sqlite_begin_mode.set("DEFERRED")
     try:
         yield
     finally:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from . import audit, xlsx
-from .db import read_only_transactions
+from .db import reads_first
 from .export_data import (
     ExportOptions,
     debrief_progress,
@@ -139,7 +139,7 @@ def export_themes(
     check_permission(user, options)
     generated_by = _generated_by(user, options)
     session.commit()
-    with read_only_transactions():
+    with reads_first():
         try:
             if session.get_bind().dialect.name == "postgresql":
                 session.connection(execution_options={"isolation_level": "REPEATABLE READ"})

@@ -1,8 +1,8 @@
 """The hub's review queue: filters, sorting, paging and counts as select() builders.
 
 Flask-free. A page of the queue costs the same number of queries whatever its
-size: one for the total, one for the page's ids, one for their rows (event,
-sergeant, assignee and themes joined in).
+size: the total and the page's ids (one statement on SQLite, two on PostgreSQL),
+then their rows (event, sergeant, assignee and themes joined in).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from govuk_bank_holidays.bank_holidays import BankHolidays
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Connection, Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from .models import Debrief, DebriefTheme, Event, User
@@ -222,7 +222,7 @@ def _needs_event(qf: QueueFilter) -> bool:
     return bool(qf.districts or qf.event_types or qf.event_from or qf.event_to)
 
 
-def count(session: Session, qf: QueueFilter, user_id: int) -> int:
+def count(session: Session | Connection, qf: QueueFilter, user_id: int) -> int:
     """Return how many debriefs the filter matches."""
     query = select(func.count(Debrief.id))
     if _needs_event(qf):  # the join costs a lookup per debrief: only when the filter needs it
@@ -349,6 +349,27 @@ class QueuePage:
         return self.first + len(self.rows) - 1 if self.rows else 0
 
 
+def _page_ids_and_total(
+    connection: Connection, qf: QueueFilter, user_id: int, page_size: int
+) -> tuple[list[int], int]:
+    """Return one page's ids in order and how many debriefs the filter matches.
+
+    SQLite counts in the same pass as the sort, which has to visit every match
+    anyway: half the work for a district or theme (4.3 against 2.4 ms at 100,000
+    debriefs, issue 9). PostgreSQL counts apart, because a window count there keeps
+    the planner from stopping at the page's last row (see `page_ids_query`).
+    """
+    query = page_ids_query(qf, user_id, page_size)
+    if connection.dialect.name == "sqlite":
+        rows = connection.execute(query.add_columns(func.count().over())).all()
+        if rows:
+            return [row[0] for row in rows], rows[0][1]
+        # An empty page (past the end, or nothing matches) has no row to carry the total.
+    else:
+        rows = connection.execute(query).all()
+    return [row[0] for row in rows], count(connection, qf, user_id)
+
+
 def load_page(
     session: Session,
     qf: QueueFilter,
@@ -361,13 +382,12 @@ def load_page(
 ) -> QueuePage:
     """Return one page of the queue: rows with their age in working days, and the total.
 
-    Three statements whatever the page size: the total, the page's ids, then their rows
-    with their themes. Plain rows through the connection: no ORM objects to build.
+    The same statements whatever the page size: the page's ids and the total, then
+    their rows with their themes. Plain rows through the connection: no ORM objects.
     """
     today = today or local_today()
-    total = count(session, qf, user_id)
     connection = session.connection()
-    ids = list(connection.execute(page_ids_query(qf, user_id, page_size)).scalars())
+    ids, total = _page_ids_and_total(connection, qf, user_id, page_size)
     shown = {row.id: row for row in connection.execute(_rows_query(ids))} if ids else {}
     rows = []
     for debrief_id in ids:

@@ -42,3 +42,16 @@ def format_local(value: datetime | None, with_time: bool = True) -> str:
         return day
     hour = local.hour % 12 or 12
     return f"{day} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # fmt: skip
+
+
+def format_local_short(value: datetime | None) -> str:
+    """Format a stored time as its UK date, short enough for a table: 5 Feb 2026.
+
+    Months by table, not strftime: the queue writes a hundred of these a page.
+    """
+    local = to_local(value)
+    return f"{local.day} {SHORT_MONTHS[local.month - 1]} {local.year}" if local else ""

@@ -7,7 +7,7 @@ state, or someone else changed it first) or form errors.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import urlencode
 
 from flask import (
@@ -32,7 +32,6 @@ from ..question_store import question_set_of
 from ..questions import QuestionSet
 from ..roles import Permission
 from ..security import requires
-from ..timeutil import to_local
 from ..vocabulary import EVENT_TYPES
 from ..workflow import (
     STATE_LABELS,
@@ -44,6 +43,7 @@ from ..workflow import (
 )
 from .forms import NoteForm, ReasonForm
 from .pages import debrief_page_context, latest_history_id, queue_labels
+from .queue_rows import queue_rows_html
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -54,20 +54,6 @@ navigation.register_count("review.queue", lambda session, user: queue.queue_coun
 def long_date(value: date | None) -> str:
     """Write a calendar date the way people read it: 27 June 2025."""
     return f"{value.day} {value:%B %Y}" if value else ""
-
-
-SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # fmt: skip
-
-
-@bp.app_template_filter("short_local_date")
-def short_local_date(value: datetime | None) -> str:
-    """Write a stored time as its UK date, short enough for a table: 5 Feb 2026.
-
-    Months by table, not strftime: the queue writes a hundred of these a page.
-    """
-    local = to_local(value)
-    return f"{local.day} {SHORT_MONTHS[local.month - 1]} {local.year}" if local else ""
 
 
 def current_question_set() -> QuestionSet:
@@ -128,15 +114,17 @@ def queue_page():
         debrief_ids=[row.id for row in page.rows],
     )
     session.commit()
+    labels = queue_labels(current_question_set())
+    target = current_app.config["REVIEW_TARGET_WORKING_DAYS"]
     return render_template(
         "review/queue.html",
         qf=qf,
         page=page,
-        labels=queue_labels(current_question_set()),
+        rows_html=queue_rows_html(page.rows, labels, _review_path(), target),
+        labels=labels,
         districts=current_app.config["DISTRICTS"],
-        target=current_app.config["REVIEW_TARGET_WORKING_DAYS"],
+        target=target,
         page_url=lambda number: queue_url(qf.with_page(number)) + "#results",
-        review_path=_review_path(),
     )
 
 

@@ -1,0 +1,120 @@
+"""The queue table's rows, written in Python: escaped, complete, and as the template wrote them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html.parser import HTMLParser
+
+from debrief.config import PROJECT_ROOT
+from debrief.questions import load_file
+from debrief.queue import QueueRow
+from debrief.review.pages import queue_labels
+from debrief.review.queue_rows import queue_rows_html
+
+
+def _row(**changes) -> QueueRow:
+    values = dict(
+        id=42,
+        state="submitted",
+        submitted_at=datetime(2026, 2, 5, 9, 0),
+        reported_at=datetime(2026, 6, 30, 23, 30),  # 0:30 on 1 July in the UK (BST)
+        district="North",
+        event_type="small_boat",
+        sergeant="Sam Sergeant",
+        assignee=None,
+        age=3,
+        overdue=False,
+        suggested=(),
+        confirmed=(),
+    )
+    values.update(changes)
+    return QueueRow(**values)
+
+
+def _labels():
+    return queue_labels(load_file(PROJECT_ROOT / "questions.toml"))
+
+
+class _Cells(HTMLParser):
+    """Collect each cell's text, as a screen reader would read the row."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells: list[str] = []
+        self.open_tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.open_tags.append(tag)
+        if tag == "td":
+            self.cells.append("")
+
+    def handle_endtag(self, tag):
+        self.open_tags.pop()
+
+    def handle_data(self, data):
+        if "td" in self.open_tags:
+            self.cells[-1] += data
+
+
+def _cells(html: str) -> list[str]:
+    parser = _Cells()
+    parser.feed(html)
+    return parser.cells
+
+
+def test_a_row_reads_cell_by_cell_in_the_column_order():
+    html = queue_rows_html([_row()], _labels(), "/review/", 10)
+    assert _cells(html) == [
+        "Select debrief 42",
+        "Debrief 42",
+        "1 Jul 2026",  # UK date of the event, not the UTC one
+        "North",
+        "Small boat or coastal landing",
+        "Sam Sergeant",
+        "5 Feb 2026",
+        "3",
+        "",
+        "Unassigned",
+        "Submitted",
+    ]
+    assert 'href="/review/42"' in html
+    assert 'id="tick-42" name="id" type="checkbox" value="42"' in html
+    assert "govuk-tag--blue" in html
+
+
+def test_what_people_typed_is_escaped():
+    hostile = '<script>alert("x")</script>'
+    html = queue_rows_html(
+        [_row(sergeant=hostile, assignee=hostile, district="A&B")], _labels(), "/review/", 10
+    )
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "A&amp;B" in html
+
+
+def test_an_overdue_row_says_so_to_screen_readers_and_themes_are_split():
+    html = queue_rows_html(
+        [
+            _row(
+                age=12,
+                overdue=True,
+                assignee="Hana Hub",
+                confirmed=("children",),
+                suggested=("nccu_access", "retired_theme_2024"),
+            )
+        ],
+        _labels(),
+        "/review/",
+        10,
+    )
+    cells = _cells(html)
+    assert cells[7] == "12 (past the target of 10)"
+    assert 'class="govuk-table__cell app-overdue"' in html
+    assert cells[9] == "Hana Hub"
+    assert '<span class="app-queue__theme">Children and unaccompanied minors</span>' in html
+    assert "<summary>2 suggested</summary>" in html
+    assert "<li>retired_theme_2024</li>" in html  # a retired id shows as itself
+
+
+def test_no_rows_is_no_markup():
+    assert queue_rows_html([], _labels(), "/review/", 10) == ""
