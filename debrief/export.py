@@ -31,6 +31,7 @@ from .export_data import question_sets as load_question_sets
 from .export_sheets import Context, write_about, write_answers, write_summary, write_themes
 from .export_stats import Stats, month_of
 from .export_suppression import RunningHider, plan, show_total
+from .export_writer import ChildBook, LocalBook
 from .models import User
 from .questions import Question, QuestionSet
 from .roles import ROLE_LABELS, Permission, Role, can
@@ -59,6 +60,10 @@ KEY_QUESTIONS = (
 )
 FREE_TEXT_TYPES = ("text", "long_text")
 PROGRESS_EVERY = 500
+# From this many debriefs a child process writes the workbook while this one reads
+# (see export_writer): below it, starting the child costs more than it saves.
+CHILD_WRITER_FROM = 5_000
+PEOPLE_COUNTS_FIRST = next(iter(PEOPLE_COUNTS))
 
 
 class ExportNotPermitted(Exception):
@@ -194,13 +199,16 @@ def build_workbook(
     target: Path,
     generated_by: str,
     progress: Callable[[int], None] | None = None,
+    *,
+    in_child: bool | None = None,
 ) -> dict[str, int]:
     """Write every sheet of the workbook to `target`; return the counts for the audit record.
 
     One pass: the register is streamed while the figures are gathered, and the
     small sheets are then inserted before it (write-only sheets may be filled in
     any order). The register's people counts are protected from histograms
-    counted by the database beforehand.
+    counted by the database beforehand. A big workbook is written by a child
+    process (`export_writer`) unless `in_child` says otherwise.
     """
     step = progress or (lambda _n: None)
     threshold = 0 if options.unsuppressed else settings.threshold
@@ -209,38 +217,45 @@ def build_workbook(
     events = event_totals(session, options)
     people = people_histograms(session, options)
     people_plans = {name: plan(people[name], events[name], threshold) for name in PEOPLE_COUNTS}
-    wb = xlsx.new_workbook(write_only=True)
-    register = _Register(wb, stats, options, settings.marking, people_plans, threshold)
-    wanted = stats.choice_question_ids | register.question_ids | {"intel_doc_submitted"}
-    for done, record in enumerate(stream_records(session, options, wanted), 1):
-        stats.add(record)
-        register.add(record)
-        if done % PROGRESS_EVERY == 0:
-            step(2 * PROGRESS_EVERY)
-    step(2 * (stats.total % PROGRESS_EVERY))
-    register.sheet.finish()
-    ctx = Context(
-        options=options,
-        stats=stats,
-        events=events,
-        progress=debrief_progress(session, options),
-        threshold=threshold,
-        marking=settings.marking,
-        force_name=settings.force_name,
-        generated_at=utcnow(),
-        generated_by=generated_by,
-        people_shown={
-            name: show_total(events[name], threshold, people_plans[name].hide_total)
-            for name in PEOPLE_COUNTS
-        },
-    )
+    if in_child is None:  # every selected debrief is in each people histogram once
+        in_child = sum(people[PEOPLE_COUNTS_FIRST].values()) >= CHILD_WRITER_FROM
+    with (ChildBook if in_child else LocalBook)(target) as book:
+        register = _Register(book, stats, options, settings.marking, people_plans, threshold)
+        wanted = stats.choice_question_ids | register.question_ids | {"intel_doc_submitted"}
+        for done, record in enumerate(stream_records(session, options, wanted), 1):
+            stats.add(record)
+            register.add(record)
+            if done % PROGRESS_EVERY == 0:
+                step(2 * PROGRESS_EVERY)
+        step(2 * (stats.total % PROGRESS_EVERY))
+        register.sheet.finish()
+        ctx = Context(
+            options=options,
+            stats=stats,
+            events=events,
+            progress=debrief_progress(session, options),
+            threshold=threshold,
+            marking=settings.marking,
+            force_name=settings.force_name,
+            generated_at=utcnow(),
+            generated_by=generated_by,
+            people_shown={
+                name: show_total(events[name], threshold, people_plans[name].hide_total)
+                for name in PEOPLE_COUNTS
+            },
+        )
+        book.run(write_small_sheets, ctx)
+        _write_actions(book, session, ctx)
+        book.save()
+    return {"debriefs": stats.total, "events": events["events"]}
+
+
+def write_small_sheets(wb, ctx: Context) -> None:
+    """Write the sheets before the register: title page, summary, themes, answers."""
     write_about(wb, ctx)
     write_summary(wb, ctx)
     write_themes(wb, ctx)
     write_answers(wb, ctx)
-    _write_actions(wb, session, ctx)
-    xlsx.save(wb, target)
-    return {"debriefs": stats.total, "events": events["events"]}
 
 
 def _latest(
@@ -266,7 +281,7 @@ def _free_text_ids(question_sets: dict[int, QuestionSet]) -> list[str]:
 class _Register:
     """The Debriefs sheet: one pseudonymised row per debrief, written as records stream by."""
 
-    def __init__(self, wb, stats: Stats, options: ExportOptions, marking: str, plans, threshold):
+    def __init__(self, book, stats: Stats, options: ExportOptions, marking: str, plans, threshold):
         self.stats = stats
         self.key_ids = [q for q in KEY_QUESTIONS if _latest(stats.question_sets, q)]
         text_ids = _free_text_ids(stats.question_sets) if options.include_free_text else []
@@ -297,8 +312,8 @@ class _Register:
             wide = qid in text_ids
             columns.append(xlsx.Column(header, 40 if wide else 18, wrap=wide))
         # A wide register: printed on A3 so that it stays readable fitted to the width.
-        self.sheet = xlsx.TableSheet(
-            wb, "Debriefs", columns, marking=marking, table="Debriefs", paper=xlsx.PAPER_A3
+        self.sheet = book.table_sheet(
+            "Debriefs", columns, marking=marking, table="Debriefs", paper=xlsx.PAPER_A3
         )
 
     def add(self, record) -> None:
@@ -342,7 +357,7 @@ def _labels(stats: Stats, question_id: str) -> dict[str, str] | None:
     return None if merged is None else {c.id: c.label for c in merged.choices}
 
 
-def _write_actions(wb, session: Session, ctx: Context) -> None:
+def _write_actions(book, session: Session, ctx: Context) -> None:
     """Write the follow-up actions; what they say only in a free-text copy."""
     free_text = ctx.options.include_free_text
     columns = [
@@ -354,7 +369,7 @@ def _write_actions(wb, session: Session, ctx: Context) -> None:
     ]
     if free_text:
         columns += [xlsx.Column("Action", 50, wrap=True), xlsx.Column("Outcome", 50, wrap=True)]
-    sheet = xlsx.TableSheet(wb, "Actions", columns, marking=ctx.marking, table="Actions")
+    sheet = book.table_sheet("Actions", columns, marking=ctx.marking, table="Actions")
     for action in stream_actions(session, ctx.options):
         row: list[Any] = [
             action.export_ref,

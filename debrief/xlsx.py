@@ -21,8 +21,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ERROR_CODES, Cell
@@ -103,30 +104,90 @@ def text_cell(
     return cell
 
 
+@dataclass(frozen=True)
+class CellStyle:
+    """How a prepared value is to be written: its number format, alignment, text-ness."""
+
+    number_format: str | None = None
+    wrap: bool = False
+    centre: bool = False
+    quote_prefix: bool = False
+    text: bool = False  # a string cell, whatever openpyxl would guess from the value
+
+
+class Styled(NamedTuple):
+    """A prepared value that needs a styled cell (plain values are written as they are).
+
+    Plain data, no cell: a row is prepared where it is computed and may be written
+    in another process (`export_writer`).
+    """
+
+    value: Any
+    style: CellStyle
+
+
+@lru_cache(maxsize=256)
+def _style(
+    number_format: str | None, wrap: bool, centre: bool, quote_prefix: bool, text: bool
+) -> CellStyle:
+    return CellStyle(number_format, wrap, centre, quote_prefix, text)
+
+
+def prepare_value(
+    value: Any, number_format: str | None = None, *, wrap: bool = False, centre: bool = False
+) -> Any:
+    """Return what to write for a value: numbers and dates typed, text always as text.
+
+    The one place that decides how a value becomes a cell; `to_cell` only carries
+    the decision out.
+    """
+    kind = type(value)
+    if value is None or kind is Cell:
+        return value
+    if kind is str and not (wrap or centre) and number_format is None and _is_plain(value):
+        return value  # openpyxl stores plain text as text; no styled cell needed
+    if kind is bool:
+        value = "Yes" if value else "No"
+        return Styled(value, _style(None, False, True, False, False)) if centre else value
+    if kind is not str and isinstance(value, int | float | Decimal | date | datetime):
+        if number_format is None and isinstance(value, datetime):
+            number_format = DATETIME_FORMAT
+        elif number_format is None and isinstance(value, date):
+            number_format = DATE_FORMAT
+        if number_format is None and not centre:
+            return value
+        return Styled(value, _style(number_format, False, centre, False, False))
+    text = clean_text(value)
+    return Styled(text, _style(None, wrap, centre, needs_quote_prefix(text), True))
+
+
+def to_cell(ws, item: Any) -> Any:
+    """Return what to append for a prepared value: itself, or a new cell styled as told."""
+    if type(item) is not Styled:
+        return item
+    cell = Cell(ws, row=1, column=1)
+    _fill(cell, item.value, item.style)
+    style = item.style
+    if style.number_format:
+        cell.number_format = style.number_format
+    if style.centre:
+        cell.alignment = CENTRE
+    elif style.wrap:
+        cell.alignment = WRAP
+    if style.quote_prefix:
+        cell.quotePrefix = True
+    return cell
+
+
+def _fill(cell: Cell, value: Any, style: CellStyle) -> None:
+    cell.value = value  # openpyxl may guess "f" or "e" for text here; overruled below
+    if style.text:
+        cell.data_type = "s"
+
+
 def safe_value(ws, value: Any, number_format: str | None = None, *, wrap: bool = False) -> Any:
     """Return what to append for a value: numbers and dates typed, text always as text."""
-    kind = type(value)
-    if value is None or kind is Cell or (kind is int and number_format is None):
-        return value
-    if kind is str:
-        if not wrap and number_format is None and _is_plain(value):
-            return value  # openpyxl stores plain text as text; skip the Cell for speed
-        return text_cell(ws, value, wrap=wrap)
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, int | float | Decimal | date | datetime):
-        if number_format is None:
-            if isinstance(value, datetime):
-                number_format = DATETIME_FORMAT
-            elif isinstance(value, date):
-                number_format = DATE_FORMAT
-            else:
-                return value
-        cell = Cell(ws, row=1, column=1)
-        cell.value = value
-        cell.number_format = number_format
-        return cell
-    return text_cell(ws, value, wrap=wrap)
+    return to_cell(ws, prepare_value(value, number_format, wrap=wrap))
 
 
 def _is_plain(text: str) -> bool:
@@ -135,12 +196,6 @@ def _is_plain(text: str) -> bool:
 
 CENTRE = Alignment(horizontal="center")
 HEADER_CENTRE = Alignment(horizontal="center", wrap_text=True)
-
-
-def _as_cell(ws, value: Any) -> Cell:
-    cell = Cell(ws, row=1, column=1)
-    cell.value = value
-    return cell
 
 
 def lines_needed(value: Any, width: float) -> int:
@@ -160,7 +215,7 @@ def append_with_height(ws, row: Sequence[Any], index: int, lines: int) -> None:
     if lines > 1:
         ws.row_dimensions[index].height = min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
     ws.append(row)
-    if lines > 1 and getattr(ws, "_get_cell", None) is None:  # write-only: already written
+    if lines > 1 and is_streamed(ws):  # already written
         del ws.row_dimensions[index]
 
 
@@ -207,6 +262,43 @@ class Column:
     wrap: bool = False
     centre: bool = False
 
+    @property
+    def plain(self) -> bool:
+        """Tell whether the column's values need no styled cells of their own."""
+        return not (self.number_format or self.wrap or self.centre)
+
+
+class PreparedRow(NamedTuple):
+    """A table row ready to write: prepared values and the lines its wrapped text needs."""
+
+    items: list[Any]
+    lines: int
+
+
+def prepare_row(columns: Sequence[Column], values: Sequence[Any]) -> PreparedRow:
+    """Prepare one data row of a table sheet (see `prepare_value`)."""
+    items = []
+    for column, value in zip(columns, values, strict=False):
+        kind = type(value)
+        if column.plain and (
+            value is None or kind is int or kind is float or (kind is str and _is_plain(value))
+        ):
+            items.append(value)  # most values of most columns: as they are
+        else:
+            items.append(
+                prepare_value(value, column.number_format, wrap=column.wrap, centre=column.centre)
+            )
+    lines = max(
+        (lines_needed(v, c.width) for c, v in zip(columns, values, strict=False) if c.wrap),
+        default=1,
+    )
+    return PreparedRow(items, lines)
+
+
+def is_streamed(ws) -> bool:
+    """Tell whether a sheet writes each row out as it is appended (write-only)."""
+    return getattr(ws, "_get_cell", None) is None
+
 
 class TableSheet:
     """Write one marked, filtered, frozen table sheet, row by row (works write-only)."""
@@ -229,6 +321,12 @@ class TableSheet:
         self.table = table_name(table) if table else None
         self.style = style
         self.rows_written = 0
+        # Streamed rows are written out as they are appended, so one styled cell per
+        # column and style serves every row: a new styled cell for each date and
+        # wrapped text cost a third of the register's writing time (issue 9).
+        self._refills: dict[tuple[int, CellStyle], Cell] | None = (
+            {} if is_streamed(self.ws) else None
+        )
         mark_sheet(self.ws, marking, title, paper)
         for index, column in enumerate(self.columns, start=1):
             self.ws.column_dimensions[get_column_letter(index)].width = column.width
@@ -247,24 +345,26 @@ class TableSheet:
 
     def append(self, values: Sequence[Any]) -> None:
         """Write one data row: typed numbers and dates, text always as text."""
-        row = []
-        for column, value in zip(self.columns, values, strict=False):
-            cell = safe_value(self.ws, value, column.number_format, wrap=column.wrap)
-            if column.centre and cell is not None:
-                if not isinstance(cell, Cell):
-                    cell = _as_cell(self.ws, cell)
-                cell.alignment = CENTRE
-            row.append(cell)
-        lines = max(
-            (
-                lines_needed(v, c.width)
-                for c, v in zip(self.columns, values, strict=False)
-                if c.wrap
-            ),
-            default=1,
-        )
-        append_with_height(self.ws, row, self.header_row + self.rows_written + 1, lines)
+        self.write(prepare_row(self.columns, values))
+
+    def write(self, row: PreparedRow) -> None:
+        """Write one prepared data row."""
+        cells = [
+            item if type(item) is not Styled else self._cell(index, item)
+            for index, item in enumerate(row.items)
+        ]
+        append_with_height(self.ws, cells, self.header_row + self.rows_written + 1, row.lines)
         self.rows_written += 1
+
+    def _cell(self, index: int, item: Styled) -> Cell:
+        if self._refills is None:
+            return to_cell(self.ws, item)
+        cell = self._refills.get((index, item.style))
+        if cell is None:
+            cell = self._refills[index, item.style] = to_cell(self.ws, item)
+        else:
+            _fill(cell, item.value, item.style)
+        return cell
 
     @property
     def ref(self) -> str:

@@ -7,6 +7,9 @@ import re
 import zipfile
 from datetime import datetime
 
+import pytest
+
+from debrief import export
 from debrief.extensions import db_session
 from debrief.models import FollowUpAction
 from tests.export_helpers import open_workbook, run_export, table_rows
@@ -22,7 +25,11 @@ PAYLOADS = [p + 'HYPERLINK("http://evil.example","click")' for p in PREFIXES] + 
 CONTROL = "\x00\x01\x07\x08\x0b\x0c\x1b\x1f\x7f"
 
 
-def test_free_text_with_dangerous_prefixes_and_control_characters(app, tmp_path):
+@pytest.mark.parametrize("child_writer", [False, True], ids=["in process", "child process"])
+def test_free_text_with_dangerous_prefixes_and_control_characters(
+    app, tmp_path, monkeypatch, child_writer
+):
+    monkeypatch.setattr(export, "CHILD_WRITER_FROM", 0 if child_writer else 10**9)
     with app.app_context():
         host = make_user(["sergeant"], username="sgt")
         hub = make_user(["hub_reviewer"], username="hub")
