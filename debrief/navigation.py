@@ -73,6 +73,22 @@ def nav_links() -> list[dict]:
     return links
 
 
+def page_numbers(page: int, pages: int) -> list[int | None]:
+    """Return the page links a pager shows: the first, the last, the current page and its
+    neighbours, with None for an ellipsis where pages are left out.
+
+    Only the pages near the current one are looked at, not every page (a filter on
+    a big queue fills dozens of pages, and the queue is drawn hundreds of times an
+    hour).
+    """
+    near = range(max(1, page - 2), min(pages, page + 2) + 1)
+    return [
+        n if n in (1, pages) or abs(n - page) <= 1 else None
+        for n in sorted({1, pages, *near})
+        if n in (1, pages) or abs(n - page) <= 2
+    ]
+
+
 def _current_item(endpoint: str) -> NavItem | None:
     """Return the one link the current page sits under: its own, else its area's first."""
     for item in NAV_ITEMS:
@@ -85,3 +101,4 @@ def _current_item(endpoint: str) -> NavItem | None:
 def init_app(app: Flask) -> None:
     """Make `nav_links()` available to every template."""
     app.add_template_global(nav_links)
+    app.add_template_global(page_numbers)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from govuk_bank_holidays.bank_holidays import BankHolidays
-from sqlalchemy import Connection, Select, case, func, select
+from sqlalchemy import Connection, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from .models import Debrief, DebriefTheme, Event, User
@@ -280,25 +280,25 @@ def _theme_pairs(text: str | None) -> list[tuple[str, bool]]:
     return sorted((item[:-1], item[-1] == "+") for item in (text or "").split(",") if item)
 
 
-def _rows_query(debrief_ids: list[int]) -> Select:
-    """Return a select of what the queue shows of each debrief, as plain columns."""
-    return (
-        select(
-            Debrief.id,
-            Debrief.state,
-            Debrief.submitted_at,
-            Event.reported_at,
-            Event.district,
-            Event.event_type,
-            _name(Host).label("sergeant"),
-            _name(Assignee).label("assignee"),
-            _THEMES_TEXT.label("themes"),
-        )
-        .join(Debrief.event)
-        .join(Host, Debrief.host_id == Host.id)
-        .outerjoin(Assignee, Debrief.assignee_id == Assignee.id)
-        .where(Debrief.id.in_(debrief_ids))
+# What the queue shows of each debrief, as plain columns, for the ids given as "ids".
+# Built once: building it cost a third of a millisecond a page (issue 9).
+_ROWS = (
+    select(
+        Debrief.id,
+        Debrief.state,
+        Debrief.submitted_at,
+        Event.reported_at,
+        Event.district,
+        Event.event_type,
+        _name(Host).label("sergeant"),
+        _name(Assignee).label("assignee"),
+        _THEMES_TEXT.label("themes"),
     )
+    .join(Debrief.event)
+    .join(Host, Debrief.host_id == Host.id)
+    .outerjoin(Assignee, Debrief.assignee_id == Assignee.id)
+    .where(Debrief.id.in_(bindparam("ids", expanding=True)))
+)
 
 
 @dataclass(frozen=True)
@@ -388,7 +388,7 @@ def load_page(
     today = today or local_today()
     connection = session.connection()
     ids, total = _page_ids_and_total(connection, qf, user_id, page_size)
-    shown = {row.id: row for row in connection.execute(_rows_query(ids))} if ids else {}
+    shown = {row.id: row for row in connection.execute(_ROWS, {"ids": ids})} if ids else {}
     rows = []
     for debrief_id in ids:
         row = shown[debrief_id]

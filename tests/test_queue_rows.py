@@ -118,3 +118,22 @@ def test_an_overdue_row_says_so_to_screen_readers_and_themes_are_split():
 
 def test_no_rows_is_no_markup():
     assert queue_rows_html([], _labels(), "/review/", 10) == ""
+
+
+def test_page_numbers_show_the_ends_and_the_neighbours_with_gaps_marked():
+    from debrief.navigation import page_numbers
+
+    def every_page(page, pages):  # the rule, applied to every page in turn
+        shown = []
+        for n in range(1, pages + 1):
+            if n in (1, pages) or abs(n - page) <= 1:
+                shown.append(n)
+            elif abs(n - page) == 2:
+                shown.append(None)
+        return shown
+
+    for pages in range(1, 12):
+        for page in range(1, pages + 1):
+            assert page_numbers(page, pages) == every_page(page, pages), (page, pages)
+    assert page_numbers(33, 66) == [1, None, 32, 33, 34, None, 66]
+    assert page_numbers(1, 66) == [1, 2, None, 66]

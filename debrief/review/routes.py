@@ -15,6 +15,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -105,18 +106,9 @@ def queue_page():
         target_days=current_app.config["REVIEW_TARGET_WORKING_DAYS"],
         division=current_app.config["BANK_HOLIDAY_DIVISION"],
     )
-    _audit(
-        audit.Category.CONSULTATION,
-        "queue.view",
-        "queue",
-        "",
-        filter=qf.to_args(),
-        debrief_ids=[row.id for row in page.rows],
-    )
-    session.commit()
     labels = queue_labels(current_question_set())
     target = current_app.config["REVIEW_TARGET_WORKING_DAYS"]
-    return render_template(
+    html = render_template(
         "review/queue.html",
         qf=qf,
         page=page,
@@ -126,6 +118,19 @@ def queue_page():
         target=target,
         page_url=lambda number: queue_url(qf.with_page(number)) + "#results",
     )
+    # Recorded after rendering, so that the header's count is read in the same
+    # transaction as the page (not a fresh one after the write); nothing is sent
+    # unless the record is committed.
+    _audit(
+        audit.Category.CONSULTATION,
+        "queue.view",
+        "queue",
+        "",
+        filter=qf.to_args(),
+        debrief_ids=[row.id for row in page.rows],
+    )
+    session.commit()
+    return html
 
 
 def _review_path() -> str:
@@ -140,7 +145,10 @@ def _review_path() -> str:
 def queue_url(qf: queue.QueueFilter) -> str:
     """Return the queue's URL for a filter (templates use it for sort and page links)."""
     pairs = qf.to_args()
-    return url_for("review.queue") + ("?" + urlencode(pairs) if pairs else "")
+    path = g.get("queue_path")
+    if path is None:  # a queue page links to itself a score of times: one url_for
+        path = g.queue_path = url_for("review.queue")
+    return path + ("?" + urlencode(pairs) if pairs else "")
 
 
 # --- bulk actions -----------------------------------------------------------------------------
