@@ -6,7 +6,7 @@ import zipfile
 from datetime import date
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from debrief import xlsx
 
@@ -105,3 +105,21 @@ def test_sheet_and_table_names_are_made_valid():
     assert xlsx.sheet_title("Q3: [draft]/final?") == "Q3   draft  final"
     assert len(xlsx.sheet_title("x" * 40)) == 31
     assert xlsx.table_name("2025 themes") == "T_2025_themes"
+
+
+def test_centred_columns_centre_numbers_text_and_cells_made_by_the_caller():
+    for write_only in (True, False):
+        wb = Workbook(write_only=write_only)
+        ws_title = "Figures"
+        columns = [xlsx.Column("Measure"), xlsx.Column("Figure", centre=True)]
+        sheet = xlsx.TableSheet(wb, ws_title, columns, marking="OFFICIAL")
+        share = xlsx.safe_value(sheet.ws, 0.25, xlsx.PERCENT_FORMAT)
+        for row in (["Count", 7], ["Share", share], ["Words", "fewer than 5"], ["Flag", True]):
+            sheet.append(row)
+        sheet.finish()
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        figures = [row[1] for row in load_workbook(buffer)[ws_title].iter_rows(min_row=2)]
+        assert [c.value for c in figures] == [7, 0.25, "fewer than 5", "Yes"]
+        assert all(c.alignment.horizontal == "center" for c in figures), write_only
+        assert figures[1].number_format == xlsx.PERCENT_FORMAT
