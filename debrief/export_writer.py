@@ -15,7 +15,6 @@ own that is removed whatever happens.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -79,9 +78,8 @@ class ChildBook:
         ours, theirs = socket.socketpair()
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "debrief.export_writer", str(theirs.fileno())],
+                [sys.executable, "-m", "debrief.export_writer", str(theirs.fileno()), self._folder],
                 pass_fds=[theirs.fileno()],
-                env={**os.environ, "TMPDIR": self._folder},
                 stdin=subprocess.DEVNULL,
             )
         except BaseException:
@@ -186,8 +184,20 @@ class RemoteSheet:
             self._rows = []
 
 
-def serve(connection: Connection) -> None:
-    """The child: build the workbook from the parent's messages until told to save it."""
+def serve(connection: Connection, folder: str) -> None:
+    """The child: build the workbook from the parent's messages until told to save it.
+
+    openpyxl's streamed sheets spill to temporary files in `folder`, which the
+    child removes however it ends (the parent does too, unless it was killed).
+    """
+    tempfile.tempdir = folder
+    try:
+        _serve(connection)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _serve(connection: Connection) -> None:
     workbook = xlsx.new_workbook(write_only=True)
     sheets: list[xlsx.TableSheet] = []
     try:
@@ -216,4 +226,4 @@ def serve(connection: Connection) -> None:
 
 
 if __name__ == "__main__":
-    serve(Connection(int(sys.argv[1])))
+    serve(Connection(int(sys.argv[1])), sys.argv[2])

@@ -107,3 +107,15 @@ def test_leaving_before_saving_stops_the_child_and_writes_nothing(tmp_path):
     assert process.poll() is not None
     assert not target.exists()
     assert not os.path.exists(folder)
+
+
+def test_a_child_whose_parent_dies_removes_its_temporary_files(tmp_path):
+    target = tmp_path / "out.xlsx"
+    book = ChildBook(target).__enter__()
+    sheet = book.table_sheet("Debriefs", [xlsx.Column("A")], marking="OFFICIAL")
+    for number in range(1200):  # spills rows to the child's temporary sheet file
+        sheet.append([f"row {number}"])
+    book._connection.close()  # as if this process were killed: no __exit__, no clean-up
+    assert book._process.wait(timeout=30) == 0
+    assert not os.path.exists(book._folder)
+    assert not target.exists()
