@@ -359,15 +359,21 @@ def _page_ids_and_total(
     debriefs, issue 9). PostgreSQL counts apart, because a window count there keeps
     the planner from stopping at the page's last row (see `page_ids_query`).
     """
-    query = page_ids_query(qf, user_id, page_size)
-    if connection.dialect.name == "sqlite":
-        rows = connection.execute(query.add_columns(func.count().over())).all()
-        if rows:
-            return [row[0] for row in rows], rows[0][1]
-        # An empty page (past the end, or nothing matches) has no row to carry the total.
-    else:
-        rows = connection.execute(query).all()
+    counted = connection.dialect.name == "sqlite"
+    rows = connection.execute(_page_statement(qf, user_id, page_size, counted)).all()
+    if counted and rows:
+        return [row[0] for row in rows], rows[0][1]
+    # PostgreSQL; or an empty page (past the end, or no match) with no row to carry the total.
     return [row[0] for row in rows], count(connection, qf, user_id)
+
+
+@lru_cache(maxsize=512)
+def _page_statement(qf: QueueFilter, user_id: int, page_size: int, counted: bool) -> Select:
+    """Return the page's ids query (with the window count if `counted`), built once per
+    filter: reviewers reopen the same few views all day, and building one cost a quarter
+    of a millisecond a page (issue 9). The filter is immutable, so is the statement."""
+    query = page_ids_query(qf, user_id, page_size)
+    return query.add_columns(func.count().over()) if counted else query
 
 
 def load_page(
