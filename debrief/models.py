@@ -169,7 +169,10 @@ class Event(Base):
     debriefs: Mapped[list[Debrief]] = relationship(back_populates="event")
 
     # Queue and export filters: a district over a period without visiting every event.
-    __table_args__ = (Index("ix_events_district_reported", "district", "reported_at"),)
+    # PostgreSQL indexes do not hold the key by themselves (migration 0004).
+    __table_args__ = (
+        Index("ix_events_district_reported", "district", "reported_at", postgresql_include=["id"]),
+    )
 
 
 class Debrief(Base):
@@ -223,6 +226,7 @@ class Debrief(Base):
             "submitted_at",
             "intel_doc_submitted",
             "assignee_id",
+            postgresql_include=["id"],  # counted from the index alone (migration 0004)
         ),
     )
 
