@@ -268,6 +268,10 @@ class DebriefTheme(Base):
 
     debrief: Mapped[Debrief] = relationship(back_populates="themes")
 
+    # The queue reads each listed debrief's themes and whether they are confirmed from
+    # this index alone, not from the wide rows (migration 0005).
+    __table_args__ = (Index("ix_debrief_themes_queue", "debrief_id", "theme_id", "confirmed"),)
+
 
 class HistoryEntry(Base):
     """The debrief's timeline: transitions, edits, theme and action changes."""
