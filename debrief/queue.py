@@ -11,8 +11,9 @@ import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 from govuk_bank_holidays.bank_holidays import BankHolidays
 from sqlalchemy import Connection, Select, bindparam, case, func, select
@@ -115,6 +116,12 @@ class QueueFilter:
 
     def to_args(self, include_page: bool = True) -> list[tuple[str, str]]:
         """Return the filter as URL query pairs (only what differs from the default)."""
+        pairs = self._filter_pairs() + _order_pairs(self.sort, self.direction)
+        if include_page and self.page != 1:
+            pairs.append(("page", str(self.page)))
+        return pairs
+
+    def _filter_pairs(self) -> list[tuple[str, str]]:
         pairs: list[tuple[str, str]] = []
         pairs += [("state", s) for s in self.states]
         pairs += [("district", d) for d in self.districts]
@@ -128,11 +135,37 @@ class QueueFilter:
             pairs.append(("assigned", self.assigned))
         if self.intel_doc_not_submitted:
             pairs.append(("intel_doc", "not_submitted"))
-        if (self.sort, self.direction) != DEFAULT_SORT:
-            pairs += [("sort", self.sort), ("direction", self.direction)]
-        if include_page and self.page != 1:
-            pairs.append(("page", str(self.page)))
         return pairs
+
+    @cached_property
+    def _filter_query(self) -> str:
+        return urlencode(self._filter_pairs())
+
+    def query_string(self) -> str:
+        """Return the filter as a URL query ("" for the default queue): `to_args`, encoded."""
+        return _query(self._filter_query, self.sort, self.direction, self.page)
+
+    def sorted_by_query(self, column: str) -> str:
+        """Return the query string of `sorted_by(column)`.
+
+        The queue links to itself a score of times a page (sort headings, pages):
+        the filter is encoded once, not for each link (issue 9).
+        """
+        linked = self.sorted_by(column)
+        return _query(self._filter_query, linked.sort, linked.direction, 1)
+
+    def page_query(self, page: int) -> str:
+        """Return the query string of `with_page(page)`."""
+        return _query(self._filter_query, self.sort, self.direction, page)
+
+
+def _order_pairs(sort: str, direction: str) -> list[tuple[str, str]]:
+    return [] if (sort, direction) == DEFAULT_SORT else [("sort", sort), ("direction", direction)]
+
+
+def _query(filter_query: str, sort: str, direction: str, page: int) -> str:
+    rest = _order_pairs(sort, direction) + ([("page", str(page))] if page != 1 else [])
+    return "&".join(part for part in (filter_query, urlencode(rest)) if part)
 
 
 def parse_filter(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -221,6 +222,23 @@ def test_filter_round_trips_through_the_url():
     assert parsed == qf
     assert queue.QueueFilter().to_args() == []
     assert not queue.QueueFilter().is_filtered and qf.is_filtered
+
+
+@pytest.mark.parametrize(
+    "qf",
+    [
+        queue.QueueFilter(),
+        queue.QueueFilter(page=4),
+        queue.QueueFilter(districts=("North",), sort="district", direction="desc", page=2),
+        queue.QueueFilter(themes=("children", "nccu_access"), event_from=date(2025, 6, 1)),
+    ],
+)
+def test_link_queries_are_the_linked_filters_encoded(qf):
+    assert qf.query_string() == urlencode(qf.to_args())
+    for column in queue.SORT_COLUMNS:
+        assert qf.sorted_by_query(column) == urlencode(qf.sorted_by(column).to_args())
+    for page in (1, 2, 9):
+        assert qf.page_query(page) == urlencode(qf.with_page(page).to_args())
 
 
 def test_bad_dates_and_unknown_values_are_dropped_with_a_message():

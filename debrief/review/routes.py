@@ -8,7 +8,6 @@ state, or someone else changed it first) or form errors.
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -116,7 +115,7 @@ def queue_page():
         labels=labels,
         districts=current_app.config["DISTRICTS"],
         target=target,
-        page_url=lambda number: queue_url(qf.with_page(number)) + "#results",
+        page_url=lambda number: _with_query(qf.page_query(number)) + "#results",
     )
     # Recorded after rendering, so that the header's count is read in the same
     # transaction as the page (not a fresh one after the write); nothing is sent
@@ -144,11 +143,20 @@ def _review_path() -> str:
 @bp.app_template_global()
 def queue_url(qf: queue.QueueFilter) -> str:
     """Return the queue's URL for a filter (templates use it for sort and page links)."""
-    pairs = qf.to_args()
+    return _with_query(qf.query_string())
+
+
+def _with_query(query: str) -> str:
     path = g.get("queue_path")
     if path is None:  # a queue page links to itself a score of times: one url_for
         path = g.queue_path = url_for("review.queue")
-    return path + ("?" + urlencode(pairs) if pairs else "")
+    return path + ("?" + query if query else "")
+
+
+@bp.app_template_global()
+def queue_sort_url(qf: queue.QueueFilter, column: str) -> str:
+    """Return the queue's URL sorted by a column (flipping the order if sorted by it)."""
+    return _with_query(qf.sorted_by_query(column))
 
 
 # --- bulk actions -----------------------------------------------------------------------------
