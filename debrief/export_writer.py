@@ -10,7 +10,7 @@ Both kinds of book take the same calls: `table_sheet` (rows are prepared here,
 by `xlsx.prepare_row`, and written there), `run` (a function given the
 workbook, for the small sheets) and `save`. Nothing but the finished file
 reaches `target`; the child's temporary sheet files live in a folder of their
-own that is removed whatever happens.
+own, removed when the export ends (by the child itself if this process is killed).
 """
 
 from __future__ import annotations
