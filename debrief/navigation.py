@@ -82,11 +82,7 @@ def page_numbers(page: int, pages: int) -> list[int | None]:
     hour).
     """
     near = range(max(1, page - 2), min(pages, page + 2) + 1)
-    return [
-        n if n in (1, pages) or abs(n - page) <= 1 else None
-        for n in sorted({1, pages, *near})
-        if n in (1, pages) or abs(n - page) <= 2
-    ]
+    return [n if n in (1, pages) or abs(n - page) <= 1 else None for n in sorted({1, pages, *near})]
 
 
 def _current_item(endpoint: str) -> NavItem | None:

@@ -116,10 +116,8 @@ class QueueFilter:
 
     def to_args(self, include_page: bool = True) -> list[tuple[str, str]]:
         """Return the filter as URL query pairs (only what differs from the default)."""
-        pairs = self._filter_pairs() + _order_pairs(self.sort, self.direction)
-        if include_page and self.page != 1:
-            pairs.append(("page", str(self.page)))
-        return pairs
+        page = self.page if include_page else 1
+        return self._filter_pairs() + _rest_pairs(self.sort, self.direction, page)
 
     def _filter_pairs(self) -> list[tuple[str, str]]:
         pairs: list[tuple[str, str]] = []
@@ -159,13 +157,15 @@ class QueueFilter:
         return _query(self._filter_query, self.sort, self.direction, page)
 
 
-def _order_pairs(sort: str, direction: str) -> list[tuple[str, str]]:
-    return [] if (sort, direction) == DEFAULT_SORT else [("sort", sort), ("direction", direction)]
+def _rest_pairs(sort: str, direction: str, page: int) -> list[tuple[str, str]]:
+    """Return the query pairs after the filter's: the order, then the page (if not 1)."""
+    pairs = [] if (sort, direction) == DEFAULT_SORT else [("sort", sort), ("direction", direction)]
+    return pairs + ([("page", str(page))] if page != 1 else [])
 
 
 def _query(filter_query: str, sort: str, direction: str, page: int) -> str:
-    rest = _order_pairs(sort, direction) + ([("page", str(page))] if page != 1 else [])
-    return "&".join(part for part in (filter_query, urlencode(rest)) if part)
+    rest = urlencode(_rest_pairs(sort, direction, page))
+    return "&".join(part for part in (filter_query, rest) if part)
 
 
 def parse_filter(

@@ -91,16 +91,9 @@ def text_cell(
     ws, value: Any, *, bold: bool = False, wrap: bool = False, font: Font | None = None
 ) -> Cell:
     """Return a cell that holds `value` as text, whatever the text looks like."""
-    text = clean_text(value)
-    cell = Cell(ws, row=1, column=1)
-    cell.value = text  # openpyxl may guess "f" or "e" here; overruled below
-    cell.data_type = "s"
-    if needs_quote_prefix(text):
-        cell.quotePrefix = True
+    cell = to_cell(ws, _as_text(value, wrap=wrap, centre=False))
     if bold or font is not None:
         cell.font = font or HEADER_FONT
-    if wrap:
-        cell.alignment = WRAP
     return cell
 
 
@@ -161,6 +154,11 @@ def prepare_value(
         if number_format is None and not centre:
             return value
         return Styled(value, _style(number_format, False, centre, False, False))
+    return _as_text(value, wrap=wrap, centre=centre)
+
+
+def _as_text(value: Any, *, wrap: bool, centre: bool) -> Styled:
+    """Text as a string cell: control characters out, a quote prefix where needed."""
     text = clean_text(value)
     return Styled(text, _style(None, wrap, centre, needs_quote_prefix(text), True))
 
