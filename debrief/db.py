@@ -58,7 +58,8 @@ def _make_sqlite_engine(url: str, busy_timeout_ms: int, sqlite_begin: str) -> En
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection, record):
+        record.info["busy_timeout_ms"] = busy_timeout_ms  # for _end_read_and_lock
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -84,14 +85,37 @@ def _make_sqlite_engine(url: str, busy_timeout_ms: int, sqlite_begin: str) -> En
 
     @event.listens_for(engine, "before_cursor_execute")
     def _promote_before_write(conn, cursor, statement, _params, _context, _many):
-        # Upgrading a deferred read to a write fails at once, without waiting, if
-        # anyone committed since the read began; a fresh IMMEDIATE transaction waits.
         if conn.info.get("reading") and _first_keyword(statement) in _WRITE_KEYWORDS:
-            conn.info["reading"] = False
-            cursor.connection.execute("COMMIT")  # ends a read: nothing was written
-            take_write_lock(cursor.connection, busy_timeout_ms)
+            _end_read_and_lock(conn.info, cursor.connection)
 
     return engine
+
+
+def _end_read_and_lock(info: dict, dbapi_connection) -> None:
+    """End a deferred read (nothing was written in it) and begin IMMEDIATE.
+
+    Upgrading a deferred read to a write in place fails at once, without waiting,
+    if anyone committed since the read began; a fresh IMMEDIATE transaction waits.
+    """
+    info["reading"] = False
+    dbapi_connection.execute("COMMIT")
+    take_write_lock(dbapi_connection, info["busy_timeout_ms"])
+
+
+def hold_write_lock(session: Session) -> bool:
+    """Make sure this session's transaction holds SQLite's write lock from now on;
+    return True if it took it now, after reading without it.
+
+    A request that began as a read (`reads_first`) takes the lock here, so what it
+    reads after this call is current and stays so until it commits: the read-modify-
+    write of a save. What it read before may be stale and must be read again. On
+    PostgreSQL there is nothing to do: the caller's SELECT ... FOR UPDATE locks rows.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite" or not connection.info.get("reading"):
+        return False
+    _end_read_and_lock(connection.info, connection.connection.dbapi_connection)
+    return True
 
 
 def take_write_lock(dbapi_connection, busy_timeout_ms: int) -> None:

@@ -32,6 +32,7 @@ from .answers import (
     section_status,
     unsaved_errors,
 )
+from .db import hold_write_lock
 from .models import Answer, Debrief, Event, HistoryEntry, User
 from .presenting import answers_of
 from .question_store import question_set_of
@@ -150,8 +151,12 @@ def lock(session: Session, debrief: Debrief) -> dict[str, Answer]:
     """Re-read the row under a write lock and return its answer rows, fresh.
 
     The lock makes a double click or a second tab wait for the first save, so the
-    version compared is the one that save left (SQLite's BEGIN IMMEDIATE does the same).
+    version compared is the one that save left: SELECT ... FOR UPDATE on PostgreSQL,
+    SQLite's one write lock (`hold_write_lock`) there. Everything the caller writes
+    must be decided from what is read from here on.
     """
+    if hold_write_lock(session):  # began as a read: the event may have changed since
+        session.refresh(debrief.event)
     # Columns only: refreshing the relationships too reloaded the event and the whole
     # question set on every save (issue 9).
     session.refresh(debrief, attribute_names=_DEBRIEF_COLUMNS, with_for_update=True)

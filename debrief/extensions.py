@@ -37,12 +37,28 @@ def close_db_session(_exc=None) -> None:
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
+def locks_before_writing(view):
+    """Mark a view whose writes all follow `db.hold_write_lock` (through `drafting.lock`
+    and the like): it reads first without SQLite's one write lock, as a GET does, and
+    holds the lock only for its read-modify-write. Put it under the route decorator.
+
+    A section save held the lock for its whole request, signing-in checks and page
+    logic included, so twenty sergeants saving at once queued behind each other
+    (issue 9). A write before the lock is still safe: it promotes the transaction,
+    as for a GET, and then must not depend on what was read.
+    """
+    view.locks_before_writing = True
+    return view
+
+
 def init_request_transactions(app: Flask) -> None:
-    """Let GET and HEAD requests read without holding SQLite's write lock (issue 9)."""
+    """Let GET and HEAD requests, and views marked `locks_before_writing`, read without
+    holding SQLite's write lock (issue 9)."""
 
     @app.before_request
     def _reads_first_when_safe():
-        if request.method in SAFE_METHODS:
+        view = app.view_functions.get(request.endpoint or "")
+        if request.method in SAFE_METHODS or getattr(view, "locks_before_writing", False):
             g.reads_first = contextlib.ExitStack()
             g.reads_first.enter_context(reads_first())
 

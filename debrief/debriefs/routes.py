@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from .. import drafting, event_record, imported_events, navigation, submitting
-from ..extensions import db_session
+from ..extensions import db_session, locks_before_writing
 from ..my_debriefs import list_mine, returned_count
 from ..presenting import format_answer, present
 from ..roles import Permission
@@ -130,6 +130,7 @@ def _section_page(
 
 
 @bp.route("/<int:debrief_id>/sections/<section_id>", methods=["GET", "POST"])
+@locks_before_writing
 @requires(Permission.DEBRIEF_HOST)
 def section(debrief_id: int, section_id: str):
     """One section of questions: show it, or save it and go on."""
