@@ -14,7 +14,7 @@ the new row in; PostgreSQL sets it before it is written.
 
 A later migration that rebuilds `debriefs` or `events` on SQLite (batch mode:
 copy, drop, rename) drops their triggers with the old table: it must create them
-again (`create_triggers`). tests/test_queue_event_facts.py fails if they are gone.
+again, with the statements here. tests/test_queue_event_facts.py fails if they are gone.
 
 Revision ID: 0006
 Revises: 0005
