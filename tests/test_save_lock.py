@@ -70,7 +70,8 @@ def test_a_save_of_another_section_after_another_tab_saved_keeps_both(
     opened = {"version": hidden(page, "version"), "base": hidden(page, "base"), "reveal": "js"}
     taken = _another_tab_saves_before_the_lock(monkeypatch, db, debrief_id, "From tab B")
 
-    response = client.post(url, data={**opened, **section_form("welfare", {"hydra_trained": "yes"})})
+    typed = section_form("welfare", {"hydra_trained": "yes"})
+    response = client.post(url, data={**opened, **typed})
 
     assert taken == ["From tab B"]
     assert response.status_code == 302
