@@ -56,14 +56,17 @@ _THEME_COUNT = (
     .scalar_subquery()
 )
 # Sortable columns: name -> (expression, may be null). "age" sorts by submission, reversed.
+# Every state the queue lists has been submitted, so the submission time is never null
+# there: saying NULLS LAST anyway kept PostgreSQL from reading (state, submitted_at)
+# backwards, a full sort of the closed debriefs for newest first (17.9 ms, issue 9).
 SORT_COLUMNS: dict[str, tuple[Any, bool]] = {
     "number": (Debrief.id, False),
     "event_date": (Debrief.event_reported_at, False),
     "district": (Debrief.event_district, False),
     "event_type": (_EVENT_TYPE_ORDER, False),
     "sergeant": (_name(Host), False),
-    "submitted": (Debrief.submitted_at, True),
-    "age": (Debrief.submitted_at, True),
+    "submitted": (Debrief.submitted_at, False),
+    "age": (Debrief.submitted_at, False),
     "themes": (_THEME_COUNT, False),
     "assignee": (_name(Assignee), True),
     "state": (_STATE_ORDER, False),
