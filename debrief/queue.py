@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased
 from .models import Debrief, DebriefTheme, User
 from .timeutil import from_local, local_today, to_local
 from .vocabulary import EVENT_TYPES
-from .workflow import QUEUE_STATES, STATE_LABELS, State
+from .workflow import QUEUE_STATES, State
 
 # States a reviewer may filter on: everything but drafts, which the hub never sees.
 FILTER_STATES = (State.SUBMITTED, State.IN_REVIEW, State.RETURNED, State.CLOSED)
@@ -227,7 +227,7 @@ def filtered(query: Select, qf: QueueFilter, user_id: int) -> Select:
     if qf.event_types:
         query = query.where(Debrief.event_type.in_(qf.event_types))
     if qf.themes:
-        # Selecting the key, not *, lets the lookup read the primary-key index alone.
+        # Key columns only: the lookup reads one index alone (theme first, migration 0007).
         query = query.where(
             select(DebriefTheme.debrief_id)
             .where(DebriefTheme.debrief_id == Debrief.id, DebriefTheme.theme_id.in_(qf.themes))
@@ -272,9 +272,8 @@ def _sort_order(qf: QueueFilter) -> list[Any]:
 def page_ids_query(qf: QueueFilter, user_id: int, page_size: int) -> Select:
     """Return a select of one page's debrief ids in order.
 
-    Only ids are sorted, so the sort moves narrow rows. The total is a count of its
-    own: a window count in the same pass kept PostgreSQL from stopping at the page's
-    last row, 81 ms against 1 ms for a theme sorted by event date (issue 9).
+    Only ids are sorted, so the sort moves narrow rows. How the total is counted
+    alongside: see `_page_ids_and_total`.
     """
     query = select(Debrief.id)
     if qf.sort == "sergeant":
@@ -351,11 +350,6 @@ class QueueRow(NamedTuple):
     suggested: tuple[str, ...]  # theme ids suggested and not yet confirmed
     confirmed: tuple[str, ...]
 
-    @property
-    def state_label(self) -> str:
-        """Return the state in words."""
-        return STATE_LABELS[State(self.state)]
-
 
 @dataclass(frozen=True)
 class QueuePage:
@@ -390,7 +384,8 @@ def _page_ids_and_total(
     SQLite counts in the same pass as the sort, which has to visit every match
     anyway: half the work for a district or theme (4.3 against 2.4 ms at 100,000
     debriefs, issue 9). PostgreSQL counts apart, because a window count there keeps
-    the planner from stopping at the page's last row (see `page_ids_query`).
+    the planner from stopping at the page's last row: all closed debriefs 12.5 ms
+    against 49.6 ms, closed debriefs with a theme 21.9 against 141.6 ms.
     """
     counted = connection.dialect.name == "sqlite"
     rows = connection.execute(_page_statement(qf, user_id, page_size, counted)).all()

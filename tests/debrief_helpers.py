@@ -6,6 +6,7 @@ import html
 import re
 
 from debrief.answers import form_values
+from debrief.models import Answer
 from tests.factories import real_question_set
 
 EVENT_FORM = {
@@ -115,3 +116,9 @@ def answer_everything(client, debrief_id: int, answers: dict = COMPLETE) -> None
         response = save_section(client, debrief_id, section.id, answers)
         assert response.status_code == 302, response.get_data(as_text=True)
         assert "check=1" not in response.headers["Location"], section.id
+
+
+def stored_answers(db, debrief_id: int) -> dict:
+    """Return a debrief's answers as the database holds them now: {question id: value}."""
+    db.expire_all()
+    return {a.question_id: a.value for a in db.query(Answer).filter_by(debrief_id=debrief_id)}

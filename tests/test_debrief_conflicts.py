@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from debrief.models import Answer, User, new_token
-from tests.debrief_helpers import COMPLETE, hidden, section_form, start_debrief
+from debrief.models import User, new_token
+from tests.debrief_helpers import COMPLETE, hidden, section_form, start_debrief, stored_answers
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 LEARNING = "/debriefs/{}/sections/learning"
@@ -14,12 +14,6 @@ LEARNING = "/debriefs/{}/sections/learning"
 def _open(client, url):
     page = client.get(url).get_data(as_text=True)
     return {"version": hidden(page, "version"), "base": hidden(page, "base"), "reveal": "js"}
-
-
-def _went_well(db, debrief_id):
-    db.expire_all()
-    row = db.query(Answer).filter_by(debrief_id=debrief_id, question_id="went_well").first()
-    return row.value if row else None
 
 
 def test_a_stale_tab_is_refused_with_what_changed_and_nothing_is_overwritten(client, login_as, db):
@@ -42,7 +36,7 @@ def test_a_stale_tab_is_refused_with_what_changed_and_nothing_is_overwritten(cli
     row = re.search(r"What went well\?</th>\s*<td[^>]*>(.*?)</td>\s*<td[^>]*>(.*?)</td>", page)
     assert row.groups() == ("Not answered", "From tab B")
     assert "From tab A</textarea>" in page  # what this tab typed is still on the page
-    assert _went_well(db, debrief_id) == "From tab B"
+    assert stored_answers(db, debrief_id).get("went_well") == "From tab B"
 
     # Saving the page again, having seen what changed, is a deliberate choice: it saves.
     again = client.post(
@@ -55,7 +49,7 @@ def test_a_stale_tab_is_refused_with_what_changed_and_nothing_is_overwritten(cli
         },
     )
     assert again.status_code == 302
-    assert _went_well(db, debrief_id) == "From tab A"
+    assert stored_answers(db, debrief_id).get("went_well") == "From tab A"
 
 
 def test_tabs_on_different_sections_do_not_block_each_other(client, login_as, db):
@@ -69,7 +63,7 @@ def test_tabs_on_different_sections_do_not_block_each_other(client, login_as, db
         data={**learning, **section_form("learning", {"went_well": "Fine"})},
     )
     assert response.status_code == 302
-    assert _went_well(db, debrief_id) == "Fine"
+    assert stored_answers(db, debrief_id).get("went_well") == "Fine"
 
 
 def test_the_event_record_in_two_tabs(client, login_as, db):
@@ -107,7 +101,8 @@ def test_a_save_after_the_session_ended_comes_back_after_signing_in(client, logi
     page = client.get(url).get_data(as_text=True)
     assert "We kept what you typed before your session ended" in page
     assert "Typed before the timeout</textarea>" in page
-    assert _went_well(db, debrief_id) is None  # kept, not saved behind the sergeant's back
+    # Kept, not saved behind the sergeant's back.
+    assert stored_answers(db, debrief_id).get("went_well") is None
     # The restored page carries the version it was drawn from; saving it works.
     saved = client.post(
         url,
@@ -119,7 +114,7 @@ def test_a_save_after_the_session_ended_comes_back_after_signing_in(client, logi
         },
     )
     assert saved.status_code == 302
-    assert _went_well(db, debrief_id) == "Typed before the timeout"
+    assert stored_answers(db, debrief_id).get("went_well") == "Typed before the timeout"
     # Only once: reloading the page shows the saved answers, no message.
     assert "We kept what you typed" not in client.get(url).get_data(as_text=True)
 

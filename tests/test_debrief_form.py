@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from debrief.models import Answer, Debrief
-from tests.debrief_helpers import COMPLETE, EVENT_FORM, hidden, save_section, start_debrief
-
-
-def _answers(db, debrief_id):
-    db.expire_all()
-    return {a.question_id: a.value for a in db.query(Answer).filter_by(debrief_id=debrief_id)}
+from debrief.models import Debrief
+from tests.debrief_helpers import (
+    COMPLETE,
+    EVENT_FORM,
+    hidden,
+    save_section,
+    start_debrief,
+    stored_answers,
+)
 
 
 def test_event_record_is_checked_with_messages_for_people(client, login_as):
@@ -72,7 +74,7 @@ def test_without_javascript_a_revealed_follow_up_appears_after_saving(client, lo
     assert "There is a problem" not in page  # not an error: they had not seen the questions
     reveal = page.split('id="intel_doc_not_submitted_reason"')[0].rsplit("conditional-", 1)[1]
     assert "app-js-only" not in reveal[:400]
-    assert _answers(db, debrief_id)["intel_doc_submitted"] == "no"
+    assert stored_answers(db, debrief_id)["intel_doc_submitted"] == "no"
 
 
 def test_with_javascript_a_revealed_follow_up_left_empty_is_an_error(client, login_as):
@@ -101,7 +103,7 @@ def test_changing_an_answer_drops_the_follow_ups_it_no_longer_asks(client, login
             "intel_doc_not_submitted_other": "The form was down",
         },
     )
-    assert _answers(db, debrief_id)["intel_doc_not_submitted_other"] == "The form was down"
+    assert stored_answers(db, debrief_id)["intel_doc_not_submitted_other"] == "The form was down"
     # The browser still sends the hidden follow-up's text when the answer changes.
     save_section(
         client,
@@ -114,7 +116,7 @@ def test_changing_an_answer_drops_the_follow_ups_it_no_longer_asks(client, login
             "intel_doc_not_submitted_other": "The form was down",
         },
     )
-    answers = _answers(db, debrief_id)
+    answers = stored_answers(db, debrief_id)
     assert answers["intel_doc_submitted"] == "yes"
     assert "intel_doc_not_submitted_reason" not in answers
     assert "intel_doc_not_submitted_other" not in answers
@@ -128,7 +130,7 @@ def test_follow_up_revealed_by_several_answers(client, login_as, db):
     save_section(
         client, debrief_id, "welfare", {"resources": "stretched", "resources_detail": "One car"}
     )
-    assert _answers(db, debrief_id)["resources_detail"] == "One car"
+    assert stored_answers(db, debrief_id)["resources_detail"] == "One car"
 
 
 def test_save_and_come_back_later_keeps_what_is_not_valid_yet(client, login_as, db):
@@ -153,7 +155,7 @@ def test_save_and_come_back_later_keeps_what_is_not_valid_yet(client, login_as, 
     again = client.get(url).get_data(as_text=True)
     assert 'value="about ten"' in again
     assert "The number of minutes waiting must be a number, for example 10" in again
-    assert _answers(db, debrief_id)["nccu_method"] == "phone"
+    assert stored_answers(db, debrief_id)["nccu_method"] == "phone"
     assert db.get(Debrief, debrief_id).unsaved_input == {
         "nccu_wait_minutes": {"nccu_wait_minutes": ["about ten"]}
     }
@@ -161,7 +163,7 @@ def test_save_and_come_back_later_keeps_what_is_not_valid_yet(client, login_as, 
     save_section(client, debrief_id, "nccu", {"nccu_wait_minutes": 10, "nccu_method": "phone"})
     db.expire_all()
     assert db.get(Debrief, debrief_id).unsaved_input == {}
-    assert _answers(db, debrief_id)["nccu_wait_minutes"] == 10
+    assert stored_answers(db, debrief_id)["nccu_wait_minutes"] == 10
 
 
 def test_facts_on_the_event_record_are_not_asked_again(client, login_as, db):
@@ -185,7 +187,7 @@ def test_facts_on_the_event_record_are_not_asked_again(client, login_as, db):
         },
     )
     assert response.status_code == 302
-    answers = _answers(db, debrief_id)
+    answers = stored_answers(db, debrief_id)
     assert answers["nccu_contacted"] == "no"
     assert answers["children_involved"] == "no"
     assert "nccu_reference" not in answers and "nccu_method" not in answers

@@ -10,15 +10,9 @@ from __future__ import annotations
 
 from debrief import drafting
 from debrief.models import Answer, AuditEntry, Debrief
-from tests.debrief_helpers import hidden, section_form, start_debrief
+from tests.debrief_helpers import hidden, section_form, start_debrief, stored_answers
 
 LEARNING = "/debriefs/{}/sections/learning"
-
-
-def _went_well(db, debrief_id):
-    db.expire_all()
-    row = db.query(Answer).filter_by(debrief_id=debrief_id, question_id="went_well").first()
-    return row.value if row else None
 
 
 def _another_tab_saves_before_the_lock(monkeypatch, db, debrief_id: int, text: str) -> list:
@@ -55,7 +49,7 @@ def test_a_save_that_read_before_another_tab_saved_is_refused(client, login_as, 
     text = response.get_data(as_text=True)
     assert "This debrief was changed in another tab or window" in text
     assert "From tab A</textarea>" in text  # what this tab typed is still on the page
-    assert _went_well(db, debrief_id) == "From tab B"
+    assert stored_answers(db, debrief_id).get("went_well") == "From tab B"
     saves = db.query(AuditEntry).filter_by(action="debrief.save", object_id=str(debrief_id))
     assert saves.count() == 0  # the refused save recorded nothing
 
@@ -75,8 +69,7 @@ def test_a_save_of_another_section_after_another_tab_saved_keeps_both(
 
     assert taken == ["From tab B"]
     assert response.status_code == 302
-    db.expire_all()
-    answers = {a.question_id: a.value for a in db.query(Answer).filter_by(debrief_id=debrief_id)}
+    answers = stored_answers(db, debrief_id)
     assert answers["went_well"] == "From tab B"  # the other tab's save is not undone
     assert answers["hydra_trained"] == "yes"
     assert db.get(Debrief, debrief_id).version == int(opened["version"]) + 2

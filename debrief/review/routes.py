@@ -97,16 +97,16 @@ def queue_page():
     """List the debriefs waiting for the hub, filtered and sorted as the URL says."""
     qf = _filter()
     session = db_session()
+    target = current_app.config["REVIEW_TARGET_WORKING_DAYS"]
     page = queue.load_page(
         session,
         qf,
         current_user.id,
         page_size=current_app.config["QUEUE_PAGE_SIZE"],
-        target_days=current_app.config["REVIEW_TARGET_WORKING_DAYS"],
+        target_days=target,
         division=current_app.config["BANK_HOLIDAY_DIVISION"],
     )
     labels = queue_labels(current_question_set())
-    target = current_app.config["REVIEW_TARGET_WORKING_DAYS"]
     html = render_template(
         "review/queue.html",
         qf=qf,
@@ -140,9 +140,8 @@ def _review_path() -> str:
     return sample[:-1]
 
 
-@bp.app_template_global()
 def queue_url(qf: queue.QueueFilter) -> str:
-    """Return the queue's URL for a filter (templates use it for sort and page links)."""
+    """Return the queue's URL for a filter (to go back to it after a bulk action)."""
     return _with_query(qf.query_string())
 
 

@@ -40,33 +40,21 @@ QUEUE_COLUMNS = [
     "assignee_id",
 ]
 
-_SQLITE_TRIGGERS = [
-    """CREATE TRIGGER debriefs_take_event_facts AFTER INSERT ON debriefs
-BEGIN
-    UPDATE debriefs SET (event_reported_at, event_district, event_type) =
-        (SELECT reported_at, district, event_type FROM events WHERE events.id = NEW.event_id)
-    WHERE id = NEW.id;
-END""",
-    """CREATE TRIGGER debriefs_retake_event_facts AFTER UPDATE OF event_id ON debriefs
-BEGIN
-    UPDATE debriefs SET (event_reported_at, event_district, event_type) =
-        (SELECT reported_at, district, event_type FROM events WHERE events.id = NEW.event_id)
-    WHERE id = NEW.id;
-END""",
-    """CREATE TRIGGER events_give_facts_to_debriefs
-AFTER UPDATE OF reported_at, district, event_type ON events
-BEGIN
-    UPDATE debriefs
+# An event gives its facts to its debriefs, when they change (both databases).
+_GIVE_FACTS = """UPDATE debriefs
     SET event_reported_at = NEW.reported_at, event_district = NEW.district,
         event_type = NEW.event_type
-    WHERE event_id = NEW.id;
-END""",
-]
-_SQLITE_TRIGGER_NAMES = [
-    "debriefs_take_event_facts",
-    "debriefs_retake_event_facts",
-    "events_give_facts_to_debriefs",
-]
+    WHERE event_id = NEW.id;"""
+# A debrief takes its event's facts: the body of the insert and move triggers (SQLite).
+_TAKE_FACTS = """UPDATE debriefs SET (event_reported_at, event_district, event_type) =
+        (SELECT reported_at, district, event_type FROM events WHERE events.id = NEW.event_id)
+    WHERE id = NEW.id;"""
+_SQLITE_TRIGGERS = {
+    "debriefs_take_event_facts": f"AFTER INSERT ON debriefs BEGIN {_TAKE_FACTS} END",
+    "debriefs_retake_event_facts": f"AFTER UPDATE OF event_id ON debriefs BEGIN {_TAKE_FACTS} END",
+    "events_give_facts_to_debriefs": "AFTER UPDATE OF reported_at, district, event_type "
+    f"ON events BEGIN {_GIVE_FACTS} END",
+}
 
 _POSTGRESQL_TRIGGERS = [
     """CREATE FUNCTION debriefs_take_event_facts() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -78,12 +66,9 @@ BEGIN
 END $$""",
     """CREATE TRIGGER debriefs_take_event_facts BEFORE INSERT OR UPDATE OF event_id ON debriefs
 FOR EACH ROW EXECUTE FUNCTION debriefs_take_event_facts()""",
-    """CREATE FUNCTION events_give_facts_to_debriefs() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE FUNCTION events_give_facts_to_debriefs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE debriefs
-    SET event_reported_at = NEW.reported_at, event_district = NEW.district,
-        event_type = NEW.event_type
-    WHERE event_id = NEW.id;
+    {_GIVE_FACTS}
     RETURN NULL;
 END $$""",
     """CREATE TRIGGER events_give_facts_to_debriefs
@@ -100,8 +85,11 @@ _POSTGRESQL_DROPS = [
 
 def create_triggers() -> None:
     """Create the triggers that keep the copies equal to their event's facts."""
-    postgresql = op.get_bind().dialect.name == "postgresql"
-    for statement in _POSTGRESQL_TRIGGERS if postgresql else _SQLITE_TRIGGERS:
+    if op.get_bind().dialect.name == "postgresql":
+        statements = _POSTGRESQL_TRIGGERS
+    else:
+        statements = [f"CREATE TRIGGER {name} {body}" for name, body in _SQLITE_TRIGGERS.items()]
+    for statement in statements:
         op.execute(statement)
 
 
@@ -110,7 +98,7 @@ def drop_triggers() -> None:
     if op.get_bind().dialect.name == "postgresql":
         statements = _POSTGRESQL_DROPS
     else:
-        statements = [f"DROP TRIGGER IF EXISTS {name}" for name in _SQLITE_TRIGGER_NAMES]
+        statements = [f"DROP TRIGGER IF EXISTS {name}" for name in _SQLITE_TRIGGERS]
     for statement in statements:
         op.execute(statement)
 
@@ -130,9 +118,7 @@ def upgrade() -> None:
     )
     create_triggers()
     op.drop_index("ix_debriefs_queue", table_name="debriefs")
-    op.create_index(
-        "ix_debriefs_queue", "debriefs", QUEUE_COLUMNS, postgresql_include=_include()
-    )
+    op.create_index("ix_debriefs_queue", "debriefs", QUEUE_COLUMNS, postgresql_include=_include())
 
 
 def downgrade() -> None:
