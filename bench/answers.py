@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from debrief.questions import Question, QuestionSet
+from debrief.questions.loader import Question, QuestionSet
 from debrief.timeutil import to_local
 
 SENTENCES = (

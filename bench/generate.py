@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, Table, create_engine, func, select, t
 from sqlalchemy.engine import make_url
 
 from debrief import schema
+from debrief.auth.passwords import Hasher
 from debrief.config import DEFAULTS, PROJECT_ROOT
 from debrief.db import make_engine
 from debrief.models import (
@@ -40,9 +41,8 @@ from debrief.models import (
     User,
     UserRole,
 )
-from debrief.passwords import Hasher
-from debrief.questions import load_file
-from debrief.themes import suggest
+from debrief.questions.loader import load_file
+from debrief.questions.themes import suggest
 from debrief.timeutil import utcnow
 from debrief.vocabulary import EVENT_TYPES, LOCATION_TYPES, PARTNER_AGENCIES, PEOPLE_COUNTS
 

@@ -110,7 +110,7 @@ def in_rounds(name: str, clients: list, prepare, step, per_round: int, each: int
 
 def statements_per_queue_page(url: str) -> dict[int, tuple[int, int]]:
     """Count SQL statements for one queue page at 10 and 50 rows: {rows: (statements, rows)}."""
-    from debrief import create_app
+    from debrief.app import create_app
 
     path = scenarios.queue_filters()[0]
     counts = {}

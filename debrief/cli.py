@@ -8,16 +8,17 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import accounts, schema
+from . import schema
+from .auth import accounts
+from .auth.passwords import PasswordRejected
 from .config import SettingsError
 from .db import DatabaseError
-from .extensions import db_session
-from .passwords import PasswordRejected
-from .questions import QuestionSetError
+from .extensions import app_engine, db_session, require_current_schema
+from .questions.loader import QuestionSetError
 
 
 def _create_app_for_cli() -> Flask:
-    from . import create_app
+    from .app import create_app
 
     try:
         return create_app(check_schema=False)
@@ -37,19 +38,6 @@ def main() -> None:
     """OIC Debrief: structured debriefs after organised immigration crime events."""
 
 
-def engine():
-    """Return the app's database engine."""
-    return current_app.extensions["debrief.engine"]
-
-
-def require_current_schema() -> None:
-    """Stop with the upgrade message if the database is not at the newest migration."""
-    try:
-        schema.check_current(engine())
-    except DatabaseError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
 @main.group("db")
 def db_group() -> None:
     """Database schema commands."""
@@ -60,11 +48,11 @@ def db_group() -> None:
 def db_upgrade() -> None:
     """Apply every database migration not yet applied."""
     try:
-        before = schema.current_revision(engine())
-        schema.upgrade(engine())
+        before = schema.current_revision(app_engine())
+        schema.upgrade(app_engine())
     except DatabaseError as exc:
         raise click.ClickException(str(exc)) from None
-    after = schema.current_revision(engine())
+    after = schema.current_revision(app_engine())
     if before == after:
         click.echo(f"The database is already at the newest schema ({after}).")
     else:
@@ -124,10 +112,15 @@ def users_create(
 @with_appcontext
 def demo_command() -> None:
     """Create the demo accounts and a year of sample data (safe to run twice)."""
-    from . import demo
-
     require_current_schema()
-    demo.run(click.echo)
+    _run_demo()
+
+
+def _run_demo() -> None:
+    from .demo.seed import run
+    from .demo.site import DemoSite
+
+    run(DemoSite.of(current_app, db_session()), click.echo)
 
 
 @main.command("serve")
@@ -142,14 +135,12 @@ def serve(host: str, port: int, workers: int, threads: int, with_demo: bool) -> 
     from . import server
 
     try:
-        schema.upgrade(engine())
+        schema.upgrade(app_engine())
     except DatabaseError as exc:
         raise click.ClickException(str(exc)) from None
     if with_demo:
-        from . import demo
-
-        demo.run(click.echo)
-    engine().dispose()  # workers open their own connections after the fork
+        _run_demo()
+    app_engine().dispose()  # workers open their own connections after the fork
     click.echo(f"OIC Debrief is starting on http://{host}:{port}/ (Ctrl+C stops it).")
     server.run(host=host, port=port, workers=workers, threads=threads)
 
@@ -161,10 +152,10 @@ def _register_area_commands() -> None:
 
 
 def _area_commands() -> list:
-    from .admin_cli import backup_command, retention_group
-    from .export_cli import export_group
-    from .import_cli import import_group
-    from .questions_cli import questions_group
+    from .admin.cli import backup_command, retention_group
+    from .compliance.cli import import_group
+    from .exports.cli import export_group
+    from .questions.cli import questions_group
 
     return [questions_group, import_group, export_group, retention_group, backup_command]
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import contextlib
 
+import click
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from .db import reads_first
+from . import schema
+from .db import DatabaseError, reads_first
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -23,6 +26,20 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["debrief.session_factory"]()
     return g.db_session
+
+
+def app_engine() -> Engine:
+    """Return the app's database engine."""
+    return current_app.extensions["debrief.engine"]
+
+
+def require_current_schema() -> None:
+    """Stop a command with the upgrade message if the database is not at the newest
+    migration (every command that reads or writes data starts with this)."""
+    try:
+        schema.check_current(app_engine())
+    except DatabaseError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def close_db_session(_exc=None) -> None:

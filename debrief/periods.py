@@ -7,10 +7,17 @@ into the half-open naive-UTC range the database stores, so an event reported at
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from .timeutil import from_local, local_today
+from govuk_bank_holidays.bank_holidays import BankHolidays
+
+from .timeutil import from_local, local_today, to_local
+from .workflow import AWAITING_HUB
 
 MONTH_NAMES = (
     "January",
@@ -152,3 +159,52 @@ def _first_day(year: int, month_number: int) -> date:
     if not 2000 <= year <= 2100:
         raise PeriodError("Enter a year from 2000 to 2100.")
     return date(year, month_number, 1)
+
+
+# --- working days ----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _holidays(division: str) -> tuple[date, ...]:
+    """Return the division's bank holidays that fall on weekdays, sorted (shipped offline)."""
+    data = BankHolidays(use_cached_holidays=True).get_holidays(division=division)
+    return tuple(sorted(h["date"] for h in data if h["date"].weekday() < 5))
+
+
+def working_days_between(start: date, end: date, division: str) -> int:
+    """Return the working days after `start` up to and including `end` (0 if end <= start)."""
+    if end <= start:
+        return 0
+    days = (end - start).days
+    weeks, extra = divmod(days, 7)
+    weekdays = weeks * 5
+    for offset in range(1, extra + 1):
+        if (start + timedelta(days=offset)).weekday() < 5:
+            weekdays += 1
+    holidays = _holidays(division)
+    in_range = bisect.bisect_right(holidays, end) - bisect.bisect_right(holidays, start)
+    return weekdays - in_range
+
+
+@dataclass(frozen=True)
+class ReviewTarget:
+    """The hub's review target: the one rule for a debrief's age in working days since it
+    was submitted (weekends and the division's bank holidays not counted) and whether it is
+    overdue (still waiting for the hub past the target). Queue, review page and dashboard
+    all ask this."""
+
+    working_days: int
+    division: str
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> ReviewTarget:
+        return cls(config["REVIEW_TARGET_WORKING_DAYS"], config["BANK_HOLIDAY_DIVISION"])
+
+    def age(self, submitted_at: datetime | None, today: date) -> int | None:
+        """Working days from submission to `today`; None if never submitted."""
+        if submitted_at is None:
+            return None
+        return working_days_between(to_local(submitted_at).date(), today, self.division)
+
+    def is_overdue(self, state: str, age: int | None) -> bool:
+        return age is not None and age > self.working_days and state in AWAITING_HUB

@@ -18,7 +18,8 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import accounts, audit, pending_forms
+from . import audit, pending_forms
+from .auth import accounts
 from .extensions import close_db_session, db_session, login_manager
 from .roles import Permission, can
 

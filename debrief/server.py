@@ -16,7 +16,7 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         # Each worker builds its own app, so no database connection crosses a fork.
-        from . import create_app
+        from .app import create_app
 
         return create_app()
 

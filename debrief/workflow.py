@@ -81,6 +81,8 @@ TRANSITIONS: dict[tuple[State, Action], Rule] = {
 EDITABLE_BY_HOST = frozenset({State.DRAFT, State.RETURNED})
 # States the review queue shows.
 QUEUE_STATES = (State.SUBMITTED, State.IN_REVIEW, State.RETURNED)
+# Waiting for the hub to act (a returned debrief waits for its sergeant).
+AWAITING_HUB = frozenset({State.SUBMITTED, State.IN_REVIEW})
 
 
 class TransitionRefused(Exception):

@@ -13,7 +13,8 @@ import shutil
 import pytest
 from sqlalchemy import create_engine, text
 
-from debrief import create_app, schema
+from debrief import schema
+from debrief.app import create_app
 from debrief.models import Base
 from tests.factories import DEFAULT_PASSWORD, make_user
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from debrief.answers import form_values
+from debrief.debriefs.answers import form_values
 from debrief.models import Answer
 from tests.factories import real_question_set
 

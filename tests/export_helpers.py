@@ -188,8 +188,9 @@ def table_rows(sheet) -> list[dict]:
 
 def run_export(app, tmp_path, user=None, **choices):
     """Run the export for Q3 2025 as `user` (None: command line); return the xlsx bytes."""
-    from debrief import export, periods
-    from debrief.export_data import ExportOptions
+    from debrief import periods
+    from debrief.exports import workbook as export
+    from debrief.exports.selection import ExportOptions
 
     values = {"period": periods.quarter(2025, 3), "shared_with": "OIC partnership meeting"}
     values.update(choices)

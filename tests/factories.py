@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from debrief import accounts
+from debrief.auth import accounts
 from debrief.extensions import db_session
 from debrief.models import User
 
@@ -38,7 +38,7 @@ def make_user(
 def real_question_set():
     """Return the force's question set from questions.toml."""
     from debrief.config import PROJECT_ROOT
-    from debrief.questions import load_file
+    from debrief.questions.loader import load_file
 
     return load_file(PROJECT_ROOT / "questions.toml")
 
@@ -94,8 +94,8 @@ def make_debrief(
     from datetime import timedelta
 
     from debrief.models import Answer, Debrief, DebriefTheme
-    from debrief.question_store import stored_version
-    from debrief.themes import suggest
+    from debrief.questions.store import stored_version
+    from debrief.questions.themes import suggest
     from debrief.vocabulary import event_counts
 
     session = db_session()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from debrief.config import PROJECT_ROOT
-from debrief.questions import load_file
+from debrief.questions.loader import load_file
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 

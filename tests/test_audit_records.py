@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from debrief import retention
+from debrief.admin import retention
 from debrief.models import AuditEntry, Debrief
 from debrief.timeutil import utcnow
 from tests.factories import make_debrief, make_user

@@ -111,7 +111,7 @@ def test_audit_records_cannot_be_changed_or_deleted_through_the_code(app, db):
     import pytest
     from sqlalchemy import delete, update
 
-    from debrief.audit_trail import AuditTrailIsAppendOnly
+    from debrief.admin.audit_trail import AuditTrailIsAppendOnly
 
     with app.app_context():
         session = db_session()

@@ -9,7 +9,8 @@ from datetime import datetime
 
 import pytest
 
-from debrief import audit, create_app
+from debrief import audit
+from debrief.app import create_app
 from debrief.cli import main
 from debrief.db import make_engine, make_session_factory
 from debrief.models import Event
@@ -129,7 +130,7 @@ def test_backup_refuses_to_overwrite(runner, db, tmp_path):
 def test_postgresql_gets_the_pg_dump_line_without_the_password():
     from pathlib import Path
 
-    from debrief.backup import pg_dump_command
+    from debrief.admin.backup import pg_dump_command
 
     line = pg_dump_command(
         "postgresql+psycopg://debrief:s3cret@db.internal:5432/debrief", Path("/backups/x.dump")

@@ -8,11 +8,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bench.generate import BENCH_CLIENTS, BENCH_PASSWORD, DRAFTS_PER_BENCH_SERGEANT, generate
-from debrief import drafting
+from debrief.debriefs import drafting
+from debrief.debriefs.submitting import submission_problems
 from debrief.extensions import db_session
 from debrief.models import Answer, Debrief, DebriefTheme, User
-from debrief.submitting import submission_problems
-from debrief.themes import suggest
+from debrief.questions.themes import suggest
 from debrief.vocabulary import event_counts
 
 

@@ -7,8 +7,10 @@ from datetime import date, datetime
 
 import pytest
 
-from debrief import dashboard, periods
+from debrief import periods
+from debrief.compliance import dashboard
 from debrief.models import DebriefTheme, FollowUpAction, NccuReferral
+from debrief.periods import ReviewTarget
 from tests.factories import make_debrief, make_event, make_user
 
 PERIOD = periods.custom(date(2025, 6, 1), date(2025, 7, 31))
@@ -112,8 +114,7 @@ def _build(app, db):
         db,
         PERIOD,
         theme_labels={"children": "Children", "nccu_access": "NCCU access", "age_dispute": "Age"},
-        target_days=app.config["REVIEW_TARGET_WORKING_DAYS"],
-        division="england-and-wales",
+        target=ReviewTarget(app.config["REVIEW_TARGET_WORKING_DAYS"], "england-and-wales"),
         today=TODAY,
     )
 

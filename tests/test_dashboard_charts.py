@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from debrief.svg_charts import Series, bar_chart, line_chart
+from debrief.compliance.svg_charts import Series, bar_chart, line_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from debrief.answers import (
+from debrief.debriefs.answers import (
     Status,
     form_values,
     parse_answer,
@@ -14,7 +14,7 @@ from debrief.answers import (
     prune,
     section_status,
 )
-from debrief.questions import Choice, Question
+from debrief.questions.loader import Choice, Question
 from debrief.timeutil import to_local, utcnow
 from tests.factories import real_question_set
 

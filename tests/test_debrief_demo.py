@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from debrief.answers import form_values, parse_answer
-from debrief.demo_data import EVENTS, create_sample_debriefs
-from debrief.drafting import question_set_for
+from debrief.debriefs.answers import form_values, parse_answer
+from debrief.debriefs.drafting import question_set_for
+from debrief.debriefs.submitting import submission_problems
+from debrief.demo.debriefs import EVENTS, create_sample_debriefs
+from debrief.demo.site import DemoSite
 from debrief.models import Answer, Debrief, DebriefTheme, Event, HistoryEntry, User
-from debrief.submitting import submission_problems
 from debrief.timeutil import utcnow
 from tests.factories import make_user
 
@@ -25,8 +26,8 @@ def _demo_accounts():
 def test_demo_year_is_varied_valid_and_made_once(app, db):
     _demo_accounts()
     messages = []
-    create_sample_debriefs(messages.append)
-    create_sample_debriefs(messages.append)
+    create_sample_debriefs(DemoSite.of(app, db), messages.append)
+    create_sample_debriefs(DemoSite.of(app, db), messages.append)
     assert "none added" in messages[1]
     assert db.query(Event).count() == db.query(Debrief).count() == EVENTS
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from debrief import imports
+from debrief.compliance import imports
 from debrief.models import AuditEntry, Debrief, Event
 from tests.debrief_helpers import EVENT_FORM
 from tests.factories import make_debrief, make_event, make_user

@@ -120,8 +120,8 @@ def test_a_draft_keeps_the_question_wording_it_was_started_on(build_app, tmp_pat
 
 
 def test_an_edit_that_breaks_the_file_keeps_the_last_good_question_set(build_app, tmp_path):
-    from debrief.active_questions import active_question_set
     from debrief.config import PROJECT_ROOT
+    from debrief.questions.active import active_question_set
 
     questions = tmp_path / "questions.toml"
     shutil.copy(PROJECT_ROOT / "questions.toml", questions)

@@ -11,7 +11,7 @@ import pytest
 from debrief.config import PROJECT_ROOT
 from debrief.extensions import db_session
 from debrief.models import Event
-from debrief.questions import parse
+from debrief.questions.loader import parse
 from tests.export_helpers import (
     build_known_data,
     open_workbook,
@@ -189,7 +189,7 @@ def test_sheets_are_marked_frozen_and_tabled(app, tmp_path, known, hub):
 
 
 def test_sergeant_cannot_export(app, tmp_path, known):
-    from debrief.export import ExportNotPermitted
+    from debrief.exports.workbook import ExportNotPermitted
 
     with pytest.raises(ExportNotPermitted):
         run_export(app, tmp_path, known["host"])

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from debrief import export
+from debrief.exports import workbook as export
 from debrief.extensions import db_session
 from debrief.models import FollowUpAction
 from tests.export_helpers import open_workbook, run_export, table_rows

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from debrief.export_suppression import HIDDEN, RunningHider, plan, protect_row
+from debrief.exports.suppression import HIDDEN, RunningHider, plan, protect_row
 
 T = 3
 

@@ -7,8 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from debrief import export, xlsx
-from debrief.export_writer import ChildBook, WriterFailed
+from debrief import xlsx
+from debrief.exports import workbook as export
+from debrief.exports.writer import ChildBook, WriterFailed
 from debrief.extensions import db_session
 from tests.export_helpers import build_known_data, open_workbook, run_export
 from tests.factories import make_debrief, make_event, make_user

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from debrief import imports, reconcile
 from debrief.cli import main
-from debrief.demo_nccu import EVENTS_FILE, NCCU_FILE
+from debrief.compliance import imports, reconcile
+from debrief.demo.nccu import EVENTS_FILE, NCCU_FILE
 
 
 def _apply(app, db, kind: str, path: Path):

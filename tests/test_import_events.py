@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from debrief import imports
 from debrief.cli import main
+from debrief.compliance import imports
 from debrief.models import AuditEntry, Event, NccuReferral
 from tests.factories import make_event
 from tests.nccu_known import SAMPLE

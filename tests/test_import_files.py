@@ -10,8 +10,8 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from debrief.import_files import ImportRefused, read_table
-from debrief.imports import preview_file
+from debrief.compliance.files import ImportRefused, read_table
+from debrief.compliance.imports import preview_file
 
 HEADINGS = [
     "NCCU reference",

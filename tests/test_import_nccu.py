@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from debrief import imports
+from debrief.compliance import imports
 from debrief.models import AuditEntry, ImportBatch, NccuReferral
 from debrief.timeutil import to_local, utcnow
 from tests.nccu_known import SAMPLE

@@ -7,9 +7,9 @@ import textwrap
 import pytest
 from click.testing import CliRunner
 
-from debrief import create_app
+from debrief.app import create_app
 from debrief.cli import main
-from debrief.questions import QuestionSetError, parse
+from debrief.questions.loader import QuestionSetError, parse
 
 THEMES = """
 label = "Test set"

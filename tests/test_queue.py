@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from debrief import queue
+from debrief.periods import ReviewTarget, working_days_between
+from debrief.review import queue
 from debrief.vocabulary import EVENT_TYPES
 from tests.factories import make_user
 from tests.review_helpers import other_reviewer, queued, sergeants, tag
@@ -80,8 +81,7 @@ def _ids(db, qf, me, **kwargs):
         qf,
         me.id,
         page_size=kwargs.get("page_size", 50),
-        target_days=5,
-        division="england-and-wales",
+        target=ReviewTarget(5, "england-and-wales"),
         today=TODAY,
     )
     return page
@@ -287,4 +287,4 @@ def test_bad_dates_and_unknown_values_are_dropped_with_a_message():
     ],
 )
 def test_working_days_skip_weekends_and_the_division_bank_holidays(start, end, division, days):
-    assert queue.working_days_between(start, end, division) == days
+    assert working_days_between(start, end, division) == days

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 
 from debrief.models import Debrief, Event
-from debrief.question_store import stored_version
+from debrief.questions.store import stored_version
 from tests.debrief_helpers import EVENT_FORM, hidden, start_debrief
 from tests.factories import make_event, make_user, real_question_set
 from tests.review_helpers import queued

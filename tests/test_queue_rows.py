@@ -6,9 +6,9 @@ from datetime import datetime
 from html.parser import HTMLParser
 
 from debrief.config import PROJECT_ROOT
-from debrief.questions import load_file
-from debrief.queue import QueueRow
+from debrief.questions.loader import load_file
 from debrief.review.pages import queue_labels
+from debrief.review.queue import QueueRow
 from debrief.review.queue_rows import queue_rows_html
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from debrief import imports, reconcile
+from debrief.compliance import imports, reconcile
 from debrief.models import AuditEntry, NccuReferral
 from debrief.timeutil import utcnow
 from tests.factories import make_debrief, make_event

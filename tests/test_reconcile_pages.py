@@ -8,7 +8,7 @@ import re
 import openpyxl
 from sqlalchemy import select
 
-from debrief import imports
+from debrief.compliance import imports
 from debrief.models import AuditEntry, NccuReferral
 from tests.nccu_known import OUTSTANDING, SAMPLE, UNDEBRIEFED, WITHOUT_DEBRIEF, make_known_data
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from debrief import retention
+from debrief.admin import retention
 from debrief.cli import main
 from debrief.models import (
     Answer,

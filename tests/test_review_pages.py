@@ -106,7 +106,7 @@ def test_a_second_reviewer_gets_409_with_both_sides_and_keeps_their_note(
     page = client.get(f"/review/{submitted}").get_data(as_text=True)
     assert 'name="version" value="1"' in page
     # Meanwhile another reviewer takes it and returns it.
-    from debrief import reviewing
+    from debrief.review import reviewing
 
     other = db.merge(other_reviewer())
     debrief = db.get(Debrief, submitted)
@@ -133,7 +133,7 @@ def test_a_second_reviewer_gets_409_with_both_sides_and_keeps_their_note(
 
 def test_a_stale_close_is_409_and_does_not_close(client, login_as, db, submitted):
     login_as("hub_reviewer")
-    from debrief import reviewing
+    from debrief.review import reviewing
 
     other = db.merge(other_reviewer())
     reviewing.add_note(db, db.get(Debrief, submitted), other, "Wait for NCCU", 1)

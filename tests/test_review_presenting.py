@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import render_template_string
 
-from debrief.presenting import present
-from debrief.question_store import question_set_of
+from debrief.debriefs.presenting import present
+from debrief.questions.store import question_set_of
 from tests.factories import make_debrief, make_user
 
 ANSWERS = {

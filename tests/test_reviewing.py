@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from debrief import follow_up, reviewing
 from debrief.extensions import db_session
 from debrief.models import Debrief, DebriefTheme, FollowUpAction, HistoryEntry, ReviewNote
+from debrief.review import follow_up, reviewing
 from debrief.workflow import NotPermitted, TransitionRefused
 from tests.factories import make_debrief, make_user, real_question_set
 from tests.review_helpers import other_reviewer, queued, tag

@@ -8,7 +8,7 @@ These tests put another tab's save in the gap between the two.
 
 from __future__ import annotations
 
-from debrief import drafting
+from debrief.debriefs import drafting
 from debrief.models import Answer, AuditEntry, Debrief
 from tests.debrief_helpers import hidden, section_form, start_debrief, stored_answers
 

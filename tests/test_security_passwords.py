@@ -7,9 +7,9 @@ from importlib import resources
 
 import pytest
 
-from debrief.common_passwords import is_common
+from debrief.auth.common_passwords import is_common
+from debrief.auth.passwords import Hasher, PasswordRejected, check_new_password
 from debrief.models import User
-from debrief.passwords import Hasher, PasswordRejected, check_new_password
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from debrief import create_app
+from debrief.app import create_app
 from debrief.config import SettingsError
 from debrief.db import DatabaseError
 

@@ -1,4 +1,4 @@
-"""Administration: accounts (this module), the audit trail and the question set (views.py).
+"""Administration: accounts (this module), the audit trail and the question set (audit_views.py).
 
 Accounts are never deleted: the audit trail keeps their names. A one-time
 password is shown once, in the response to the POST that made it, and is never
@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from .. import accounts
+from ..auth import accounts
+from ..auth.passwords import PasswordRejected
 from ..extensions import db_session
 from ..models import User
-from ..passwords import PasswordRejected
 from ..roles import ROLE_LABELS, Permission, Role
 from ..security import requires
+from .common import bp
 from .forms import ConfirmForm, CreateUserForm, RolesForm
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _policy() -> accounts.LockoutPolicy:
@@ -196,6 +195,3 @@ def reset_password(user_id: int):
     password = accounts.reset_password(session_, _hasher(), _actor(), account)
     session_.commit()
     return _show_one_time_password(account, password, created=False)
-
-
-from . import views  # noqa: E402,F401  (registers the audit and question set pages on bp)

@@ -17,12 +17,13 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import accounts, audit
+from .. import audit
 from ..extensions import db_session, limiter
-from ..passwords import PasswordRejected
 from ..roles import ROLE_LABELS, Permission, Role, start_endpoint
 from ..security import SESSION_STARTED, begin_session, end_session, is_safe_next, requires
+from . import accounts
 from .forms import ChangePasswordForm, SignInForm
+from .passwords import PasswordRejected
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)

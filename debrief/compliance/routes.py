@@ -23,18 +23,27 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import audit, imports, periods, reconcile
-from ..active_questions import active_question_set
-from ..dashboard import build, default_period
+from .. import audit, periods
 from ..extensions import db_session
-from ..import_files import ImportRefused
 from ..models import Event, ImportBatch, NccuReferral
-from ..reconcile_xlsx import LISTS, answer_time, missing_text, write
+from ..periods import ReviewTarget
+from ..questions.active import active_question_set
 from ..roles import Permission
 from ..security import requires
-from ..svg_charts import Series, bar_chart, line_chart
 from ..timeutil import local_today, utcnow
-from .forms import DOWNLOAD_PURPOSES, DownloadForm, MatchForm, PeriodForm, UploadForm, month_choices
+from . import imports, reconcile
+from .dashboard import build, default_period
+from .files import ImportRefused
+from .forms import (
+    DOWNLOAD_PURPOSES,
+    DownloadForm,
+    MatchForm,
+    PeriodForm,
+    UploadForm,
+    month_choices,
+)
+from .reconcile_xlsx import LISTS, answer_time, missing_text, write
+from .svg_charts import Series, bar_chart, line_chart
 
 bp = Blueprint("compliance", __name__, url_prefix="/compliance")
 
@@ -72,8 +81,7 @@ def dashboard():
         db_session(),
         period,
         theme_labels=_theme_labels(),
-        target_days=config["REVIEW_TARGET_WORKING_DAYS"],
-        division=config["BANK_HOLIDAY_DIVISION"],
+        target=ReviewTarget.from_config(config),
         today=today,
     )
     return render_template(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, request
+from flask import Blueprint, abort, current_app, request
 from flask_login import current_user
 
-from .. import audit, drafting, event_record
+from .. import audit
 from ..extensions import db_session
 from ..models import Debrief
-from ..presenting import format_answer
 from ..workflow import STATE_LABELS, State
+from . import drafting, event_record
+from .presenting import format_answer
+
+bp = Blueprint("debriefs", __name__, url_prefix="/debriefs")
 
 
 def current_sergeant():

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
-from .. import drafting, event_record, event_saving
-from ..active_questions import active_question_set
 from ..extensions import db_session
+from ..questions.active import active_question_set
 from ..roles import Permission
 from ..security import requires, restore_typed_form
+from . import drafting, event_record, event_saving
 from .common import (
+    bp,
     conflict_rows,
     current_sergeant,
     event_settings,
@@ -19,7 +20,6 @@ from .common import (
     record_view,
 )
 from .forms import ErrorList, build_fields, decode_base, encode_base, stored_form
-from .routes import bp
 
 
 def _event_page(form, errors, *, debrief=None, version=None, base=None, status=200, **extra):

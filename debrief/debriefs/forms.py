@@ -13,15 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..answers import (
-    EXCLUSIVE_CHOICES,
-    LONG_TEXT_MAX,
-    FieldError,
-    Form,
-    form_values,
-    parse_answer,
-)
-from ..questions import CHOICE_TYPES, Question, QuestionSet, Section
+from ..questions.loader import CHOICE_TYPES, Question, QuestionSet, Section
+from .answers import EXCLUSIVE_CHOICES, LONG_TEXT_MAX, FieldError, Form, form_values, parse_answer
 
 SELECT_ABOVE = 10  # more choices than this: a drop-down instead of radios
 

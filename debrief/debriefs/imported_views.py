@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from .. import imported_events
 from ..extensions import db_session
 from ..roles import Permission
 from ..security import requires
 from ..vocabulary import EVENT_TYPES
-from .common import current_sergeant
-from .routes import bp
+from . import imported_events
+from .common import bp, current_sergeant
 
 
 @bp.get("/imported")

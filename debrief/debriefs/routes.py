@@ -6,16 +6,16 @@ redirect. Every page showing a debrief is recorded in the audit trail.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
-from .. import drafting, event_record, imported_events, navigation, submitting
+from .. import navigation
 from ..extensions import db_session, locks_before_writing
-from ..my_debriefs import list_mine, returned_count
-from ..presenting import format_answer, present
 from ..roles import Permission
 from ..security import requires, restore_typed_form
 from ..vocabulary import EVENT_TYPES
+from . import drafting, event_record, imported_events, submitting
 from .common import (
+    bp,
     conflict_rows,
     current_sergeant,
     load_debrief,
@@ -25,8 +25,8 @@ from .common import (
     state_label,
 )
 from .forms import ErrorList, build_fields, decode_base, encode_base, stored_form
-
-bp = Blueprint("debriefs", __name__, url_prefix="/debriefs")
+from .my_debriefs import list_mine, returned_count
+from .presenting import format_answer, present
 
 
 def _returned_label(session, user) -> str | None:
@@ -245,6 +245,3 @@ def _next_page(question_set, debrief, section) -> str:
         return url_for(".overview", debrief_id=debrief.id)
     return url_for(".check", debrief_id=debrief.id)
 
-
-# The other pages of this blueprint live in their own modules.
-from . import event_views, imported_views, submit_views  # noqa: E402, F401

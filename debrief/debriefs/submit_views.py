@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 
-from .. import drafting, event_record, submitting
-from ..answers import Status
 from ..extensions import db_session
-from ..presenting import present
 from ..roles import Permission
 from ..security import requires
 from ..workflow import State
-from .common import current_sergeant, load_debrief, posted_version, record_view
-from .routes import bp
+from . import drafting, event_record, submitting
+from .answers import Status
+from .common import bp, current_sergeant, load_debrief, posted_version, record_view
+from .presenting import present
 
 
 def _check_page(debrief, *, declaration_error=False, stale=False, status=200):

@@ -23,10 +23,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length
 
 from .. import periods
-from ..export_data import ExportOptions
 from ..form_fields import DayField
 from ..timeutil import local_today
 from ..vocabulary import EVENT_TYPES
+from .selection import ExportOptions
 
 PERIOD_KINDS = ("last_quarter", "quarter", "month", "financial_year", "custom")
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user
 
-from .. import export
 from ..extensions import db_session
 from ..roles import Permission, can
 from ..security import requires
+from . import workbook as export
 from .forms import ThemesExportForm
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")

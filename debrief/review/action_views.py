@@ -5,15 +5,16 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import joinedload
 
-from .. import audit, follow_up, reviewing
+from .. import audit
 from ..extensions import db_session
 from ..models import Debrief, FollowUpAction
 from ..roles import Permission
 from ..security import requires
 from ..timeutil import local_today
 from ..workflow import NotPermitted
+from . import follow_up, reviewing
+from .common import audit_change, bp, load_debrief, refuse, signed_in_user
 from .forms import ActionForm
-from .routes import _audit, _refused, _user, bp, load_debrief
 
 
 def _input(form: ActionForm) -> follow_up.ActionInput:
@@ -40,17 +41,17 @@ def _form_page(form: ActionForm, debrief: Debrief, title: str, status: int = 200
 def new_action(debrief_id: int):
     """Raise a follow-up action on a debrief."""
     debrief = load_debrief(debrief_id)
-    user, session = _user(), db_session()
+    user, session = signed_in_user(), db_session()
     if not reviewing.may_act(debrief, user):
-        return _refused(debrief, reviewing.SELF_REVIEW_MESSAGE)
+        return refuse(debrief, reviewing.SELF_REVIEW_MESSAGE)
     form = ActionForm()
     if request.method == "POST" and form.validate():
         try:
             action = follow_up.create_action(session, debrief, user, _input(form))
         except NotPermitted as exc:
-            return _refused(debrief, str(exc))
+            return refuse(debrief, str(exc))
         session.flush()
-        _audit(
+        audit_change(
             audit.Category.ALTERATION,
             "action.create",
             "follow_up_action",
@@ -80,13 +81,13 @@ def _load_action(action_id: int) -> FollowUpAction:
 def edit_action(action_id: int):
     """Update a follow-up action: status, outcome and the rest, even after the debrief closed."""
     action = _load_action(action_id)
-    debrief, user, session = action.debrief, _user(), db_session()
+    debrief, user, session = action.debrief, signed_in_user(), db_session()
     if not reviewing.may_act(debrief, user):
-        return _refused(debrief, reviewing.SELF_REVIEW_MESSAGE)
+        return refuse(debrief, reviewing.SELF_REVIEW_MESSAGE)
     title = "Update the follow-up action"
     if request.method == "GET":
         form = ActionForm(obj=action)
-        _audit(
+        audit_change(
             audit.Category.CONSULTATION,
             "action.view",
             "follow_up_action",
@@ -106,9 +107,9 @@ def edit_action(action_id: int):
         form.version.data = action.version  # saving again now overwrites on purpose
         return _form_page(form, debrief, title, 409, action=action, conflict=True)
     except NotPermitted as exc:
-        return _refused(debrief, str(exc))
+        return refuse(debrief, str(exc))
     if changed:
-        _audit(
+        audit_change(
             audit.Category.ALTERATION,
             "action.update",
             "follow_up_action",
@@ -133,7 +134,7 @@ def actions():
     page = max(1, request.args.get("page", 1, type=int) or 1)
     today = local_today()
     items, total = follow_up.open_actions(session, today, owner, size, (page - 1) * size)
-    _audit(
+    audit_change(
         audit.Category.CONSULTATION,
         "actions.view",
         "follow_up_action",

@@ -20,8 +20,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
-from ..follow_up import ACTION_STATUSES
 from ..form_fields import DayField
+from .follow_up import ACTION_STATUSES
 
 
 def _hidden(field, **kwargs) -> Markup:

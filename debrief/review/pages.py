@@ -6,19 +6,19 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from .. import follow_up, queue
+from ..debriefs.presenting import present
 from ..models import Debrief, HistoryEntry, ReviewNote, User
-from ..presenting import present
-from ..question_store import question_set_of
-from ..questions import QuestionSet
-from ..reviewing import may_act
-from ..timeutil import local_today, to_local
+from ..periods import ReviewTarget
+from ..questions.loader import QuestionSet
+from ..questions.store import question_set_of
+from ..timeutil import local_today
 from ..vocabulary import EVENT_TYPES
 from ..workflow import STATE_LABELS, Action, State, allowed_actions
+from . import follow_up, queue
+from .reviewing import may_act
 
 # GOV.UK tag colours for each state.
 STATE_TAG_CLASSES = {
@@ -94,7 +94,9 @@ class ThemeLine:
     reasons: tuple[str, ...]
 
 
-def debrief_page_context(session: Session, debrief: Debrief, user: User) -> dict[str, Any]:
+def debrief_page_context(
+    session: Session, debrief: Debrief, user: User, target: ReviewTarget
+) -> dict[str, Any]:
     """Return everything the review page of one debrief shows."""
     qs = question_set_of(debrief.question_set)
     history = list(
@@ -129,14 +131,7 @@ def debrief_page_context(session: Session, debrief: Debrief, user: User) -> dict
     order = {t.id: i for i, t in enumerate(qs.themes)}
     lines.sort(key=lambda line: order.get(line.id, len(order)))
     present_ids = {line.id for line in lines}
-    age = None
-    if debrief.submitted_at is not None:
-        age = queue.working_days_between(
-            to_local(debrief.submitted_at).date(),
-            local_today(),
-            current_app.config["BANK_HOLIDAY_DIVISION"],
-        )
-    target = current_app.config["REVIEW_TARGET_WORKING_DAYS"]
+    age = target.age(debrief.submitted_at, local_today())
     return_entry = next((h for h in history if h.to_state == State.RETURNED and h.reason), None)
     return {
         "debrief": debrief,
@@ -158,8 +153,8 @@ def debrief_page_context(session: Session, debrief: Debrief, user: User) -> dict
         "Action": Action,
         "seen": max((h.id for h in history), default=0),
         "age": age,
-        "overdue": age is not None and age > target and debrief.state in queue.AWAITING_HUB,
-        "target": target,
+        "overdue": target.is_overdue(debrief.state, age),
+        "target": target.working_days,
         "return_entry": return_entry if debrief.state == State.RETURNED else None,
         "event_type_label": EVENT_TYPES.get(debrief.event.event_type, debrief.event.event_type),
     }

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 
 from markupsafe import Markup, escape
 
-from ..queue import QueueRow
 from ..timeutil import format_local_short
+from .queue import QueueRow
 
 
 class _Escaped(dict):

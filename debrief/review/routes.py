@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -22,14 +21,14 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
-from .. import audit, navigation, queue, reviewing
-from ..active_questions import active_question_set
+from .. import audit, navigation
 from ..extensions import db_session
 from ..models import Debrief
-from ..question_store import question_set_of
-from ..questions import QuestionSet
+from ..periods import ReviewTarget
+from ..questions.active import active_question_set
+from ..questions.loader import QuestionSet
+from ..questions.store import question_set_of
 from ..roles import Permission
 from ..security import requires
 from ..vocabulary import EVENT_TYPES
@@ -41,11 +40,11 @@ from ..workflow import (
     TransitionRefused,
     allowed_actions,
 )
+from . import queue, reviewing
+from .common import audit_change, bp, load_debrief, refuse, signed_in_user
 from .forms import NoteForm, ReasonForm
 from .pages import debrief_page_context, latest_history_id, queue_labels
 from .queue_rows import queue_rows_html
-
-bp = Blueprint("review", __name__, url_prefix="/review")
 
 navigation.register_count("review.queue", lambda session, user: queue.queue_count(session, user.id))
 
@@ -59,23 +58,6 @@ def long_date(value: date | None) -> str:
 def current_question_set() -> QuestionSet:
     """Return the force's question set as it stands now (for the theme list and filters)."""
     return active_question_set(current_app)
-
-
-def _user():
-    return current_user._get_current_object()
-
-
-def _audit(category: audit.Category, action: str, object_type: str, object_id, **details) -> None:
-    audit.record(
-        db_session(),
-        category=category,
-        action=action,
-        user=_user(),
-        object_type=object_type,
-        object_id=object_id,
-        details=details,
-        remote_addr=request.remote_addr or "",
-    )
 
 
 def _filter(source=None) -> queue.QueueFilter:
@@ -97,14 +79,14 @@ def queue_page():
     """List the debriefs waiting for the hub, filtered and sorted as the URL says."""
     qf = _filter()
     session = db_session()
-    target = current_app.config["REVIEW_TARGET_WORKING_DAYS"]
+    review_target = ReviewTarget.from_config(current_app.config)
+    target = review_target.working_days
     page = queue.load_page(
         session,
         qf,
         current_user.id,
         page_size=current_app.config["QUEUE_PAGE_SIZE"],
-        target_days=target,
-        division=current_app.config["BANK_HOLIDAY_DIVISION"],
+        target=review_target,
     )
     labels = queue_labels(current_question_set())
     html = render_template(
@@ -120,7 +102,7 @@ def queue_page():
     # Recorded after rendering, so that the header's count is read in the same
     # transaction as the page (not a fresh one after the write); nothing is sent
     # unless the record is committed.
-    _audit(
+    audit_change(
         audit.Category.CONSULTATION,
         "queue.view",
         "queue",
@@ -179,7 +161,7 @@ def _bulk_plan(source):
     try:
         plan = reviewing.plan_bulk(
             db_session(),
-            _user(),
+            signed_in_user(),
             source.get("bulk_action", ""),
             ids,
             current_question_set(),
@@ -216,8 +198,8 @@ def bulk_apply():
     if plan is None:
         return redirect(queue_url(qf))
     session = db_session()
-    changed = reviewing.apply_bulk(session, _user(), plan)
-    _audit(
+    changed = reviewing.apply_bulk(session, signed_in_user(), plan)
+    audit_change(
         audit.Category.ALTERATION,
         f"debrief.bulk_{plan.action}",
         "debrief",
@@ -235,30 +217,13 @@ def bulk_apply():
 # --- one debrief ------------------------------------------------------------------------------
 
 
-def load_debrief(debrief_id: int) -> Debrief:
-    """Return a debrief the hub may see with what the page shows, or answer 404."""
-    debrief = db_session().get(
-        Debrief,
-        debrief_id,
-        options=[
-            joinedload(Debrief.event),
-            joinedload(Debrief.host),
-            joinedload(Debrief.assignee),
-            joinedload(Debrief.question_set),
-            selectinload(Debrief.answers),
-            selectinload(Debrief.themes),
-        ],
-    )
-    if not reviewing.visible_to_hub(debrief):
-        abort(404)
-    return debrief
-
-
 def render_debrief(debrief: Debrief, note_form: NoteForm | None = None, status: int = 200):
     """Render the review page of one debrief and audit that it was seen."""
     session = db_session()
-    context = debrief_page_context(session, debrief, _user())
-    _audit(audit.Category.CONSULTATION, "debrief.view", "debrief", debrief.id, page="review")
+    context = debrief_page_context(
+        session, debrief, signed_in_user(), ReviewTarget.from_config(current_app.config)
+    )
+    audit_change(audit.Category.CONSULTATION, "debrief.view", "debrief", debrief.id, page="review")
     session.commit()
     if note_form is None:
         note_form = NoteForm(formdata=None, version=debrief.version, seen=context["seen"])
@@ -317,15 +282,6 @@ def conflict(debrief: Debrief, seen_history: int, attempted: str):
     )
 
 
-def _refused(debrief: Debrief, message: str):
-    """Answer 403 for a reviewer acting on a debrief they hosted; audited as a refusal."""
-    session = db_session()
-    session.rollback()
-    _audit(audit.Category.SECURITY, "review.refused", "debrief", debrief.id, reason=message)
-    session.commit()
-    return render_template("review/refused.html", title=message, debrief=debrief), 403
-
-
 def _attempted_text(debrief: Debrief, attempted: str) -> str:
     text = ATTEMPTED.get(attempted, "make a change")
     if attempted.startswith("theme:"):
@@ -343,12 +299,12 @@ def _change(debrief: Debrief, attempted: str, change, success: str | None, ancho
     except reviewing.StaleVersion:
         return conflict(debrief, seen_history, attempted)
     except NotPermitted as exc:
-        return _refused(debrief, str(exc))
+        return refuse(debrief, str(exc))
     except TransitionRefused as exc:
         session.rollback()
         abort(409, description=str(exc))
     kind, _, detail = attempted.partition(":")
-    _audit(
+    audit_change(
         audit.Category.ALTERATION,
         f"debrief.{kind}",
         "debrief",
@@ -368,7 +324,7 @@ def _change(debrief: Debrief, attempted: str, change, success: str | None, ancho
 def assign(debrief_id: int):
     """Assign the debrief to the signed-in reviewer, or release it."""
     debrief = load_debrief(debrief_id)
-    session, user = db_session(), _user()
+    session, user = db_session(), signed_in_user()
     if request.form.get("op") == "release":
         return _change(
             debrief, "release", lambda v: reviewing.release(session, debrief, user, v), "Released."
@@ -386,7 +342,7 @@ def assign(debrief_id: int):
 def theme(debrief_id: int):
     """Confirm, add or remove one theme."""
     debrief = load_debrief(debrief_id)
-    session, user = db_session(), _user()
+    session, user = db_session(), signed_in_user()
     qs = question_set_of(debrief.question_set)
     theme_id = request.form.get("theme_id", "")
     op = request.form.get("op", "confirm")
@@ -412,7 +368,7 @@ def note(debrief_id: int):
         if form.version.data is not None and form.version.data != debrief.version:
             return conflict(debrief, form.seen.data or 0, "note")
         return render_debrief(debrief, note_form=form, status=400)
-    session, user = db_session(), _user()
+    session, user = db_session(), signed_in_user()
     return _change(
         debrief,
         "note",
@@ -430,7 +386,7 @@ def decide(debrief_id: int):
     action = request.form.get("action", "")
     if action not in {Action.START_REVIEW, Action.CLOSE}:
         abort(400)
-    session, user = db_session(), _user()
+    session, user = db_session(), signed_in_user()
     message = "Debrief closed." if action == Action.CLOSE else "Review started."
     return _change(
         debrief,
@@ -462,10 +418,10 @@ REASON_PAGES = {
 def _reason_page(debrief_id: int, action: Action):
     debrief = load_debrief(debrief_id)
     title, label, hint, button, success = REASON_PAGES[action]
-    user, session = _user(), db_session()
+    user, session = signed_in_user(), db_session()
     if request.method == "GET" and action not in allowed_actions(debrief, user):
         if not reviewing.may_act(debrief, user):
-            return _refused(debrief, reviewing.SELF_REVIEW_MESSAGE)
+            return refuse(debrief, reviewing.SELF_REVIEW_MESSAGE)
         state = STATE_LABELS[State(debrief.state)].lower()
         abort(409, description=f"A debrief that is {state} cannot be {REFUSED_WORDS[action]}.")
     form = ReasonForm(
@@ -502,6 +458,3 @@ def return_debrief(debrief_id: int):
 def reopen(debrief_id: int):
     """Ask why, then reopen a closed debrief."""
     return _reason_page(debrief_id, Action.REOPEN)
-
-
-from . import action_views  # noqa: E402,F401  (registers the follow-up action pages on bp)

@@ -193,7 +193,7 @@ def _create_accounts(server_env: dict[str, str], folder: Path) -> dict[str, Acco
     would; the others run the same command in this process, which saves a Python
     start-up each.
     """
-    from debrief import create_app
+    from debrief.app import create_app
     from debrief.cli import main
 
     made = {}

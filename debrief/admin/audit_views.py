@@ -1,0 +1,138 @@
+"""Administration: the audit trail (page and xlsx export) and the active question set."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import current_app, render_template, request, send_file
+from flask_login import current_user
+
+from .. import audit
+from ..extensions import db_session
+from ..questions.active import EXTENSION_KEY
+from ..questions.loader import QuestionSetError, load_file, summary
+from ..roles import Permission
+from ..security import requires
+from ..timeutil import to_local, utcnow
+from . import audit_trail
+from .common import bp
+from .forms import AuditFilterForm
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _filter_from_request() -> tuple[AuditFilterForm, audit_trail.AuditFilter | None]:
+    form = AuditFilterForm(formdata=request.args if request.args else None)
+    if request.args and not form.validate():
+        return form, None
+    return form, audit_trail.AuditFilter(
+        username=form.username.data or "",
+        category=form.category.data or "",
+        action=form.action.data or "",
+        object_type=form.object_type.data or "",
+        object_id=form.object_id.data or "",
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+    )
+
+
+def _page_number() -> int:
+    try:
+        return max(int(request.args.get("page", "1")), 1)
+    except ValueError:
+        return 1
+
+
+@bp.get("/audit")
+@requires(Permission.AUDIT)
+def audit_page():
+    """Search the audit trail, newest first."""
+    form, wanted = _filter_from_request()
+    if wanted is None:
+        return render_template("admin/audit.html", form=form, entries=[], total=0), 400
+    session_ = db_session()
+    total = audit_trail.count(session_, wanted)
+    number = _page_number()
+    entries = audit_trail.page(session_, wanted, number)
+    query = {k: v for k, v in request.args.items(multi=True) if k != "page"}
+    pages = max((total + audit_trail.PAGE_SIZE - 1) // audit_trail.PAGE_SIZE, 1)
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        entries=entries,
+        total=total,
+        number=number,
+        pages=pages,
+        query_string=urlencode(query, doseq=True),
+        details_summary=audit_trail.details_summary,
+        local_time=lambda at: to_local(at).strftime("%H:%M:%S"),
+    )
+
+
+@bp.get("/audit/export")
+@requires(Permission.AUDIT)
+def audit_export():
+    """Download the matching records as a spreadsheet; the download is itself audited."""
+    form, wanted = _filter_from_request()
+    if wanted is None:
+        return render_template("admin/audit.html", form=form, entries=[], total=0), 400
+    session_ = db_session()
+    rows = audit_trail.count(session_, wanted)
+    audit.record(
+        session_,
+        category=audit.Category.DISCLOSURE,
+        action="audit.export",
+        user=current_user._get_current_object(),
+        object_type="audit_trail",
+        details={"filters": wanted.describe(), "rows": rows},
+        remote_addr=request.remote_addr or "",
+    )
+    session_.commit()  # the disclosure is on record before anything is sent
+    handle, name = tempfile.mkstemp(prefix="oic-audit-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        with open(name, "wb") as target:
+            audit_trail.write_xlsx(
+                session_, wanted, target, marking=current_app.config["PROTECTIVE_MARKING"]
+            )
+        stream = open(name, "rb")  # noqa: SIM115 (closed by the response)
+    finally:
+        os.unlink(name)  # the open stream keeps the data until it is sent
+    response = send_file(
+        stream,
+        mimetype=XLSX_TYPE,
+        as_attachment=True,
+        download_name=f"audit-trail-{utcnow():%Y%m%d-%H%M}.xlsx",
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/questions")
+@requires(Permission.QUESTION_SET)
+def question_set():
+    """Show the question set new debriefs start on, and check the file as it is now."""
+    path = Path(current_app.config["QUESTIONS_PATH"])
+    holder = current_app.extensions.get(EXTENSION_KEY)
+    active = holder.get() if holder is not None else None
+    problems: list[str] = []
+    try:
+        on_disk = load_file(path)
+    except QuestionSetError as exc:
+        on_disk, problems = None, exc.problems
+    if active is None:
+        active = on_disk
+    return render_template(
+        "admin/questions.html",
+        active=active,
+        path=path,
+        problems=problems,
+        check_summary=summary(on_disk) if on_disk is not None else "",
+        file_differs=on_disk is not None
+        and active is not None
+        and on_disk.version != active.version,
+    )

@@ -1,0 +1,282 @@
+"""Accounts: creating people, signing in, changing passwords. Flask-free.
+
+Sign-in failures of every kind (unknown user, wrong password, locked, inactive)
+raise the same SignInFailed to callers that show a message; the real reason is
+carried for the audit trail only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..models import SignInFailure, User, UserRole, new_token
+from ..roles import Role, parse_role
+from ..timeutil import utcnow
+from .passwords import Hasher, check_new_password, one_time_password
+
+
+class AccountError(Exception):
+    """An account operation was refused; the message is safe to show."""
+
+
+class SignInFailed(Exception):
+    """Sign-in refused. `reason` is for the audit trail, never for the person."""
+
+    def __init__(self, reason: str, user: User | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.user = user
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """How many failures within how long lock an account."""
+
+    threshold: int = 5
+    window: timedelta = timedelta(minutes=15)
+
+
+def normalise_username(username: str) -> str:
+    """Return the form usernames are stored and looked up in."""
+    return username.strip().lower()
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """Return the account with this username, or None."""
+    return session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+def create_user(
+    session: Session,
+    hasher: Hasher,
+    *,
+    username: str,
+    roles: list[str],
+    full_name: str = "",
+    password: str | None = None,
+    must_change_password: bool = True,
+    actor: User | None = None,
+) -> tuple[User, str]:
+    """Create an account; return it and its (one-time) password."""
+    username = normalise_username(username)
+    if (
+        not username
+        or len(username) > 64
+        or not username.replace(".", "").replace("-", "").replace("_", "").isalnum()
+    ):
+        raise AccountError("Username must be 1 to 64 letters or digits, and may contain . - and _")
+    if find_user(session, username) is not None:
+        raise AccountError(f"An account called {username} already exists")
+    if not roles:
+        raise AccountError("Give the account at least one role")
+    role_names = {parse_role(r).value for r in roles}
+    if password is None:
+        password = one_time_password()
+    else:
+        check_new_password(password, username=username)
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        password_hash=hasher.hash(password),
+        must_change_password=must_change_password,
+        active=True,
+        session_token=new_token(),
+    )
+    user.set_roles(role_names)
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        category=audit.Category.SECURITY,
+        action="user.create",
+        user=actor,
+        username="" if actor else "cli",
+        object_type="user",
+        object_id=user.id,
+        details={"username": username, "roles": sorted(role_names)},
+    )
+    return user, password
+
+
+def is_locked(session: Session, user: User, policy: LockoutPolicy) -> bool:
+    """Tell whether the account has had too many recent failures."""
+    since = utcnow() - policy.window
+    failures = session.scalar(
+        select(func.count())
+        .select_from(SignInFailure)
+        .where(SignInFailure.user_id == user.id, SignInFailure.at > since)
+    )
+    return (failures or 0) >= policy.threshold
+
+
+def authenticate(
+    session: Session,
+    hasher: Hasher,
+    username: str,
+    password: str,
+    policy: LockoutPolicy,
+) -> User:
+    """Return the user for these credentials, or raise SignInFailed."""
+    user = find_user(session, username)
+    if user is None:
+        hasher.dummy_verify()
+        raise SignInFailed("unknown user")
+    if is_locked(session, user, policy):
+        hasher.dummy_verify()
+        raise SignInFailed("locked", user)
+    if not hasher.verify(user.password_hash, password):
+        session.add(SignInFailure(user_id=user.id, at=utcnow()))
+        locked_now = is_locked(session, user, policy)
+        raise SignInFailed("locked after failures" if locked_now else "wrong password", user)
+    if not user.active:
+        raise SignInFailed("inactive", user)
+    session.execute(delete(SignInFailure).where(SignInFailure.user_id == user.id))
+    user.last_sign_in_at = utcnow()
+    return user
+
+
+def change_password(session: Session, hasher: Hasher, user: User, new_password: str) -> None:
+    """Set a new password and end every other session of this person."""
+    check_new_password(new_password, username=user.username)
+    if hasher.verify(user.password_hash, new_password):
+        raise AccountError("Your new password must be different from the current one")
+    user.password_hash = hasher.hash(new_password)
+    user.must_change_password = False
+    user.password_changed_at = utcnow()
+    user.session_token = new_token()
+
+
+def end_sessions(user: User) -> None:
+    """Make every session cookie of this person stop working."""
+    user.session_token = new_token()
+
+
+def load_by_session_token(session: Session, token: str) -> User | None:
+    """Return the active person whose current session token this is."""
+    if not token:
+        return None
+    # populate_existing: a row changed by an administrator counts on the very next request.
+    user = session.scalar(
+        select(User).where(User.session_token == token).execution_options(populate_existing=True)
+    )
+    if user is None or not user.active:
+        return None
+    return user
+
+
+# Administration: every change is audited with who made it, never with a password.
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One line of the Users page."""
+
+    user: User
+    locked: bool
+
+
+def list_accounts(session: Session, policy: LockoutPolicy) -> list[AccountRow]:
+    """Return every account with its lock state, in two queries whatever the count."""
+    users = session.scalars(select(User).order_by(User.active.desc(), User.username)).all()
+    since = utcnow() - policy.window
+    failures = dict(
+        session.execute(
+            select(SignInFailure.user_id, func.count())
+            .where(SignInFailure.at > since)
+            .group_by(SignInFailure.user_id)
+        ).all()
+    )
+    return [AccountRow(u, failures.get(u.id, 0) >= policy.threshold) for u in users]
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    """Count the active administrators other than this person, locking their rows."""
+    ids = session.scalars(
+        select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id)
+        .with_for_update()
+    ).all()
+    return len(ids)
+
+
+def _refuse_if_last_admin(session: Session, user: User) -> None:
+    if user.active and Role.ADMIN.value in user.roles and not _other_active_admins(session, user):
+        raise AccountError(
+            f"{user.username} is the only active administrator. Give another person the "
+            "administrator role first"
+        )
+
+
+def _audit_account(session: Session, actor: User, action: str, user: User, **details) -> None:
+    audit.record(
+        session,
+        category=audit.Category.SECURITY,
+        action=action,
+        user=actor,
+        object_type="user",
+        object_id=user.id,
+        details={"username": user.username, **details},
+    )
+
+
+def change_roles(session: Session, actor: User, user: User, roles: list[str]) -> bool:
+    """Replace a person's roles; return False when nothing changed."""
+    new_roles = {parse_role(r).value for r in roles}
+    if not new_roles:
+        raise AccountError("Select at least one role")
+    before = set(user.roles)
+    if new_roles == before:
+        return False
+    if Role.ADMIN.value in before and Role.ADMIN.value not in new_roles:
+        _refuse_if_last_admin(session, user)
+    user.set_roles(new_roles)
+    _audit_account(
+        session,
+        actor,
+        "user.roles",
+        user,
+        before=sorted(before),
+        after=sorted(new_roles),
+    )
+    return True
+
+
+def deactivate(session: Session, actor: User, user: User) -> None:
+    """Stop a person signing in and end their sessions; the account is kept."""
+    if not user.active:
+        raise AccountError(f"{user.username} is already deactivated")
+    _refuse_if_last_admin(session, user)
+    user.active = False
+    user.session_token = new_token()
+    _audit_account(session, actor, "user.deactivate", user)
+
+
+def reactivate(session: Session, actor: User, user: User) -> None:
+    """Let a deactivated person sign in again with their existing password."""
+    if user.active:
+        raise AccountError(f"{user.username} is already active")
+    user.active = True
+    _audit_account(session, actor, "user.reactivate", user)
+
+
+def reset_password(session: Session, hasher: Hasher, actor: User, user: User) -> str:
+    """Give a person a one-time password, end their sessions and lift any lock."""
+    password = one_time_password()
+    user.password_hash = hasher.hash(password)
+    user.must_change_password = True
+    user.session_token = new_token()
+    session.execute(delete(SignInFailure).where(SignInFailure.user_id == user.id))
+    _audit_account(session, actor, "user.password_reset", user)
+    return password
+
+
+def unlock(session: Session, actor: User, user: User) -> None:
+    """Forget a person's recent failed sign-ins so that they may try again now."""
+    session.execute(delete(SignInFailure).where(SignInFailure.user_id == user.id))
+    _audit_account(session, actor, "user.unlock", user)

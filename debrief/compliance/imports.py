@@ -1,0 +1,391 @@
+"""Importing the NCCU referral list and command-and-control events (Flask-free).
+
+A file is first read into a preview: rows to add, update or leave alone, and
+rows rejected with their row number, column and reason. Nothing is written
+until the preview is confirmed; then every change goes in one transaction.
+Importing the same file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..models import Debrief, ImportBatch, User
+from ..timeutil import to_local, utcnow
+from .fields import EVENTS, KIND_LABELS, KINDS, NCCU, Context, Kind
+from .files import ImportRefused, heading_key, read_table
+
+__all__ = [
+    "EVENTS",
+    "KINDS",
+    "KIND_LABELS",
+    "NCCU",
+    "ImportRefused",
+    "Preview",
+    "confirm",
+    "discard",
+    "preview_file",
+    "stage",
+]
+
+STALE_PREVIEW = timedelta(days=1)
+
+
+class PreviewChanged(Exception):
+    """The data changed between the preview and the confirmation; show the new preview."""
+
+    def __init__(self, preview: Preview):
+        super().__init__("The list or the records changed since the preview.")
+        self.preview = preview
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One reason a row cannot be imported."""
+
+    row: int
+    column: str
+    reason: str
+    reference: str = ""
+
+
+@dataclass
+class RowPlan:
+    """A valid row and what confirming would do with it."""
+
+    row: int
+    reference: str
+    values: dict[str, Any]
+    action: str = "add"  # add, update, unchanged, kept
+    changed: list[str] = field(default_factory=list)  # column headings that differ
+
+
+@dataclass
+class Preview:
+    """What importing a file would do; nothing has been written."""
+
+    kind: str
+    filename: str
+    sha256: str
+    headings: Mapping[str, str]
+    plans: list[RowPlan]
+    rejections: list[Rejection]
+    unknown_columns: list[str]
+    missing_columns: list[str]
+    previously_applied: ImportBatch | None = None
+
+    def rows(self, action: str) -> list[RowPlan]:
+        """Return the rows that confirming would treat this way."""
+        return [plan for plan in self.plans if plan.action == action]
+
+    @property
+    def rejected_rows(self) -> int:
+        """Return how many rows are rejected (a row may have several reasons)."""
+        return len({rejection.row for rejection in self.rejections})
+
+    def summary(self) -> dict[str, int]:
+        """Return the counts shown to the reviewer and kept on the batch."""
+        counts = {action: len(self.rows(action)) for action in ("add", "update", "unchanged")}
+        counts["kept"] = len(self.rows("kept"))
+        counts["rejected"] = self.rejected_rows
+        return counts
+
+    def summary_lines(self) -> list[str]:
+        """Return the preview as lines of text, for the command line."""
+        s = self.summary()
+        lines = [
+            f"{KIND_LABELS[self.kind].capitalize()} {self.filename}:",
+            f"  {s['add']} to add, {s['update']} to update, {s['unchanged']} unchanged, "
+            f"{s['rejected']} rejected",
+        ]
+        if s["kept"]:
+            lines.append(f"  {s['kept']} already recorded by a debrief, left as they are")
+        for name in self.missing_columns:
+            lines.append(f"  No “{name}” column: that information is left blank.")
+        for name in self.unknown_columns:
+            lines.append(f"  Column “{name}” is not one the import uses; it was ignored.")
+        for r in self.rejections:
+            lines.append(f"  Row {r.row}, {r.column}: {r.reason}")
+        return lines
+
+
+def preview_file(
+    session: Session, kind: str, filename: str, data: bytes, config: Mapping[str, Any]
+) -> Preview:
+    """Read and check a file, compare it with the records, and return the preview."""
+    spec = KINDS[kind]
+    ctx = Context.from_config(config, kind)
+    table = read_table(
+        filename, data, max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"]
+    )
+    positions, unknown, missing = _map_columns(table.headings, spec, ctx)
+    plans, rejections = _check_rows(table.rows, positions, spec, ctx)
+    _compare_with_records(session, spec, plans, ctx)
+    digest = hashlib.sha256(data).hexdigest()
+    earlier = session.scalars(
+        select(ImportBatch)
+        .where(ImportBatch.sha256 == digest, ImportBatch.kind == kind)
+        .where(ImportBatch.status == "applied")
+        .order_by(ImportBatch.applied_at.desc())
+        .limit(1)
+    ).first()
+    return Preview(
+        kind=kind,
+        filename=filename,
+        sha256=digest,
+        headings=ctx.columns,
+        plans=plans,
+        rejections=rejections,
+        unknown_columns=unknown,
+        missing_columns=missing,
+        previously_applied=earlier,
+    )
+
+
+def _map_columns(headings: list[str], spec: Kind, ctx: Context):
+    """Find each field's column by heading; refuse the file if a required one is missing."""
+    seen: dict[str, int] = {}
+    for index, heading in enumerate(headings):
+        key = heading_key(heading)
+        if not key:
+            continue
+        if key in seen:
+            raise ImportRefused(f"The column “{heading}” appears twice. Keep one of them.")
+        seen[key] = index
+    wanted = {heading_key(ctx.columns[f.key]): f for f in spec.fields}
+    positions = {f.key: seen[key] for key, f in wanted.items() if key in seen}
+    unknown = [headings[i] for key, i in seen.items() if key not in wanted]
+    absent = [f for f in spec.fields if f.key not in positions]
+    required = [ctx.columns[f.key] for f in absent if f.column_required]
+    if required:
+        names = ", ".join(f"“{name}”" for name in required)
+        raise ImportRefused(
+            f"The file has no {names} column{'s' if len(required) > 1 else ''}. "
+            "The first row must hold the column headings: "
+            + ", ".join(f"“{ctx.columns[f.key]}”" for f in spec.fields)
+            + "."
+        )
+    return positions, unknown, [ctx.columns[f.key] for f in absent]
+
+
+def _check_rows(rows, positions, spec: Kind, ctx: Context):
+    plans: list[RowPlan] = []
+    rejections: list[Rejection] = []
+    by_key: dict[str, list[int]] = {}
+    for number, cells in rows:
+        values: dict[str, Any] = {}
+        errors: list[Rejection] = []
+        for f in spec.fields:
+            heading = ctx.columns[f.key]
+            index = positions.get(f.key)
+            if index is None:
+                continue  # an absent optional column leaves what is recorded alone
+            raw = cells[index] if index < len(cells) else None
+            if raw is None:
+                if f.value_required:
+                    errors.append(Rejection(number, heading, f"The {heading} is blank"))
+                values[f.key] = f.default
+                continue
+            try:
+                values[f.key] = f.parse(raw, ctx)
+            except ValueError as exc:
+                errors.append(Rejection(number, heading, str(exc)))
+        errors.extend(_row_rules(spec, values, number, ctx))
+        reference = values.get(spec.key) or ""
+        for error in errors:
+            error_ref = Rejection(error.row, error.column, error.reason, str(reference))
+            rejections.append(error_ref)
+        if reference:
+            by_key.setdefault(reference, []).append(number)
+        if not errors:
+            plans.append(RowPlan(number, reference, values))
+    duplicates = {ref: numbers for ref, numbers in by_key.items() if len(numbers) > 1}
+    if duplicates:
+        heading = ctx.columns[spec.key]
+        for ref, numbers in duplicates.items():
+            where = ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
+            for number in numbers:
+                rejections.append(
+                    Rejection(
+                        number, heading, f"{ref} is on rows {where}: keep one row for it", ref
+                    )
+                )
+        plans = [plan for plan in plans if plan.reference not in duplicates]
+    rejections.sort(key=lambda r: r.row)
+    return plans, rejections
+
+
+def _row_rules(spec: Kind, values: dict[str, Any], number: int, ctx: Context) -> list[Rejection]:
+    """Checks across fields of one row."""
+    if spec.name != NCCU:
+        return []
+    received_at = values.get("intel_doc_received_at")
+    heading = ctx.columns["intel_doc_received_at"]
+    if received_at is None:
+        return []
+    if values.get("intel_doc_received") is False:
+        return [
+            Rejection(number, heading, "A date is given but the document is marked not received")
+        ]
+    referred_at = values.get("referred_at")
+    if referred_at is not None and to_local(received_at).date() < to_local(referred_at).date():
+        return [Rejection(number, heading, "The document is dated before the referral")]
+    return []
+
+
+def _compare_with_records(session: Session, spec: Kind, plans: list[RowPlan], ctx: Context):
+    """Mark each row add, update (naming the changed columns), unchanged or kept."""
+    keys = [plan.reference for plan in plans]
+    existing: dict[str, Any] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for row in session.scalars(select(spec.model).where(spec.model_key.in_(chunk))):
+            existing[getattr(row, spec.key)] = row
+    debriefed = _debriefed_events(session, existing.values()) if spec.name == EVENTS else set()
+    for plan in plans:
+        record = existing.get(plan.reference)
+        if record is None:
+            plan.action = "add"
+            continue
+        if spec.name == EVENTS and (record.source != "import" or record.id in debriefed):
+            plan.action = "kept"  # a sergeant's record of the event is not overwritten
+            continue
+        plan.changed = [
+            ctx.columns[key] for key, value in plan.values.items() if getattr(record, key) != value
+        ]
+        plan.action = "update" if plan.changed else "unchanged"
+
+
+def _debriefed_events(session: Session, events) -> set[int]:
+    """Return the ids of these events that a sergeant is debriefing (their record is theirs)."""
+    ids = [event.id for event in events]
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(session.scalars(select(Debrief.event_id).where(Debrief.event_id.in_(chunk))))
+    return found
+
+
+def stage(
+    session: Session,
+    preview: Preview,
+    data: bytes,
+    user: User | None,
+    remote_addr: str = "",
+    *,
+    username: str = "",
+) -> ImportBatch:
+    """Keep the file and its preview until the reviewer confirms or cancels."""
+    _clear_stale_previews(session)
+    batch = ImportBatch(
+        kind=preview.kind,
+        filename=preview.filename[:255],
+        sha256=preview.sha256,
+        content=data,
+        status="previewed",
+        summary=preview.summary(),
+        uploaded_by_id=user.id if user else None,
+    )
+    session.add(batch)
+    session.flush()
+    _audit(session, batch, "previewed", user, remote_addr, username=username)
+    return batch
+
+
+def _clear_stale_previews(session: Session) -> None:
+    """Forget files previewed long ago and never confirmed: keep no more than needed."""
+    cutoff = utcnow() - STALE_PREVIEW
+    for batch in session.scalars(
+        select(ImportBatch).where(
+            ImportBatch.status == "previewed", ImportBatch.uploaded_at < cutoff
+        )
+    ):
+        batch.status = "expired"
+        batch.content = None
+
+
+def confirm(
+    session: Session,
+    batch: ImportBatch,
+    config: Mapping[str, Any],
+    user: User | None,
+    remote_addr: str = "",
+    *,
+    username: str = "",
+) -> Preview:
+    """Apply a previewed batch in the caller's transaction; raise PreviewChanged if it moved."""
+    if batch.status != "previewed" or batch.content is None:
+        raise ImportRefused("This import has already been dealt with. Upload the file again.")
+    preview = preview_file(session, batch.kind, batch.filename, batch.content, config)
+    if preview.summary() != batch.summary:
+        batch.summary = preview.summary()
+        raise PreviewChanged(preview)
+    apply(session, preview, batch, user)
+    batch.status = "applied"
+    batch.applied_at = utcnow()
+    batch.content = None
+    _audit(session, batch, "applied", user, remote_addr, username=username)
+    return preview
+
+
+def apply(session: Session, preview: Preview, batch: ImportBatch, user: User | None) -> None:
+    """Write every add and update of a preview; the caller commits once, or not at all."""
+    spec = KINDS[preview.kind]
+    changing = preview.rows("add") + preview.rows("update")
+    existing = {}
+    updates = [plan.reference for plan in preview.rows("update")]
+    for start in range(0, len(updates), 500):
+        chunk = updates[start : start + 500]
+        for row in session.scalars(select(spec.model).where(spec.model_key.in_(chunk))):
+            existing[getattr(row, spec.key)] = row
+    for plan in changing:
+        _write_row(session, spec, plan, existing.get(plan.reference), batch, user)
+    session.flush()
+
+
+def _write_row(session, spec: Kind, plan: RowPlan, record, batch: ImportBatch, user) -> None:
+    """Add or update one record from a checked row."""
+    if record is None:
+        record = spec.model(**plan.values)
+        if spec.name == EVENTS:
+            record.source = "import"
+            record.created_by_id = user.id if user else None
+            record.partner_agencies = []
+        session.add(record)
+    else:
+        for key, value in plan.values.items():
+            setattr(record, key, value)
+    if spec.name == EVENTS:
+        record.nccu_referral_made = True if record.nccu_reference else None
+    else:
+        record.batch_id = batch.id
+
+
+def discard(session: Session, batch: ImportBatch, user: User | None, remote_addr: str = ""):
+    """Cancel a previewed import and forget its file."""
+    if batch.status == "previewed":
+        batch.status = "discarded"
+        batch.content = None
+        _audit(session, batch, "discarded", user, remote_addr)
+
+
+def _audit(session, batch: ImportBatch, what: str, user, remote_addr: str, username: str = ""):
+    audit.record(
+        session,
+        category=audit.Category.COLLECTION,
+        action=f"import.{batch.kind}.{what}",
+        user=user,
+        username=username,
+        object_type="import_batch",
+        object_id=batch.id,
+        details={"file": batch.filename, "sha256": batch.sha256, **(batch.summary or {})},
+        remote_addr=remote_addr,
+    )

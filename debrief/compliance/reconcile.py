@@ -1,0 +1,344 @@
+"""Reconciling the NCCU referral list with events and debriefs (Flask-free).
+
+A referral matches an event by NCCU reference (the event's or its debrief's
+answer), then by force reference, or because a reviewer confirmed a suggested
+match. Matches by reference are worked out on every read, so an event typed
+after the list was imported is matched at once. Unmatched referrals get
+suggestions (same district, close in time) for a reviewer to confirm or reject.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, union_all
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..models import Answer, Debrief, Event, NccuReferral, User
+from ..timeutil import utcnow
+from ..workflow import State
+
+MAX_SUGGESTIONS = 3
+
+
+class MatchRefused(Exception):
+    """A match decision that cannot be made (the event or referral is not there)."""
+
+
+@dataclass
+class DebriefInfo:
+    """What reconciliation needs of a debrief: its state and its intelligence answer."""
+
+    id: int
+    state: str
+    export_ref: str
+    submitted_at: datetime | None
+    intel_doc_submitted: bool | None
+    intel_doc_submitted_at: str | None = None
+    nccu_reference: str | None = None
+
+    @property
+    def is_draft(self) -> bool:
+        """Tell whether the sergeant has not yet submitted it."""
+        return self.state == State.DRAFT
+
+    @property
+    def answer_text(self) -> str:
+        """Return the debrief's own answer to "was the intelligence document submitted?"."""
+        if self.intel_doc_submitted is None:
+            text = "Not answered"
+        else:
+            text = "Yes" if self.intel_doc_submitted else "No"
+        return f"{text} (draft)" if self.is_draft else text
+
+
+@dataclass
+class EventInfo:
+    """An event and the debrief that speaks for it (the latest submitted one, else a draft)."""
+
+    id: int
+    incident_ref: str
+    nccu_reference: str | None
+    reported_at: datetime
+    district: str
+    debrief: DebriefInfo | None = None
+    references: set[str] = field(default_factory=set)
+
+    @property
+    def has_submitted_debrief(self) -> bool:
+        """Tell whether a sergeant has submitted a debrief of this event."""
+        return self.debrief is not None and not self.debrief.is_draft
+
+
+@dataclass(frozen=True)
+class Referral:
+    """What reconciliation reads of an NCCU referral (plain values: a page reads thousands)."""
+
+    id: int
+    nccu_reference: str
+    referred_at: datetime
+    force_reference: str | None
+    district: str | None
+    intel_doc_received: bool
+    event_id: int | None
+    match_status: str | None
+    rejected_event_ids: tuple[int, ...] = ()
+
+
+REFERRAL_COLUMNS = [
+    getattr(NccuReferral, name)
+    for name in Referral.__dataclass_fields__
+    if name != "rejected_event_ids"  # read only where a reviewer rejected a suggestion
+]
+
+
+@dataclass
+class Match:
+    """One referral and the event it belongs to, if any, with how that was decided."""
+
+    referral: Referral
+    event: EventInfo | None = None
+    how: str | None = None  # nccu_reference, force_reference, confirmed
+    suggestions: list[EventInfo] = field(default_factory=list)
+
+    @property
+    def debrief(self) -> DebriefInfo | None:
+        """Return the matched event's debrief, if there is one."""
+        return self.event.debrief if self.event else None
+
+    @property
+    def debrief_answer(self) -> str:
+        """Return the debrief's own answer, or what is missing."""
+        if self.event is None:
+            return "No matching event"
+        if self.event.debrief is None:
+            return "No debrief"
+        return self.event.debrief.answer_text
+
+
+def _norm(reference: Any) -> str:
+    return str(reference or "").strip().upper()
+
+
+def load_events(session: Session) -> dict[int, EventInfo]:
+    """Load every event with the debrief that speaks for it, in three queries."""
+    events = {
+        row.id: EventInfo(
+            row.id, row.incident_ref, row.nccu_reference, row.reported_at, row.district
+        )
+        for row in session.execute(
+            select(
+                Event.id,
+                Event.incident_ref,
+                Event.nccu_reference,
+                Event.reported_at,
+                Event.district,
+            )
+        )
+    }
+    debriefs: dict[int, DebriefInfo] = {}
+    event_of: dict[int, int] = {}
+    for row in session.execute(
+        select(
+            Debrief.id,
+            Debrief.event_id,
+            Debrief.state,
+            Debrief.export_ref,
+            Debrief.submitted_at,
+            Debrief.intel_doc_submitted,
+        ).order_by(Debrief.id)
+    ):
+        debriefs[row.id] = DebriefInfo(
+            row.id, row.state, row.export_ref, row.submitted_at, row.intel_doc_submitted
+        )
+        event_of[row.id] = row.event_id
+    for row in session.execute(_answers_needed()):
+        info = debriefs.get(row.debrief_id)
+        if info is None:
+            continue
+        if row.question_id == "nccu_reference" and row.value:
+            info.nccu_reference = str(row.value)
+        elif row.question_id == "intel_doc_submitted_at" and row.value:
+            info.intel_doc_submitted_at = str(row.value)
+        elif row.question_id == "intel_doc_submitted" and info.intel_doc_submitted is None:
+            if row.value in ("yes", "no"):
+                info.intel_doc_submitted = row.value == "yes"
+    for debrief_id, info in debriefs.items():
+        event = events.get(event_of[debrief_id])
+        if event is None:
+            continue
+        if info.nccu_reference:
+            event.references.add(_norm(info.nccu_reference))
+        current = event.debrief
+        # A submitted debrief speaks for the event over a draft; the latest over earlier ones.
+        if current is None or current.is_draft or not info.is_draft:
+            event.debrief = info
+    for event in events.values():
+        if event.nccu_reference:
+            event.references.add(_norm(event.nccu_reference))
+    return events
+
+
+def _answers_needed():
+    """Select only the answers the columns do not already say, by primary-key lookups.
+
+    The event record holds the NCCU reference and a submitted debrief holds its
+    intelligence answer in a column; answers fill the gaps (an event without a
+    reference, a draft) and give the time a document was said to be submitted.
+    """
+    wanted = {
+        "nccu_reference": Event.nccu_reference.is_(None),
+        "intel_doc_submitted": Debrief.intel_doc_submitted.is_(None),
+        "intel_doc_submitted_at": Debrief.intel_doc_submitted.is_(True),
+    }
+    parts = [
+        select(Answer.debrief_id, Answer.question_id, Answer.value).where(
+            Answer.question_id == question_id,
+            Answer.debrief_id.in_(
+                select(Debrief.id).join(Event, Event.id == Debrief.event_id).where(condition)
+            ),
+        )
+        for question_id, condition in wanted.items()
+    ]
+    return union_all(*parts)
+
+
+def match_all(
+    session: Session,
+    referrals: list[Referral],
+    events: dict[int, EventInfo],
+    window_hours: int,
+) -> list[Match]:
+    """Match each referral to an event and suggest events for those still unmatched."""
+    by_nccu: dict[str, EventInfo] = {}
+    by_incident: dict[str, EventInfo] = {}
+    for event in sorted(events.values(), key=lambda e: (e.reported_at, e.id)):
+        for reference in event.references:
+            by_nccu.setdefault(reference, event)
+        by_incident.setdefault(_norm(event.incident_ref), event)
+    matches = []
+    for referral in referrals:
+        match = Match(referral)
+        if referral.match_status == "confirmed" and referral.event_id in events:
+            match.event, match.how = events[referral.event_id], "confirmed"
+        elif _norm(referral.nccu_reference) in by_nccu:
+            match.event, match.how = by_nccu[_norm(referral.nccu_reference)], "nccu_reference"
+        elif referral.force_reference and _norm(referral.force_reference) in by_incident:
+            match.event, match.how = by_incident[_norm(referral.force_reference)], "force_reference"
+        matches.append(match)
+    taken = {m.event.id for m in matches if m.event is not None}
+    _suggest(matches, events, taken, timedelta(hours=window_hours))
+    return matches
+
+
+def _suggest(matches: list[Match], events, taken: set[int], window: timedelta) -> None:
+    """Offer events in the same district and close in time that no referral has yet."""
+    free = sorted((e for e in events.values() if e.id not in taken), key=lambda e: e.reported_at)
+    for match in matches:
+        if match.event is not None:
+            continue
+        referral = match.referral
+        rejected = set(referral.rejected_event_ids or [])
+        candidates = [
+            e
+            for e in free
+            if abs(e.reported_at - referral.referred_at) <= window
+            and (not referral.district or e.district == referral.district)
+            and e.id not in rejected
+        ]
+        candidates.sort(key=lambda e: abs(e.reported_at - referral.referred_at))
+        match.suggestions = candidates[:MAX_SUGGESTIONS]
+
+
+def all_matches(session: Session, config) -> tuple[list[Match], dict[int, EventInfo]]:
+    """Return a match for every referral, oldest referral first, and the events read."""
+    events = load_events(session)
+    rejected = dict(
+        session.execute(
+            select(NccuReferral.id, NccuReferral.rejected_event_ids).where(
+                NccuReferral.match_status == "rejected"
+            )
+        ).all()
+    )
+    query = select(*REFERRAL_COLUMNS).order_by(NccuReferral.referred_at, NccuReferral.id)
+    referrals = [
+        Referral(**row._asdict(), rejected_event_ids=tuple(rejected.get(row.id) or ()))
+        for row in session.execute(query)
+    ]
+    return match_all(session, referrals, events, config["NCCU_MATCH_WINDOW_HOURS"]), events
+
+
+# The four lists.
+
+
+def outstanding(matches: list[Match]) -> list[Match]:
+    """Referrals whose intelligence document the NCCU has not received, oldest first."""
+    return [m for m in matches if not m.referral.intel_doc_received]
+
+
+def disagreements(matches: list[Match]) -> list[Match]:
+    """Submitted debriefs saying the document went in, where the NCCU says not received."""
+    return [
+        m
+        for m in matches
+        if not m.referral.intel_doc_received
+        and m.debrief is not None
+        and not m.debrief.is_draft
+        and m.debrief.intel_doc_submitted is True
+    ]
+
+
+def without_debrief(matches: list[Match]) -> list[Match]:
+    """Referrals with no matching event, or whose event has no submitted debrief."""
+    return [m for m in matches if m.event is None or not m.event.has_submitted_debrief]
+
+
+def undebriefed_events(
+    events: dict[int, EventInfo], due_days: int, now: datetime | None = None
+) -> list[EventInfo]:
+    """Events reported more than `due_days` ago with no submitted debrief, oldest first."""
+    cutoff = (now or utcnow()) - timedelta(days=due_days)
+    late = [e for e in events.values() if e.reported_at <= cutoff and not e.has_submitted_debrief]
+    return sorted(late, key=lambda e: (e.reported_at, e.id))
+
+
+# A reviewer's decisions on suggested matches.
+
+
+def confirm_match(
+    session: Session, referral: NccuReferral, event: Event, user: User, remote_addr: str = ""
+) -> None:
+    """Record that this referral is about this event."""
+    referral.event_id = event.id
+    referral.match_status = "confirmed"
+    referral.rejected_event_ids = [i for i in referral.rejected_event_ids or [] if i != event.id]
+    _decided(session, referral, event, user, "confirmed", remote_addr)
+
+
+def reject_match(
+    session: Session, referral: NccuReferral, event: Event, user: User, remote_addr: str = ""
+) -> None:
+    """Record that this referral is not about this event, so it is not suggested again."""
+    if referral.event_id == event.id:
+        referral.event_id = None
+    referral.match_status = "rejected"
+    referral.rejected_event_ids = sorted({*(referral.rejected_event_ids or []), event.id})
+    _decided(session, referral, event, user, "rejected", remote_addr)
+
+
+def _decided(session, referral, event, user, what: str, remote_addr: str) -> None:
+    referral.match_decided_by_id = user.id
+    referral.match_decided_at = utcnow()
+    audit.record(
+        session,
+        category=audit.Category.COMBINATION,
+        action=f"nccu.match.{what}",
+        user=user,
+        object_type="nccu_referral",
+        object_id=referral.id,
+        details={"event_id": event.id},
+        remote_addr=remote_addr,
+    )

@@ -1,0 +1,125 @@
+"""Submit a debrief to the hub (or resubmit a returned one) and suggest its themes. Flask-free.
+
+Submitting goes through workflow.apply, the one transition table. A second
+click of the button finds the debrief already submitted and changes nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import audit, workflow
+from ..models import Debrief, DebriefTheme, User
+from ..questions.loader import QuestionSet, Section
+from ..questions.themes import suggest
+from ..vocabulary import event_counts
+from ..workflow import Action, State
+from .answers import Status, missing_required
+from .drafting import (
+    DraftError,
+    StaleDraft,
+    answers_of,
+    current_answers,
+    lock,
+    overview,
+    require_editable,
+    settle,
+    write_answers,
+)
+
+SUBMITTED_STATES = frozenset({State.SUBMITTED, State.IN_REVIEW, State.CLOSED})
+
+
+class Incomplete(DraftError):
+    """Submission refused: sections still need answers or corrections."""
+
+    def __init__(self, problems: list[tuple[Section, Status]]):
+        self.problems = problems
+        super().__init__("Complete every section before you submit the debrief.")
+
+
+def submission_problems(
+    question_set: QuestionSet, debrief: Debrief
+) -> list[tuple[Section, Status]]:
+    """Return the sections that stop the debrief being submitted, with their status."""
+    problems = []
+    answers = current_answers(question_set, debrief)
+    for section, status in overview(question_set, debrief):
+        if status == Status.HAS_ERRORS or missing_required(question_set, section, answers):
+            problems.append((section, status))
+    return problems
+
+
+def submit(
+    session: Session,
+    debrief: Debrief,
+    user: User,
+    question_set: QuestionSet,
+    *,
+    form_version: int,
+    remote_addr: str = "",
+) -> bool:
+    """Submit (or resubmit) the debrief; False when it was already submitted (a double click).
+
+    Raises Incomplete, StaleDraft (answers changed since the check page) or NotEditable.
+    """
+    rows = lock(session, debrief)
+    if debrief.host_id == user.id and debrief.state in SUBMITTED_STATES:
+        return False
+    require_editable(debrief, user)
+    if form_version != debrief.version:
+        raise StaleDraft([], debrief.version)
+    # Store the event record's facts as they stand, so the hub reads what was checked.
+    answers, _ = settle(question_set, debrief.event, {k: r.value for k, r in rows.items()}, {})
+    write_answers(session, debrief, rows, answers)
+    problems = submission_problems(question_set, debrief)
+    if problems:
+        raise Incomplete(problems)
+    action = Action.SUBMIT if debrief.state == State.DRAFT else Action.RESUBMIT
+    workflow.apply(session, debrief, action, user)
+    answers = answers_of(debrief)
+    intel = answers.get("intel_doc_submitted")
+    debrief.intel_doc_submitted = {"yes": True, "no": False}.get(intel)
+    _suggest_themes(session, debrief, question_set, answers)
+    audit.record(
+        session,
+        category=audit.Category.ALTERATION,
+        action=f"debrief.{action.value}",
+        user=user,
+        object_type="debrief",
+        object_id=debrief.id,
+        details={"question_set": question_set.short_version},
+        remote_addr=remote_addr,
+    )
+    return True
+
+
+def _suggest_themes(
+    session: Session, debrief: Debrief, question_set: QuestionSet, answers: dict
+) -> None:
+    """Store the themes the answers suggest; keep the hub's confirmations."""
+    event = debrief.event
+    found = {
+        s.theme_id: s
+        for s in suggest(question_set, answers, event_counts(event), event.reported_at)
+    }
+    existing = {
+        t.theme_id: t
+        for t in session.scalars(select(DebriefTheme).where(DebriefTheme.debrief_id == debrief.id))
+    }
+    for theme_id, row in existing.items():
+        if theme_id in found:
+            continue
+        if row.confirmed:
+            row.suggested, row.suggestion_reason = False, ""
+        else:
+            session.delete(row)
+    for theme_id, suggestion in found.items():
+        row = existing.get(theme_id)
+        if row is None:
+            row = DebriefTheme(debrief_id=debrief.id, theme_id=theme_id, confirmed=False)
+            session.add(row)
+        row.suggested = True
+        row.suggestion_reason = suggestion.reason_text
+    session.flush()

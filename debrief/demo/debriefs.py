@@ -1,0 +1,294 @@
+"""Demo step: a year of made-up OIC events and debriefs on the force's question set.
+
+About 300 events across the districts, event types, states and outcomes, with
+answers that follow the question set's rules (follow-ups only where they
+apply, the event record's facts as answers), suggested themes, and the hub's
+history for returned and closed debriefs. Made with a fixed seed and inserted
+in bulk; it adds nothing if the demo debriefs are already there.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from ..auth import accounts
+from ..debriefs import event_record
+from ..debriefs.answers import EXCLUSIVE_CHOICES, prune
+from ..models import Answer, Debrief, DebriefTheme, Event, HistoryEntry, new_export_ref
+from ..questions.loader import Question, QuestionSet
+from ..questions.store import stored_version
+from ..questions.themes import suggest
+from ..timeutil import to_local, utcnow
+from ..vocabulary import event_counts
+from ..workflow import STATE_LABELS, State
+from .answers import LONG_TEXT, RETURN_REASONS, SHORT_TEXT, WEIGHTS, YES_SHARE
+from .site import DemoSite
+
+EVENTS = 300
+SEED = 20250516  # the day HMICFRS published the inspection
+# Demo incident references end in 9000-9999, which marks them as demo data.
+DEMO_REF_LIKE = "INC-________-9___"
+
+EVENT_TYPE_WEIGHTS = {
+    "hgv_concealment": 30,
+    "lorry_drop": 20,
+    "small_boat": 20,
+    "port_ferry": 12,
+    "rail_vehicle": 6,
+    "premises": 7,
+    "other": 5,
+}
+LOCATIONS = {
+    "hgv_concealment": ["services", "lorry_park", "road", "port"],
+    "lorry_drop": ["road", "services", "lorry_park"],
+    "small_boat": ["coast"],
+    "port_ferry": ["port"],
+    "rail_vehicle": ["rail", "road"],
+    "premises": ["premises"],
+    "other": ["road", "premises", "services"],
+}
+
+
+def create_sample_debriefs(site: DemoSite, echo: Callable[[str], None]) -> None:
+    """Add the demo year of events and debriefs, unless they are there already."""
+    session = site.session
+    existing = session.scalar(
+        select(func.count()).select_from(Event).where(Event.incident_ref.like(DEMO_REF_LIKE))
+    )
+    if existing:
+        echo(f"Sample debriefs: {existing} demo events already present, none added.")
+        return
+    hosts = [accounts.find_user(session, name) for name in ("sergeant", "sergeant2")]
+    hub = accounts.find_user(session, "hub")
+    if not all(hosts) or hub is None:
+        echo("Sample debriefs: the demo accounts are missing, none added.")
+        return
+    question_set = site.question_set
+    version_id = stored_version(session, question_set).id
+    maker = _Maker(random.Random(SEED), question_set, site.config["DISTRICTS"], utcnow())
+    plans = [maker.plan(n) for n in range(EVENTS)]
+    event_ids = session.scalars(
+        insert(Event).returning(Event.id, sort_by_parameter_order=True),
+        [{**p["event"], "created_by_id": hosts[n % 2].id} for n, p in enumerate(plans)],
+    ).all()
+    debrief_rows = []
+    for n, (plan, event_id) in enumerate(zip(plans, event_ids, strict=True)):
+        debrief_rows.append(
+            {
+                **plan["debrief"],
+                "event_id": event_id,
+                "host_id": hosts[n % 2].id,
+                "question_set_id": version_id,
+                "export_ref": new_export_ref(),
+                "assignee_id": hub.id if plan["debrief"]["state"] == "in_review" else None,
+                "unsaved_input": {},
+            }
+        )
+    debrief_ids = session.scalars(
+        insert(Debrief).returning(Debrief.id, sort_by_parameter_order=True), debrief_rows
+    ).all()
+    answers, themes, history = [], [], []
+    for n, (plan, debrief_id) in enumerate(zip(plans, debrief_ids, strict=True)):
+        host_id = hosts[n % 2].id
+        answers += [
+            {"debrief_id": debrief_id, "question_id": k, "value": v}
+            for k, v in plan["answers"].items()
+        ]
+        themes += [{**t, "debrief_id": debrief_id} for t in plan["themes"]]
+        history += [
+            {**h, "debrief_id": debrief_id, "actor_id": host_id if h["actor"] == "host" else hub.id}
+            for h in plan["history"]
+        ]
+    for row in themes:
+        if row.pop("confirmed_by_hub"):
+            row["confirmed_by_id"] = hub.id
+    for row in history:
+        row.pop("actor")
+    session.execute(insert(Answer), answers)
+    if themes:
+        session.execute(insert(DebriefTheme), themes)
+    session.execute(insert(HistoryEntry), history)
+    session.commit()
+    states: dict[str, int] = {}
+    for row in debrief_rows:
+        states[row["state"]] = states.get(row["state"], 0) + 1
+    summary = ", ".join(
+        f"{count} {state.replace('_', ' ')}" for state, count in sorted(states.items())
+    )
+    echo(f"Sample debriefs: {EVENTS} events and debriefs over the last year ({summary}).")
+
+
+class _Maker:
+    """Makes one plausible event, its debrief, answers, themes and history."""
+
+    def __init__(self, rng: random.Random, question_set: QuestionSet, districts, now: datetime):
+        self.rng = rng
+        self.qs = question_set
+        self.districts = list(districts)
+        self.now = now
+
+    def plan(self, n: int) -> dict[str, Any]:
+        rng = self.rng
+        days_ago = int(rng.triangular(1, 365, 120))
+        reported = self.now - timedelta(days=days_ago, hours=rng.randint(0, 23))
+        reported = reported.replace(minute=rng.choice([0, 5, 10, 20, 30, 40, 45, 50]), second=0)
+        event = self._event(n, reported)
+        row = Event(**event)
+        state = self._state(days_ago)
+        answers = self._answers(row, reported, partial=state == "draft")
+        debrief, history = self._lifecycle(state, reported)
+        themes = [] if state == "draft" else self._themes(row, answers, reported, state)
+        if state != "draft":
+            debrief["intel_doc_submitted"] = {"yes": True, "no": False}.get(
+                answers.get("intel_doc_submitted")
+            )
+        return {
+            "event": event,
+            "debrief": debrief,
+            "answers": answers,
+            "history": history,
+            "themes": themes,
+        }
+
+    def _event(self, n: int, reported: datetime) -> dict[str, Any]:
+        rng = self.rng
+        kind = rng.choices(list(EVENT_TYPE_WEIGHTS), list(EVENT_TYPE_WEIGHTS.values()))[0]
+        referral = rng.random() < 0.9
+        local = to_local(reported)
+        adults = rng.randint(8, 45) if kind == "small_boat" else rng.randint(1, 12)
+        weights = [3 if d.lower() in {"coastal", "east"} else 1 for d in self.districts]
+        return {
+            "incident_ref": f"INC-{local:%Y%m%d}-{9000 + n}",
+            "reported_at": reported,
+            "district": rng.choices(self.districts, weights)[0],
+            "location_type": rng.choice(LOCATIONS[kind]),
+            "event_type": kind,
+            "adults": adults,
+            "accompanied_children": rng.choice([0, 0, 0, 0, 1, 2, 3]),
+            "unaccompanied_children": rng.choice([0, 0, 0, 0, 0, 1, 2]),
+            "age_disputed": rng.choice([0, 0, 0, 0, 0, 0, 1, 2]),
+            "arrested": rng.choice([0, 0, 1, 1, 2]),
+            "nccu_referral_made": referral,
+            "nccu_reference": f"NCCU-{local:%Y%m%d}{n % 100:02d}" if referral else None,
+            "partner_agencies": rng.sample(
+                ["immigration_enforcement", "border_force", "ambulance", "local_authority", "nca"],
+                rng.randint(0, 3),
+            ),
+            "source": "debrief",
+            "created_at": reported + timedelta(hours=2),
+        }
+
+    def _state(self, days_ago: int) -> str:
+        if days_ago > 30:
+            options = {"closed": 85, "returned": 4, "in_review": 5, "submitted": 4, "draft": 2}
+        else:
+            options = {"draft": 30, "submitted": 35, "in_review": 20, "returned": 10, "closed": 5}
+        return self.rng.choices(list(options), list(options.values()))[0]
+
+    def _answers(self, row: Event, reported: datetime, partial: bool) -> dict[str, Any]:
+        answers = dict(event_record.derived_answers(self.qs, row))
+        answers = {k: v for k, v in answers.items() if v is not None}
+        stop_after = self.rng.randint(1, len(self.qs.sections) - 1) if partial else None
+        for index, section in enumerate(self.qs.sections):
+            if stop_after is not None and index >= stop_after:
+                break
+            for question in section.questions:
+                if question.id in answers or not self.qs.is_shown(question, answers):
+                    continue
+                value = self._value(question, reported, answers)
+                if value is not None:
+                    answers[question.id] = value
+        return prune(self.qs, answers)
+
+    def _value(self, question: Question, reported: datetime, answers: dict) -> Any:
+        rng = self.rng
+        if not question.required and rng.random() < 0.3:
+            return None
+        if question.type == "yes_no":
+            return "yes" if rng.random() < YES_SHARE.get(question.id, 0.5) else "no"
+        if question.type == "single_choice":
+            weights = WEIGHTS.get(question.id, {})
+            ids = list(question.choice_ids)
+            return rng.choices(ids, [weights.get(i, 1) for i in ids])[0]
+        if question.type == "multi_choice":
+            exclusive = [c for c in question.choice_ids if c in EXCLUSIVE_CHOICES]
+            if exclusive and rng.random() < 0.1:
+                return [exclusive[0]]
+            others = [c for c in question.choice_ids if c not in EXCLUSIVE_CHOICES]
+            chosen = set(rng.sample(others, rng.randint(1, min(3, len(others)))))
+            return [c for c in question.choice_ids if c in chosen]
+        if question.type == "number":
+            if question.id == "nccu_wait_minutes":
+                return min(int(rng.lognormvariate(2.7, 0.8)), int(question.max or 1440))
+            return rng.randint(int(question.min or 0), min(int(question.max or 5), 5))
+        if question.type in {"text", "long_text"}:
+            pool = (LONG_TEXT if question.type == "long_text" else SHORT_TEXT).get(question.id)
+            if pool:
+                return rng.choice(pool)
+            return f"{rng.choice(['FIR', 'CR', 'REF'])}-{rng.randint(10000, 99999)}"
+        if question.type == "date":
+            return to_local(reported + timedelta(days=rng.randint(1, 6))).date().isoformat()
+        if question.type == "datetime":
+            hours = {
+                "intel_doc_submitted_at": rng.choice([1, 2, 3, 6, 12, 20, 30, 48]),
+                "debrief_held_at": rng.choice([1, 2, 4, 8, 30, 72]),
+            }.get(question.id, rng.choice([0.25, 0.5, 1, 2]))
+            when = min(reported + timedelta(hours=hours), self.now - timedelta(hours=1))
+            return to_local(when).replace(tzinfo=None).isoformat(timespec="minutes")
+        return None
+
+    def _lifecycle(self, state: str, reported: datetime) -> tuple[dict, list[dict]]:
+        rng = self.rng
+        created = reported + timedelta(hours=rng.randint(1, 8))
+        submitted = min(created + timedelta(hours=rng.randint(2, 72)), self.now)
+        debrief: dict[str, Any] = {"state": state, "created_at": created, "updated_at": created}
+        history: list[dict] = []
+        if state == "draft":
+            return {**debrief, "version": rng.randint(2, 6)}, history
+        debrief.update(submitted_at=submitted, first_submitted_at=submitted, updated_at=submitted)
+        history.append(_entry("host", submitted, "draft", "submitted"))
+        later = min(submitted + timedelta(days=rng.randint(1, 4)), self.now)
+        if state in {"in_review", "closed"}:
+            history.append(_entry("hub", later, "submitted", "in_review"))
+        if state == "returned":
+            reason = rng.choice(RETURN_REASONS)
+            history.append(_entry("hub", later, "submitted", "returned", reason))
+            debrief["updated_at"] = later
+        if state == "closed":
+            closed = min(later + timedelta(days=rng.randint(0, 6)), self.now)
+            history.append(_entry("hub", closed, "in_review", "closed"))
+            debrief.update(closed_at=closed, updated_at=closed)
+        return {**debrief, "version": 1 + len(history) + rng.randint(3, 9)}, history
+
+    def _themes(self, row: Event, answers: dict, reported: datetime, state: str) -> list[dict]:
+        rows = []
+        for theme in suggest(self.qs, answers, event_counts(row), reported):
+            confirmed = state == "closed" and self.rng.random() < 0.85
+            rows.append(
+                {
+                    "theme_id": theme.theme_id,
+                    "suggested": True,
+                    "suggestion_reason": theme.reason_text,
+                    "confirmed": confirmed,
+                    "confirmed_by_hub": confirmed,
+                    "confirmed_at": reported + timedelta(days=5) if confirmed else None,
+                }
+            )
+        return rows
+
+
+def _entry(actor: str, at: datetime, before: str, after: str, reason: str = "") -> dict:
+    return {
+        "actor": actor,
+        "at": at,
+        "kind": "transition",
+        "from_state": before,
+        "to_state": after,
+        "summary": f"{STATE_LABELS[State(before)]} → {STATE_LABELS[State(after)]}",
+        "reason": reason or None,
+    }

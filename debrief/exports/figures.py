@@ -1,0 +1,170 @@
+"""The figures of a thematic export, gathered in one pass over the selected debriefs.
+
+Everything kept is sized by the question sets, themes and months, never by the
+number of debriefs: medians come from histograms of tenths of a day.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from ..periods import Period
+from ..questions.loader import CHOICE_TYPES, Choice, Question, QuestionSet
+from ..timeutil import to_local
+from .selection import DebriefRecord
+
+
+def month_of(moment: datetime) -> date:
+    """Return the first day of the UK local month of a stored UTC time."""
+    return to_local(moment).date().replace(day=1)
+
+
+@dataclass
+class QuestionSummary:
+    """A choice question merged across the question set versions in the export."""
+
+    id: str
+    type: str
+    text: str
+    section: str
+    choices: list[Choice] = field(default_factory=list)
+    asked_of: int = 0  # debriefs on a version that has the question
+    answered: int = 0
+    counts: Counter = field(default_factory=Counter)
+    versions: set[str] = field(default_factory=set)
+
+
+class Stats:
+    """Accumulates the workbook's figures from a stream of debrief records."""
+
+    def __init__(self, period: Period, question_sets: dict[int, QuestionSet]):
+        self.months = period.months()
+        self._month_index = {m: i for i, m in enumerate(self.months)}
+        self.question_sets = question_sets
+        self.total = 0
+        self.by_month = [0] * len(self.months)
+        self.themes: dict[str, list[int]] = {}
+        self.intel = Counter()  # "yes", "no", "unknown"
+        self.event_to_debrief = Counter()  # tenths of a day -> debriefs
+        self.submission_to_closure = Counter()
+        self.version_debriefs = Counter()
+        self.questions = _merge_questions(question_sets)
+        for summary in self.questions.values():
+            for qs in question_sets.values():
+                if qs.question(summary.id) is not None:
+                    summary.versions.add(qs.short_version)
+        self.theme_labels = _theme_labels(question_sets)
+        # Per version, the choice questions it asks: looked up once, not per debrief.
+        self._asks = {
+            qs_id: [(self.questions[q.id], q) for q in qs.questions if q.id in self.questions]
+            for qs_id, qs in question_sets.items()
+        }
+
+    @property
+    def choice_question_ids(self) -> set[str]:
+        """Return the ids of every choice question in any version."""
+        return set(self.questions)
+
+    def add(self, record: DebriefRecord) -> None:
+        """Count one debrief."""
+        self.total += 1
+        index = self._month_index.get(month_of(record.reported_at))
+        if index is not None:
+            self.by_month[index] += 1
+        for theme_id in record.themes:
+            row = self.themes.setdefault(theme_id, [0] * len(self.months))
+            if index is not None:
+                row[index] += 1
+        self.intel[_intel(record)] += 1
+        if record.first_submitted_at is not None:
+            _add_days(self.event_to_debrief, record.reported_at, record.first_submitted_at)
+            if record.closed_at is not None:
+                _add_days(self.submission_to_closure, record.first_submitted_at, record.closed_at)
+        self.version_debriefs[record.question_set_id] += 1
+        qs = self.question_sets.get(record.question_set_id)
+        if qs is not None:
+            self._add_answers(qs, self._asks[record.question_set_id], record.answers)
+
+    @staticmethod
+    def _add_answers(qs: QuestionSet, asks: list, answers: dict) -> None:
+        for summary, question in asks:
+            summary.asked_of += 1
+            value = answers.get(question.id)
+            if value is None or value == [] or value == "":
+                continue
+            if question.show_if is not None and not qs.is_shown(question, answers):
+                continue
+            summary.answered += 1
+            if isinstance(value, list):
+                for chosen in value:
+                    summary.counts[str(chosen)] += 1
+            else:
+                summary.counts[str(value)] += 1
+
+    def theme_order(self) -> list[str]:
+        """Return theme ids: those the question sets declare, then any others found."""
+        known = list(self.theme_labels)
+        return known + sorted(t for t in self.themes if t not in self.theme_labels)
+
+
+def _intel(record: DebriefRecord) -> str:
+    if record.intel_doc_submitted is not None:
+        return "yes" if record.intel_doc_submitted else "no"
+    value = record.answers.get("intel_doc_submitted")
+    return value if value in ("yes", "no") else "unknown"
+
+
+def _add_days(histogram: Counter, start: datetime, end: datetime) -> None:
+    histogram[round((end - start).total_seconds() / 8640)] += 1
+
+
+def median_days(histogram: Counter) -> float | None:
+    """Return the median in days (to a tenth) of a histogram of tenths of a day."""
+    count = sum(histogram.values())
+    if count == 0:
+        return None
+    middle = ((count + 1) // 2, count // 2 + 1)  # 1-based ranks; equal when count is odd
+    found: list[int] = []
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        while len(found) < 2 and seen >= middle[len(found)]:
+            found.append(value)
+    return round(sum(found) / 20, 1)
+
+
+def _merge_questions(question_sets: dict[int, QuestionSet]) -> dict[str, QuestionSummary]:
+    """Merge choice questions by stable id: newest wording and order, older extras after."""
+    merged: dict[str, QuestionSummary] = {}
+    for qs in sorted(question_sets.items(), reverse=True):  # newest first
+        for question in qs[1].questions:
+            if question.type not in CHOICE_TYPES:
+                continue
+            summary = merged.get(question.id)
+            if summary is None:
+                merged[question.id] = _summary(qs[1], question)
+            else:
+                known = {c.id for c in summary.choices}
+                summary.choices.extend(c for c in question.choices if c.id not in known)
+    return merged
+
+
+def _summary(qs: QuestionSet, question: Question) -> QuestionSummary:
+    section = qs.section(question.section_id)
+    return QuestionSummary(
+        id=question.id,
+        type=question.type,
+        text=question.text,
+        section=section.title if section else "",
+        choices=list(question.choices),
+    )
+
+
+def _theme_labels(question_sets: dict[int, QuestionSet]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for _, qs in sorted(question_sets.items(), reverse=True):
+        for theme in qs.themes:
+            labels.setdefault(theme.id, theme.label)
+    return labels

@@ -1,0 +1,363 @@
+"""The small sheets of the thematic workbook: About, Summary, Themes by month, Answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.worksheet.pagebreak import Break
+
+from .. import xlsx
+from ..timeutil import format_local
+from ..vocabulary import EVENT_TYPES, PEOPLE_COUNTS, label
+from .figures import QuestionSummary, Stats, median_days
+from .selection import ExportOptions
+from .suppression import HIDDEN, is_small, marker, protect_row, show
+
+
+@dataclass
+class Context:
+    """Everything the sheet writers need besides the workbook."""
+
+    options: ExportOptions
+    stats: Stats
+    events: dict[str, int]
+    progress: dict[str, int]
+    threshold: int  # 0 when the exporter opted out of suppression
+    marking: str
+    force_name: str
+    generated_at: datetime
+    generated_by: str
+    people_shown: dict[str, int | str]  # summary people totals as shown
+
+
+def write_about(wb, ctx: Context) -> None:
+    """Write the title page: what, when, by whom, filters, definitions and the method."""
+    options, stats = ctx.options, ctx.stats
+    ws = xlsx.plain_sheet(wb, "About", [34, 100], marking=ctx.marking, index=0)
+    title = f"OIC debrief themes: {options.period.description}"
+    ws.append([xlsx.text_cell(ws, title, font=xlsx.TITLE_FONT)])
+    ws.append([])
+    versions = "; ".join(
+        f"{qs.short_version} ({qs.label or 'no label'}): {stats.version_debriefs[qid]} debriefs"
+        for qid, qs in stats.question_sets.items()
+    )
+    copy = (
+        "Partner copy: pseudonymised, small numbers suppressed, no free text."
+        if options.partner_copy
+        else "Sensitive copy: "
+        + ("free-text answers included; " if options.include_free_text else "")
+        + ("small numbers NOT suppressed; " if options.unsuppressed else "")
+        + "share only with people entitled to see it."
+    )
+    rows = [
+        ("Protective marking", ctx.marking),
+        ("Force", ctx.force_name),
+        (
+            "Period",
+            f"{options.period.description}: {_day(options.period.start)} to "
+            f"{_day(options.period.end)} (UK time, by when the event was reported)",
+        ),
+        ("District", options.district or "All districts"),
+        ("Event type", label(EVENT_TYPES, options.event_type) if options.event_type else "All"),
+        (
+            "Debriefs included",
+            "Closed, and those still in review (submitted or in review)"
+            if options.include_in_review
+            else "Closed only",
+        ),
+        ("Shared with", options.shared_with),
+        ("Generated", f"{format_local(ctx.generated_at)} by {ctx.generated_by}"),
+        ("Copy", copy),
+        ("Question set versions", versions or "None (no debriefs)"),
+    ]
+    rows += [("", ""), ("Definitions", "")] + DEFINITIONS
+    rows += [("", ""), ("Small numbers", _method(ctx))]
+    rows += [("", ""), ("Sheets", "")] + SHEETS
+    for index, (name, text) in enumerate(rows, start=3):
+        bold = name in ("Definitions", "Small numbers", "Sheets")
+        cells = [
+            xlsx.text_cell(ws, name, bold=True, wrap=True),
+            xlsx.text_cell(ws, text, wrap=True, bold=bold and not text),
+        ]
+        lines = max(xlsx.lines_needed(name, 34), xlsx.lines_needed(text, 100))
+        xlsx.append_with_height(ws, cells, index, lines)
+
+
+DEFINITIONS = [
+    (
+        "OIC events",
+        "Organised immigration crime events reported in the period that match the "
+        "filters, whether or not a debrief has been submitted.",
+    ),
+    ("Debriefs submitted", "Debriefs of those events that have been submitted at least once."),
+    (
+        "Debriefs in this workbook",
+        "The debriefs counted in the other sheets (see Debriefs included above).",
+    ),
+    (
+        "Intelligence document submitted",
+        "Debriefs answering yes to 'Was the intelligence "
+        "document submitted to the NCCU?' (HMICFRS Recommendation 2). Outstanding: those answering "
+        "no. The percentage is yes divided by yes plus no.",
+    ),
+    (
+        "Median days, event to debrief",
+        "Middle value of the days from the event being reported "
+        "to the debrief first being submitted.",
+    ),
+    (
+        "Median days, submission to closure",
+        "Middle value of the days from first submission to "
+        "closure by the safeguarding hub (closed debriefs only).",
+    ),
+    ("People", "Adults, children and others counted on the event records (counts, never names)."),
+    (
+        "Themes",
+        "Themes confirmed by the safeguarding hub; a debrief may have several. A theme's "
+        "month is the month the event was reported.",
+    ),
+    (
+        "Answers",
+        "Counted by each question's stable id across question set versions. A follow-up "
+        "question not shown because of an earlier answer counts as not answered.",
+    ),
+]
+SHEETS = [
+    ("Summary", "The headline figures."),
+    ("Themes by month", "Confirmed themes per month, with totals and a chart."),
+    ("Answers", "Counts per answer for every choice and yes/no question."),
+    (
+        "Debriefs",
+        "One row per debrief, pseudonymised: export id (not the force incident, crime "
+        "or NCCU reference), month not date, no officer names.",
+    ),
+    ("Actions", "Follow-up actions raised by the safeguarding hub."),
+]
+
+
+def _method(ctx: Context) -> str:
+    if ctx.threshold <= 1:
+        return "Not applied: the exporter, entitled to see small numbers, chose the full figures."
+    t, small = ctx.threshold, marker(ctx.threshold)
+    return (
+        f"Counts from 1 to {t - 1}, of debriefs, answers, themes or people (children "
+        f"included), are shown as {small}; zeros are shown. Where a total is shown, a reader "
+        f"could subtract the other figures from it to work out a {small} figure. For every total "
+        f"we check whether someone knowing this method could pin any {small} figure to one "
+        f"value (taking each {small} as 1 to {t - 1} and each hidden figure as {t} or more); while "
+        f"one could be, we also hide the smallest figure still shown, marked {HIDDEN}, and if "
+        f"none is left we hide the total itself ({HIDDEN}). People counts in the Debriefs sheet "
+        f"are protected the same way against the people totals on the Summary sheet. The "
+        f"Debriefs sheet lists debriefs one by one, so theme and answer counts can be rebuilt "
+        f"from it: keep the sheets together and share the workbook only as a whole. Charts draw "
+        f"{small} and {HIDDEN} as zero."
+    )
+
+
+def _day(value) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def write_summary(wb, ctx: Context) -> None:
+    """Write the headline figures: events, debriefs, Recommendation 2, timeliness, people."""
+    stats, t = ctx.stats, ctx.threshold
+    sheet = xlsx.TableSheet(
+        wb,
+        "Summary",
+        [
+            xlsx.Column("Group", 12),
+            xlsx.Column("Measure", 58),
+            xlsx.Column("Figure", 14, centre=True),
+            xlsx.Column("Note", 60, wrap=True),
+        ],
+        marking=ctx.marking,
+        table="Summary",
+        index=1,
+    )
+    ws = sheet.ws
+    sheet.append(["Events", "OIC events", show(ctx.events["events"], t), ""])
+    sheet.append(
+        [
+            "Events",
+            "Events with a debrief submitted",
+            show(ctx.progress["events_with_debrief"], t),
+            "",
+        ]
+    )
+    for name, words in PEOPLE_COUNTS.items():
+        sheet.append(["People", words, ctx.people_shown[name], "At the OIC events above."])
+    sheet.append(["Debriefs", "Debriefs submitted", show(ctx.progress["submitted"], t), ""])
+    sheet.append(["Debriefs", "Debriefs closed", show(ctx.progress["closed"], t), ""])
+    sheet.append(["Debriefs", "Debriefs in this workbook", show(stats.total, t), ""])
+    intel = protect_row(
+        [stats.intel["yes"], stats.intel["no"], stats.intel["unknown"]],
+        stats.total,
+        t,
+        total_public=True,
+    )
+    yes, no, unknown = intel.cells
+    sheet.append(
+        [
+            "Debriefs",
+            "Intelligence document submitted to the NCCU",
+            yes,
+            "HMICFRS Recommendation 2.",
+        ]
+    )
+    sheet.append(
+        [
+            "Debriefs",
+            "Intelligence document outstanding",
+            no,
+            "Debriefs answering that it was not submitted.",
+        ]
+    )
+    if unknown:
+        sheet.append(["Debriefs", "Intelligence document not recorded", unknown, ""])
+    answered = stats.intel["yes"] + stats.intel["no"]
+    if isinstance(yes, int) and isinstance(no, int) and answered:
+        share = xlsx.safe_value(ws, yes / answered, xlsx.PERCENT_FORMAT)
+        note = "Of debriefs answering the question."
+    else:
+        share = HIDDEN if answered else ""
+        note = "Not shown: it would reveal a small number." if answered else "No answers."
+    sheet.append(
+        ["Debriefs", "% of debriefs with the intelligence document submitted", share, note]
+    )
+    for measure, histogram in (
+        ("Median days from event to debrief", stats.event_to_debrief),
+        ("Median days from submission to closure", stats.submission_to_closure),
+    ):
+        count = sum(histogram.values())
+        if is_small(count, t):
+            figure, note = HIDDEN, f"Not shown: fewer than {t} debriefs."
+        else:
+            median = median_days(histogram)
+            figure = xlsx.safe_value(ws, median, xlsx.DECIMAL_FORMAT) if median is not None else ""
+            note = f"Over {count} debriefs." if count else "No debriefs."
+        sheet.append(["Timeliness", measure, figure, note])
+    for theme_id, total in top_themes(ctx)[:5]:
+        sheet.append(
+            [
+                "Top themes",
+                stats.theme_labels.get(theme_id, theme_id),
+                total,
+                "Debriefs with this theme confirmed.",
+            ]
+        )
+    sheet.finish()
+
+
+def theme_rows(ctx: Context) -> list[tuple[str, tuple, int | str]]:
+    """Return each theme's label, month cells and total, as shown."""
+    stats, rows = ctx.stats, []
+    for theme_id in stats.theme_order():
+        counts = stats.themes.get(theme_id, [0] * len(stats.months))
+        shown = protect_row(counts, sum(counts), ctx.threshold)
+        rows.append((stats.theme_labels.get(theme_id, theme_id), shown.cells, shown.total))
+    return rows
+
+
+def top_themes(ctx: Context) -> list[tuple[str, int | str]]:
+    """Return themes with any debriefs, most first, with their totals as shown."""
+    stats = ctx.stats
+    found = [
+        (theme_id, sum(stats.themes[theme_id]))
+        for theme_id in stats.theme_order()
+        if sum(stats.themes.get(theme_id, [])) > 0
+    ]
+    found.sort(key=lambda item: -item[1])
+    by_label = {label_: total for label_, _, total in theme_rows(ctx)}
+    return [(tid, by_label[stats.theme_labels.get(tid, tid)]) for tid, _ in found]
+
+
+def write_themes(wb, ctx: Context) -> None:
+    """Write the theme by month table with totals and a stacked column chart."""
+    stats = ctx.stats
+    months = [f"{m:%b %Y}" for m in stats.months]
+    columns = [xlsx.Column("Theme", 40)] + [xlsx.Column(m, 11, centre=True) for m in months]
+    columns.append(xlsx.Column("Total", 10, centre=True))
+    sheet = xlsx.TableSheet(
+        wb, "Themes by month", columns, marking=ctx.marking, table="Themes", index=2
+    )
+    rows = theme_rows(ctx)
+    for name, cells, total in rows:
+        sheet.append([name, *cells, total])
+    debriefs = protect_row(stats.by_month, stats.total, ctx.threshold, total_public=True)
+    sheet.append(["Debriefs (each counted once)", *debriefs.cells, debriefs.total])
+    if rows and months:
+        chart = BarChart()
+        chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
+        chart.title = "Confirmed themes by month"
+        chart.y_axis.title = "Debriefs with the theme"
+        chart.height, chart.width = 12, 24
+        data = Reference(
+            sheet.ws, min_col=1, max_col=1 + len(months), min_row=2, max_row=1 + len(rows)
+        )
+        chart.add_data(data, from_rows=True, titles_from_data=True)
+        chart.set_categories(Reference(sheet.ws, min_col=2, max_col=1 + len(months), min_row=1))
+        # The chart starts a printed page of its own rather than being cut across two.
+        chart_row = len(rows) + 5
+        sheet.ws.row_breaks.append(Break(id=chart_row - 2))
+        sheet.ws.add_chart(chart, f"A{chart_row}")
+    sheet.finish()
+
+
+def write_answers(wb, ctx: Context) -> None:
+    """Write counts per answer of every choice and yes/no question, across versions."""
+    stats = ctx.stats
+    sheet = xlsx.TableSheet(
+        wb,
+        "Answers",
+        [
+            xlsx.Column("Section", 26, wrap=True),
+            xlsx.Column("Question id", 30),
+            xlsx.Column("Question", 48, wrap=True),
+            xlsx.Column("Answer", 40, wrap=True),
+            xlsx.Column("Debriefs", 10),
+            xlsx.Column("Share of debriefs asked", 12, xlsx.PERCENT_FORMAT),
+            xlsx.Column("Note", 44, wrap=True),
+        ],
+        marking=ctx.marking,
+        table="Answers",
+        index=3,
+    )
+    for question in stats.questions.values():
+        for answer, figure, share, note in _answer_rows(question, ctx):
+            sheet.append(
+                [question.section, question.id, question.text, answer, figure, share, note]
+            )
+    sheet.finish()
+
+
+def _answer_rows(question: QuestionSummary, ctx: Context):
+    stats, t = ctx.stats, ctx.threshold
+    labels = [(c.id, c.label) for c in question.choices]
+    known = {c.id for c in question.choices}
+    labels += [(value, value) for value in sorted(question.counts) if value not in known]
+    counts = [question.counts[cid] for cid, _ in labels]
+    not_answered = question.asked_of - question.answered
+    note = ""
+    if question.asked_of < stats.total:
+        note = (
+            f"Not in every question set version: asked of {question.asked_of} of "
+            f"{stats.total} debriefs (versions {', '.join(sorted(question.versions))})."
+        )
+    if question.type == "multi_choice":
+        shown = [show(c, t) for c in counts] + [show(not_answered, t)]
+        note = (
+            note + " " if note else ""
+        ) + "Several answers allowed: shares add up to more than 100%."
+    else:
+        shown = list(
+            protect_row(counts + [not_answered], question.asked_of, t, total_public=True).cells
+        )
+    names = [name for _, name in labels] + ["Not answered, or follow-up not shown"]
+    for name, figure, count in zip(names, shown, counts + [not_answered], strict=True):
+        if isinstance(figure, int):
+            share = count / question.asked_of if question.asked_of else ""
+        else:
+            share = figure  # a share would give the suppressed count away
+        yield name, figure, share, note

@@ -1,0 +1,384 @@
+"""The thematic workbook for the OIC partnership meeting (Flask-free).
+
+Two passes over the selected debriefs, each a stream: the first gathers the
+figures (sized by themes, months and questions, not by rows), the second writes
+the pseudonymised register. Every sheet is write-only and the workbook goes to
+a temporary file, so memory stays flat however long the period. Every export
+is recorded in the audit trail as a disclosure, with whom it is shared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from .. import audit, xlsx
+from ..db import reads_first
+from ..models import User
+from ..questions.loader import Question, QuestionSet
+from ..roles import ROLE_LABELS, Permission, Role, can
+from ..timeutil import utcnow
+from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, PEOPLE_COUNTS, label
+from ..workflow import STATE_LABELS, State
+from .figures import Stats, month_of
+from .selection import (
+    ExportOptions,
+    debrief_progress,
+    event_totals,
+    people_histograms,
+    stream_actions,
+    stream_records,
+)
+from .selection import question_sets as load_question_sets
+from .sheets import Context, write_about, write_answers, write_summary, write_themes
+from .suppression import RunningHider, plan, show_total
+from .writer import ChildBook, LocalBook
+
+__all__ = ["ExportOptions", "ExportNotPermitted", "ExportResult", "export_themes", "file_name"]
+
+# Answers shown in the register: what partners discuss, never references or times.
+KEY_QUESTIONS = (
+    "how_reported",
+    "risk_to_life",
+    "facilitator_arrested",
+    "people_released",
+    "nccu_contacted",
+    "nccu_wait_minutes",
+    "intel_doc_submitted",
+    "trafficking_indicators",
+    "nrm_outcome",
+    "childrens_services_notified",
+    "interpreter",
+    "partner_delay",
+    "investigation_passed_to",
+    "notable_practice",
+)
+FREE_TEXT_TYPES = ("text", "long_text")
+PROGRESS_EVERY = 500
+# From this many debriefs a child process writes the workbook while this one reads
+# (see export_writer): below it, starting the child costs more than it saves.
+CHILD_WRITER_FROM = 5_000
+PEOPLE_COUNTS_FIRST = next(iter(PEOPLE_COUNTS))
+
+
+class ExportNotPermitted(Exception):
+    """The person may not make this kind of export."""
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    """The settings an export uses."""
+
+    threshold: int
+    marking: str
+    force_name: str
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> ExportSettings:
+        """Take the export's settings from the app's configuration."""
+        return cls(
+            threshold=config["SMALL_NUMBER_THRESHOLD"],
+            marking=config["PROTECTIVE_MARKING"],
+            force_name=config["FORCE_NAME"],
+        )
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What was written: where, under which name, and how much."""
+
+    path: Path
+    filename: str
+    debriefs: int
+    events: int
+    sha256: str
+
+
+def is_restricted(question_id: str) -> bool:
+    """Tell whether an answer is a reference that never leaves the force (NCCU, crime...)."""
+    return question_id.endswith("_reference") or question_id.endswith("_ref")
+
+
+def file_name(options: ExportOptions) -> str:
+    """Return the server-made ASCII download name, like oic-debrief-themes-2025-Q3.xlsx."""
+    suffix = "" if options.partner_copy else "-sensitive"
+    return f"oic-debrief-themes-{options.period.label}{suffix}.xlsx"
+
+
+def check_permission(user: User | None, options: ExportOptions) -> None:
+    """Refuse exports the person may not make (None is the server operator's command line)."""
+    if user is None:
+        if not options.partner_copy:
+            raise ExportNotPermitted("The command line makes partner copies only.")
+        return
+    if not can(user, Permission.EXPORT_THEMES):
+        raise ExportNotPermitted("You cannot export thematic spreadsheets.")
+    if not options.partner_copy and not can(user, Permission.EXPORT_SENSITIVE):
+        raise ExportNotPermitted(
+            "Only safeguarding hub reviewers can include free text or unsuppressed numbers."
+        )
+
+
+def export_themes(
+    session: Session,
+    user: User | None,
+    options: ExportOptions,
+    settings: ExportSettings,
+    target: Path,
+    *,
+    progress: Callable[[int], None] | None = None,
+    remote_addr: str = "",
+    via: str = "web",
+    operator: str = "",
+) -> ExportResult:
+    """Write the workbook to `target` and add its disclosure record; the caller commits.
+
+    Ends the session's current transaction first, so the long read runs in its
+    own read-only transaction and never holds the database's write lock.
+    """
+    check_permission(user, options)
+    generated_by = _generated_by(user, options)
+    session.commit()
+    with reads_first():
+        try:
+            if session.get_bind().dialect.name == "postgresql":
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            counts = build_workbook(session, options, settings, target, generated_by, progress)
+        finally:
+            session.rollback()  # end the read; nothing was written
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    name = file_name(options)
+    audit.record(
+        session,
+        category=audit.Category.DISCLOSURE,
+        action="export.themes",
+        user=user,
+        username="" if user else (operator or "command line"),
+        object_type="export",
+        object_id=name,
+        details={
+            "period": options.period.label,
+            "from": options.period.start.isoformat(),
+            "to": options.period.end.isoformat(),
+            "district": options.district or "all",
+            "event_type": options.event_type or "all",
+            "include_in_review": options.include_in_review,
+            "free_text": options.include_free_text,
+            "unsuppressed": options.unsuppressed,
+            "shared_with": options.shared_with,
+            "debriefs": counts["debriefs"],
+            "events": counts["events"],
+            "sha256": digest,
+            "via": via,
+        },
+        remote_addr=remote_addr,
+    )
+    return ExportResult(target, name, counts["debriefs"], counts["events"], digest)
+
+
+def _generated_by(user: User | None, options: ExportOptions) -> str:
+    if user is None:
+        return "the command line (server operator)"
+    roles = [r for r in (Role.PARTNERSHIP_LEAD, Role.HUB_REVIEWER) if r.value in user.roles]
+    role = ROLE_LABELS[roles[0]].lower() if roles else "an authorised user"
+    article = "an" if role[0] in "aeiou" else "a"
+    if options.partner_copy:
+        return f"{article} {role}"  # partner copies name the role, not the person
+    return f"{user.display_name} ({role})"
+
+
+def build_workbook(
+    session: Session,
+    options: ExportOptions,
+    settings: ExportSettings,
+    target: Path,
+    generated_by: str,
+    progress: Callable[[int], None] | None = None,
+    *,
+    in_child: bool | None = None,
+) -> dict[str, int]:
+    """Write every sheet of the workbook to `target`; return the counts for the audit record.
+
+    One pass: the register is streamed while the figures are gathered, and the
+    small sheets are then inserted before it (write-only sheets may be filled in
+    any order). The register's people counts are protected from histograms
+    counted by the database beforehand. A big workbook is written by a child
+    process (`export_writer`) unless `in_child` says otherwise.
+    """
+    step = progress or (lambda _n: None)
+    threshold = 0 if options.unsuppressed else settings.threshold
+    question_sets = load_question_sets(session, options)
+    stats = Stats(options.period, question_sets)
+    events = event_totals(session, options)
+    people = people_histograms(session, options)
+    people_plans = {name: plan(people[name], events[name], threshold) for name in PEOPLE_COUNTS}
+    if in_child is None:  # every selected debrief is in each people histogram once
+        in_child = sum(people[PEOPLE_COUNTS_FIRST].values()) >= CHILD_WRITER_FROM
+    with (ChildBook if in_child else LocalBook)(target) as book:
+        register = _Register(book, stats, options, settings.marking, people_plans, threshold)
+        wanted = stats.choice_question_ids | register.question_ids | {"intel_doc_submitted"}
+        for done, record in enumerate(stream_records(session, options, wanted), 1):
+            stats.add(record)
+            register.add(record)
+            if done % PROGRESS_EVERY == 0:
+                step(2 * PROGRESS_EVERY)
+        step(2 * (stats.total % PROGRESS_EVERY))
+        register.sheet.finish()
+        ctx = Context(
+            options=options,
+            stats=stats,
+            events=events,
+            progress=debrief_progress(session, options),
+            threshold=threshold,
+            marking=settings.marking,
+            force_name=settings.force_name,
+            generated_at=utcnow(),
+            generated_by=generated_by,
+            people_shown={
+                name: show_total(events[name], threshold, people_plans[name].hide_total)
+                for name in PEOPLE_COUNTS
+            },
+        )
+        book.run(write_small_sheets, ctx)
+        _write_actions(book, session, ctx)
+        book.save()
+    return {"debriefs": stats.total, "events": events["events"]}
+
+
+def write_small_sheets(wb, ctx: Context) -> None:
+    """Write the sheets before the register: title page, summary, themes, answers."""
+    write_about(wb, ctx)
+    write_summary(wb, ctx)
+    write_themes(wb, ctx)
+    write_answers(wb, ctx)
+
+
+def _latest(
+    question_sets: dict[int, QuestionSet], question_id: str
+) -> tuple[QuestionSet, Question] | None:
+    for _, qs in sorted(question_sets.items(), reverse=True):
+        question = qs.question(question_id)
+        if question is not None:
+            return qs, question
+    return None
+
+
+def _free_text_ids(question_sets: dict[int, QuestionSet]) -> list[str]:
+    found: list[str] = []
+    for _, qs in sorted(question_sets.items(), reverse=True):
+        for question in qs.questions:
+            if question.type in FREE_TEXT_TYPES and not is_restricted(question.id):
+                if question.id not in found:
+                    found.append(question.id)
+    return found
+
+
+class _Register:
+    """The Debriefs sheet: one pseudonymised row per debrief, written as records stream by."""
+
+    def __init__(self, book, stats: Stats, options: ExportOptions, marking: str, plans, threshold):
+        self.stats = stats
+        self.key_ids = [q for q in KEY_QUESTIONS if _latest(stats.question_sets, q)]
+        text_ids = _free_text_ids(stats.question_sets) if options.include_free_text else []
+        self.answer_ids = self.key_ids + text_ids
+        self.question_ids = set(self.answer_ids)
+        self.hiders = {name: RunningHider(plans[name], threshold) for name in PEOPLE_COUNTS}
+        # Per version: each register question (or None where the version lacks it) and,
+        # for choice questions, the labels merged across versions.
+        self._asks = {
+            qs_id: [(qs.question(qid), _labels(stats, qid)) for qid in self.answer_ids]
+            for qs_id, qs in stats.question_sets.items()
+        }
+        columns = [
+            xlsx.Column("Export id", 13),
+            xlsx.Column("Month", 10, xlsx.MONTH_FORMAT),
+            xlsx.Column("District", 12),
+            xlsx.Column("Event type", 24),
+            xlsx.Column("Location type", 16),
+            xlsx.Column("State", 12),
+        ]
+        columns += [xlsx.Column(words, 11) for words in PEOPLE_COUNTS.values()]
+        columns.append(xlsx.Column("Themes confirmed", 40, wrap=True))
+        headers = {c.header for c in columns}
+        for qid in self.answer_ids:
+            text = _latest(stats.question_sets, qid)[1].text
+            header = text if text not in headers else f"{text} ({qid})"
+            headers.add(header)
+            wide = qid in text_ids
+            columns.append(xlsx.Column(header, 40 if wide else 18, wrap=wide))
+        # A wide register: printed on A3 so that it stays readable fitted to the width.
+        self.sheet = book.table_sheet(
+            "Debriefs", columns, marking=marking, table="Debriefs", paper=xlsx.PAPER_A3
+        )
+
+    def add(self, record) -> None:
+        """Write one debrief's row."""
+        stats = self.stats
+        qs = stats.question_sets.get(record.question_set_id)
+        state = "Disposed" if record.disposed else STATE_LABELS.get(State(record.state))
+        row: list[Any] = [
+            record.export_ref,
+            month_of(record.reported_at),
+            record.district,
+            label(EVENT_TYPES, record.event_type),
+            label(LOCATION_TYPES, record.location_type),
+            state,
+        ]
+        row += [self.hiders[name].show(record.counts[name]) for name in PEOPLE_COUNTS]
+        row.append("; ".join(stats.theme_labels.get(t, t) for t in record.themes))
+        if qs is not None:
+            row += [
+                _answer_text(qs, question, labels, record.answers)
+                for question, labels in self._asks[record.question_set_id]
+            ]
+        self.sheet.append(row)
+
+
+def _answer_text(qs: QuestionSet, question: Question | None, labels, answers: dict) -> Any:
+    """Return an answer as the register shows it: choice labels, numbers, or free text."""
+    if question is None:
+        return None
+    value = answers.get(question.id)
+    if value is None or (question.show_if is not None and not qs.is_shown(question, answers)):
+        return None
+    if labels is None:  # a number or free text
+        return value if isinstance(value, int | float | str) else str(value)
+    chosen = value if isinstance(value, list) else [value]
+    return "; ".join(labels.get(str(c), str(c)) for c in chosen)
+
+
+def _labels(stats: Stats, question_id: str) -> dict[str, str] | None:
+    merged = stats.questions.get(question_id)
+    return None if merged is None else {c.id: c.label for c in merged.choices}
+
+
+def _write_actions(book, session: Session, ctx: Context) -> None:
+    """Write the follow-up actions; what they say only in a free-text copy."""
+    free_text = ctx.options.include_free_text
+    columns = [
+        xlsx.Column("Export id", 13),
+        xlsx.Column("Raised", 10, xlsx.MONTH_FORMAT, centre=True),
+        xlsx.Column("Owner", 28),
+        xlsx.Column("Due", 12, xlsx.DATE_FORMAT, centre=True),
+        xlsx.Column("Status", 12),
+    ]
+    if free_text:
+        columns += [xlsx.Column("Action", 50, wrap=True), xlsx.Column("Outcome", 50, wrap=True)]
+    sheet = book.table_sheet("Actions", columns, marking=ctx.marking, table="Actions")
+    for action in stream_actions(session, ctx.options):
+        row: list[Any] = [
+            action.export_ref,
+            month_of(action.raised_at),
+            action.owner,
+            action.due_date,
+            action.status.replace("_", " ").capitalize(),
+        ]
+        if free_text:
+            row += [action.description, action.outcome]
+        sheet.append(row)
+    sheet.finish()

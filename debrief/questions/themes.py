@@ -1,0 +1,84 @@
+"""Theme suggestions: which themes a debrief's answers and event counts point to, and why.
+
+The rules are declared in questions.toml (a question's `suggests`, a theme's
+`event_rules`); this module only evaluates them, so the force changes rules by
+editing its question file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..timeutil import from_local
+from .loader import Question, QuestionSet, Suggestion
+
+
+@dataclass(frozen=True)
+class SuggestedTheme:
+    """A theme suggested for a debrief, with the reasons a reviewer can check."""
+
+    theme_id: str
+    label: str
+    reasons: tuple[str, ...]
+
+    @property
+    def reason_text(self) -> str:
+        """Return the reasons as one sentence-per-line text."""
+        return "\n".join(self.reasons)
+
+
+def suggest(
+    question_set: QuestionSet,
+    answers: dict[str, Any],
+    event_counts: dict[str, int],
+    event_reported_at: datetime | None = None,
+) -> list[SuggestedTheme]:
+    """Return the themes suggested by the answers (only questions shown) and event counts."""
+    reasons: dict[str, list[str]] = {}
+    for question in question_set.questions:
+        if question.id not in answers or not question_set.is_shown(question, answers):
+            continue
+        for rule in question.suggests:
+            why = _matches(question, rule, answers[question.id], event_reported_at)
+            if why:
+                reasons.setdefault(rule.theme, []).append(why)
+    for theme in question_set.themes:
+        for rule in theme.event_rules:
+            count = event_counts.get(rule.field) or 0
+            if count > rule.above:
+                label = rule.field.replace("_", " ")
+                reasons.setdefault(theme.id, []).append(f"Event record: {label} = {count}")
+    suggested = []
+    for theme in question_set.themes:  # in the order the file declares them
+        if theme.id in reasons:
+            suggested.append(SuggestedTheme(theme.id, theme.label, tuple(reasons[theme.id])))
+    return suggested
+
+
+def _matches(
+    question: Question, rule: Suggestion, value: Any, event_reported_at: datetime | None
+) -> str | None:
+    if rule.answers:
+        chosen = value if isinstance(value, list) else [value]
+        hits = [question.choice_label(c) for c in chosen if c in rule.answers]
+        if hits:
+            return f"{question.text} {', '.join(hits)}"
+        return None
+    if rule.above is not None:
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > rule.above:
+            return f"{question.text} {value} (more than {rule.above:g})"
+        return None
+    if rule.hours_after_event is not None and event_reported_at is not None:
+        try:
+            when = from_local(datetime.fromisoformat(str(value)))
+        except ValueError:
+            return None
+        hours = (when - event_reported_at).total_seconds() / 3600
+        if hours > rule.hours_after_event:
+            return (
+                f"{question.text} {hours:.0f} hours after the event was reported "
+                f"(more than {rule.hours_after_event:g})"
+            )
+    return None
