@@ -26,7 +26,10 @@ def _config() -> Config:
 
 def head_revision() -> str:
     """Return the newest migration's id."""
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    if head is None:
+        raise DatabaseError("The package ships no database migrations: reinstall it.")
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:

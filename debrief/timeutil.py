@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 LOCAL_ZONE = ZoneInfo("Europe/London")
@@ -11,6 +12,14 @@ LOCAL_ZONE = ZoneInfo("Europe/London")
 def utcnow() -> datetime:
     """Return the current time as naive UTC, the form every column stores."""
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+@overload
+def to_local(value: datetime) -> datetime: ...
+@overload
+def to_local(value: None) -> None: ...
+@overload
+def to_local(value: datetime | None) -> datetime | None: ...
 
 
 def to_local(value: datetime | None) -> datetime | None:

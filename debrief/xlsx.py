@@ -412,7 +412,8 @@ def new_workbook(write_only: bool = True) -> Workbook:
     """Return an empty workbook; write-only workbooks stream their rows to disk."""
     workbook = Workbook(write_only=write_only)
     if not write_only:
-        workbook.remove(workbook.active)
+        for sheet in workbook.worksheets:
+            workbook.remove(sheet)
     return workbook
 
 

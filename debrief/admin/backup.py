@@ -48,7 +48,9 @@ def backup_sqlite(engine: Engine, target: Path) -> BackupResult:
             try:
                 # One step (pages=-1): the whole snapshot under one read lock, so writers
                 # carry on (WAL) and the copy is consistent.
-                source.driver_connection.backup(destination, pages=-1)
+                driver = source.driver_connection
+                assert isinstance(driver, sqlite3.Connection), "backup_sqlite is for SQLite"
+                driver.backup(destination, pages=-1)
                 checked = destination.execute("PRAGMA integrity_check").fetchone()[0]
                 tables = destination.execute(
                     "SELECT count(*) FROM sqlite_master WHERE type = 'table'"

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import vocabulary
-from ..models import Event, NccuReferral
+from ..models import Base, Event, NccuReferral
 from ..timeutil import utcnow
 from .files import parse_choice, parse_count, parse_datetime, parse_reference, parse_yes_no
 
@@ -112,7 +112,7 @@ class Kind:
     name: str
     fields: list[Field]
     key: str
-    model: type
+    model: type[Base]
     model_key: Any
 
 

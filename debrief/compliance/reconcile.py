@@ -256,7 +256,7 @@ def _suggest(matches: list[Match], events, taken: set[int], window: timedelta) -
 def all_matches(session: Session, config) -> tuple[list[Match], dict[int, EventInfo]]:
     """Return a match for every referral, oldest referral first, and the events read."""
     events = load_events(session)
-    rejected = dict(
+    rejected: dict[int, list[Any]] = dict(
         session.execute(
             select(NccuReferral.id, NccuReferral.rejected_event_ids).where(
                 NccuReferral.match_status == "rejected"

@@ -46,10 +46,10 @@ class Stats:
         self.total = 0
         self.by_month = [0] * len(self.months)
         self.themes: dict[str, list[int]] = {}
-        self.intel = Counter()  # "yes", "no", "unknown"
-        self.event_to_debrief = Counter()  # tenths of a day -> debriefs
-        self.submission_to_closure = Counter()
-        self.version_debriefs = Counter()
+        self.intel: Counter[str] = Counter()  # "yes", "no", "unknown"
+        self.event_to_debrief: Counter[int] = Counter()  # tenths of a day -> debriefs
+        self.submission_to_closure: Counter[int] = Counter()
+        self.version_debriefs: Counter[int] = Counter()
         self.questions = _merge_questions(question_sets)
         for summary in self.questions.values():
             for qs in question_sets.values():

@@ -306,7 +306,9 @@ class _Register:
         columns.append(xlsx.Column("Themes confirmed", 40, wrap=True))
         headers = {c.header for c in columns}
         for qid in self.answer_ids:
-            text = _latest(stats.question_sets, qid)[1].text
+            latest = _latest(stats.question_sets, qid)
+            assert latest is not None, "answer_ids come from these question sets"
+            text = latest[1].text
             header = text if text not in headers else f"{text} ({qid})"
             headers.add(header)
             wide = qid in text_ids

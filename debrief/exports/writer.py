@@ -115,17 +115,23 @@ class ChildBook:
         """Have the child call `function(workbook, *args)` (function and args must pickle)."""
         self._send(("run", function, args))
 
+    @property
+    def _pipe(self) -> Connection:
+        """The connection to the child; only used between __enter__ and __exit__."""
+        assert self._connection is not None, "ChildBook used outside its with block"
+        return self._connection
+
     def save(self) -> None:
         """Have the child write the workbook to the target; wait until it has."""
         self._send(("save", str(self.target)))
-        connection = self._connection
+        connection = self._pipe
         if not connection.poll(SAVE_TIMEOUT_SECONDS):
             raise WriterFailed(f"the workbook writer did not finish in {SAVE_TIMEOUT_SECONDS} s")
         self._raise_unless_saved(self._receive())
         self.saved = True
 
     def _send(self, message: tuple) -> None:
-        connection = self._connection
+        connection = self._pipe
         if connection.poll():  # the child speaks first only to say it failed
             self._raise_unless_saved(self._receive())
         try:
@@ -135,7 +141,7 @@ class ChildBook:
 
     def _receive(self) -> tuple:
         try:
-            return self._connection.recv()
+            return self._pipe.recv()
         except (EOFError, OSError) as error:
             raise self._failure() from error
 
@@ -144,7 +150,7 @@ class ChildBook:
             raise WriterFailed(f"the workbook writer failed:\n{reply[1]}")
 
     def _failure(self) -> WriterFailed:
-        connection = self._connection
+        connection = self._pipe
         try:
             if connection.poll(1):
                 return WriterFailed(f"the workbook writer failed:\n{connection.recv()[1]}")

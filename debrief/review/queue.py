@@ -43,7 +43,7 @@ _STATE_ORDER = case(
 )
 # Event types sort by the label people see, not the stored id.
 _EVENT_TYPE_ORDER = case(
-    {value: index for index, value in enumerate(sorted(EVENT_TYPES, key=EVENT_TYPES.get))},
+    {value: index for index, value in enumerate(sorted(EVENT_TYPES, key=EVENT_TYPES.__getitem__))},
     value=Debrief.event_type,
     else_=len(EVENT_TYPES),
 )
