@@ -213,3 +213,19 @@ def test_from_debrief_import_create_app_still_works():
     from debrief.app import create_app
 
     assert debrief.create_app is create_app
+
+
+def _print_structure() -> None:
+    """Print each module's imports within the package, and the totals."""
+    graph = import_graph()
+    for module in sorted(graph):
+        print(f"{module} -> {', '.join(sorted(graph[module])) or '(nothing)'}")
+    lines = {m: len(MODULES[m].read_text().splitlines()) for m in MODULES}
+    longest = max(lines, key=lines.__getitem__)
+    arrows = sum(len(targets) for targets in graph.values())
+    print(f"\n{len(MODULES)} modules, {arrows} import arrows")
+    print(f"longest: {longest} ({lines[longest]} lines)")
+
+
+if __name__ == "__main__":
+    _print_structure()
