@@ -347,7 +347,7 @@ def _read_or_create_secret(instance_path: Path) -> str:
     """Use the instance secret, creating it owner-only on first start: never a fallback."""
     path = instance_path / SECRET_FILE_NAME
     try:
-        instance_path.mkdir(parents=True, exist_ok=True)
+        instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
         if path.exists():
             secret = path.read_text(encoding="ascii").strip()
             if len(secret) < 32:

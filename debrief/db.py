@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
+import os
 import random
 import sqlite3
 import time
@@ -24,6 +26,8 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 # None: the engine's own mode (IMMEDIATE unless told otherwise); "DEFERRED" for reads.
 _sqlite_begin_mode: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -55,6 +59,7 @@ def _make_sqlite_engine(url: str, busy_timeout_ms: int, sqlite_begin: str) -> En
                 f"The folder for the SQLite database, {folder}, does not exist. Create it or "
                 "set DEBRIEF_DATABASE_URL to a file in a folder that exists."
             )
+        owner_only_database(Path(parsed.database))
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
 
     @event.listens_for(engine, "connect")
@@ -89,6 +94,22 @@ def _make_sqlite_engine(url: str, busy_timeout_ms: int, sqlite_begin: str) -> En
             _end_read_and_lock(conn.info, cursor.connection)
 
     return engine
+
+
+def owner_only_database(path: Path) -> None:
+    """Create the SQLite file readable by its owner only, or make an existing one so.
+
+    SQLite gives the -wal and -shm files it creates the database file's permissions,
+    so they follow; whatever the umask, no other local user can read the debriefs.
+    """
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if file.exists() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+        except PermissionError:
+            log.warning("%s is readable by other users and is not ours to change", file)
 
 
 def _end_read_and_lock(info: dict, dbapi_connection) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -135,7 +136,7 @@ def write_demo_lists(site: DemoSite, echo: Callable[[str], None]) -> tuple[Path,
     """Write both demo lists into the instance folder and say where they are."""
     config = site.config
     folder = site.instance_folder
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     now = utcnow()
     events = load_events(site.session)
     site.session.rollback()
@@ -155,7 +156,10 @@ def write_demo_lists(site: DemoSite, echo: Callable[[str], None]) -> tuple[Path,
 
 
 def _write(path: Path, headings: list[str], rows: list[list[str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    """Write a list owner-only: it holds (made-up) references, kept like real ones."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file written by an earlier version may be readable by all
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(headings)
         writer.writerows(rows)

@@ -43,6 +43,7 @@ def _load_passwords(site: DemoSite) -> dict[str, str]:
 def _save_passwords(site: DemoSite, passwords: dict[str, str]) -> None:
     path = _passwords_file(site)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+    os.fchmod(fd, stat.S_IRUSR | stat.S_IWUSR)  # an earlier version's may be readable by all
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write("# Demo sign-ins. Demo data only: never use these accounts on live data.\n")
         for username, password in sorted(passwords.items()):
