@@ -93,11 +93,12 @@ def _wire_templates(app: Flask) -> None:
 
 
 def _wire_extensions(app: Flask) -> None:
-    from . import navigation, security
+    from . import navigation, rate_limits, security
     from .extensions import csrf, limiter, login_manager
 
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URI"])
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(f"{rate_limits.SCHEME}://"):
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions["debrief.engine"]}
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)

@@ -53,7 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_MAX_HOURS": 12,
     "LOCKOUT_THRESHOLD": 5,
     "LOCKOUT_WINDOW_MINUTES": 15,
-    "RATELIMIT_STORAGE_URI": "memory://",
+    # The app's own database: every worker and server counts together (rate_limits.py).
+    "RATELIMIT_STORAGE_URI": "database://",
     "SIGN_IN_RATE_LIMIT": "30 per minute",
     "PROXY_FIX_HOPS": 0,
     "PREFER_HTTPS": False,
@@ -282,6 +283,7 @@ def _check_column_map(name: str, value: Any) -> None:
 
 # Where Flask-Limiter may keep its counts, and the package each needs.
 _RATE_LIMIT_STORES = {
+    "database": None,
     "memory": None,
     "redis": "redis",
     "rediss": "redis",
@@ -306,13 +308,14 @@ def _check_rate_limits(settings: dict[str, Any]) -> None:
     scheme = settings["RATELIMIT_STORAGE_URI"].partition("://")[0]
     if scheme not in _RATE_LIMIT_STORES:
         raise SettingsError(
-            "Setting RATELIMIT_STORAGE_URI must start memory://, redis:// or memcached://."
+            "Setting RATELIMIT_STORAGE_URI must start database:// (the default: the app's own "
+            "database), redis:// or memcached://."
         )
     package = _RATE_LIMIT_STORES[scheme]
     if package and find_spec(package) is None:
         raise SettingsError(
             f"Setting RATELIMIT_STORAGE_URI uses {scheme}://, which needs the Python package "
-            f"{package}: install it (pip install {package}) or use memory:// on one server."
+            f"{package}: install it (pip install {package}) or use database://."
         )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     FetchedValue,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -129,6 +130,19 @@ class SignInFailure(Base):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (Index("ix_sign_in_failures_user_at", "user_id", "at"),)
+
+
+class RateLimitCounter(Base):
+    """One rate limit's count for one key (an address and a route) in its current window,
+    kept in the database so that every worker and server counts together."""
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float)  # seconds since the epoch
+
+    __table_args__ = (Index("ix_rate_limit_counters_expires_at", "expires_at"),)
 
 
 class QuestionSetVersion(Base):

@@ -125,6 +125,43 @@ def test_per_address_rate_limit_on_sign_in(build_app):
         assert entry.remote_addr == "127.0.0.1" and entry.username == "anyone"
 
 
+def test_the_sign_in_limit_is_shared_by_every_worker(build_app):
+    """Two app instances on one database stand for two gunicorn workers (or two servers):
+    with the old in-memory default each allowed the limit, so an address had twice."""
+    first = build_app(RATELIMIT_ENABLED=True, SIGN_IN_RATE_LIMIT="4 per minute")
+    second = build_app(RATELIMIT_ENABLED=True, SIGN_IN_RATE_LIMIT="4 per minute")
+    assert first.config["RATELIMIT_STORAGE_URI"] == "database://"
+    statuses = [
+        _try(app.test_client(), "anyone", "wrong guess!!").status_code
+        for app in (first, second, first, second, first, second)
+    ]
+    assert statuses == [200, 200, 200, 200, 429, 429]
+
+
+def test_expired_rate_limit_counters_start_again_and_are_deleted(app):
+    from debrief.models import RateLimitCounter
+    from debrief.rate_limits import DatabaseStorage
+
+    store = DatabaseStorage("database://", engine=app.extensions["debrief.engine"])
+    assert [store.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert store.get("k") == 3
+    assert store.incr("gone", -1) == 1  # a window that has already passed
+    assert store.get("gone") == 0 and store.incr("gone", 60) == 1  # a new window
+    store.clear("k")
+    assert store.get("k") == 0
+    store.incr("old", -1)
+    import debrief.rate_limits as rate_limits
+
+    rate_limits.SWEEP_EVERY, saved = 1, rate_limits.SWEEP_EVERY
+    try:
+        store.incr("k", 60)
+    finally:
+        rate_limits.SWEEP_EVERY = saved
+    with app.app_context():
+        keys = {row.key for row in db_session().query(RateLimitCounter)}
+    assert keys == {"gone", "k"}
+
+
 def test_a_rate_limit_store_that_cannot_work_stops_the_app_with_a_message(build_app):
     import pytest
 
