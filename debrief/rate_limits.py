@@ -43,31 +43,32 @@ class DatabaseStorage(Storage):
         """Count `amount` more for `key`, starting a new window if the last one has passed."""
         now = time.time()
         insert = (postgresql if self.engine.dialect.name == "postgresql" else sqlite).insert
-        table = RateLimitCounter.__table__
-        statement = insert(table).values(key=key, count=amount, expires_at=now + expiry)
-        passed = table.c.expires_at <= now
+        counter = RateLimitCounter
+        statement = insert(counter).values(key=key, count=amount, expires_at=now + expiry)
+        passed = counter.expires_at <= now
         statement = statement.on_conflict_do_update(
-            index_elements=[table.c.key],
+            index_elements=[counter.key],
             set_={
-                "count": _when(passed, amount, table.c.count + amount),
-                "expires_at": _when(passed, now + expiry, table.c.expires_at),
+                "count": case((passed, amount), else_=counter.count + amount),
+                "expires_at": case((passed, now + expiry), else_=counter.expires_at),
             },
-        ).returning(table.c.count)
+        ).returning(counter.count)
         with self.engine.begin() as connection:
             count = connection.execute(statement).scalar_one()
             if random.randrange(SWEEP_EVERY) == 0:
-                connection.execute(delete(table).where(table.c.expires_at <= now))
+                connection.execute(delete(counter).where(counter.expires_at <= now))
         return int(count)
 
     def _current(self, key: str) -> tuple[int, float]:
-        table = RateLimitCounter.__table__
         with self.engine.connect() as connection:
             row = connection.execute(
-                select(table.c.count, table.c.expires_at).where(table.c.key == key)
+                select(RateLimitCounter.count, RateLimitCounter.expires_at).where(
+                    RateLimitCounter.key == key
+                )
             ).first()
-        if row is None or row.expires_at <= time.time():
+        if row is None or row[1] <= time.time():
             return 0, time.time()
-        return row.count, row.expires_at
+        return row[0], row[1]
 
     def get(self, key: str) -> int:
         return self._current(key)[0]
@@ -85,14 +86,8 @@ class DatabaseStorage(Storage):
 
     def reset(self) -> int | None:
         with self.engine.begin() as connection:
-            return connection.execute(delete(RateLimitCounter.__table__)).rowcount
+            return connection.execute(delete(RateLimitCounter)).rowcount
 
     def clear(self, key: str) -> None:
         with self.engine.begin() as connection:
-            connection.execute(
-                delete(RateLimitCounter.__table__).where(RateLimitCounter.key == key)
-            )
-
-
-def _when(condition: Any, then: Any, otherwise: Any) -> Any:
-    return case((condition, then), else_=otherwise)
+            connection.execute(delete(RateLimitCounter).where(RateLimitCounter.key == key))
