@@ -12,6 +12,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from .auth.passwords import Hasher
 from .config import PROJECT_ROOT, load_settings
 from .db import make_engine, make_session_factory
+from .extensions import CleanTextRequest
 
 __all__ = ["create_app"]
 
@@ -25,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, check_schema: bool 
         static_folder=str(PROJECT_ROOT / "static"),
     )
     settings = load_settings(_instance_path(app, test_config), test_config)
+    app.request_class = CleanTextRequest
     app.config.update(settings)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,

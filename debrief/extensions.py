@@ -5,20 +5,47 @@ from __future__ import annotations
 import contextlib
 
 import click
-from flask import Flask, current_app, g, request
+from flask import Flask, Request, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import ImmutableMultiDict
 
 from . import schema
 from .db import DatabaseError, reads_first
+from .text_input import clean_text
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+class CleanTextMultiDict(ImmutableMultiDict):
+    """Query and form values with control characters removed (text_input.clean_text)."""
+
+    def __init__(self, mapping=None):
+        if mapping is None:
+            super().__init__()
+            return
+        if isinstance(mapping, dict):
+            pairs = mapping.items(multi=True) if hasattr(mapping, "getlist") else mapping.items()
+        else:
+            pairs = mapping
+        super().__init__(
+            [
+                (clean_text(key), clean_text(value) if isinstance(value, str) else value)
+                for key, value in pairs
+            ]
+        )
+
+
+class CleanTextRequest(Request):
+    """Every request's query and form values are parsed through CleanTextMultiDict."""
+
+    parameter_storage_class = CleanTextMultiDict
 
 
 def db_session() -> Session:

@@ -70,7 +70,7 @@ def read_table(filename: str, data: bytes, *, max_bytes: int, max_rows: int) -> 
 
 
 def _read_csv(name: str, data: bytes, max_rows: int) -> Iterable[list[Any]]:
-    if data.startswith(ZIP_MAGIC) or b"\x00" in data[:65536]:
+    if data.startswith(ZIP_MAGIC) or b"\x00" in data:
         raise ImportRefused(
             f"{name} is not a CSV text file, although its name ends in .csv. "
             "If it is an Excel workbook, save it as .xlsx or as CSV UTF-8."
