@@ -90,3 +90,20 @@ def test_changing_to_a_common_password_is_refused_on_the_page(client, login_as):
         },
     ).get_data(as_text=True)
     assert "That password is on a list of commonly used passwords" in page
+
+
+def test_an_unknown_or_locked_account_costs_the_same_hashing_as_a_real_one():
+    """The dummy hash had far cheaper costs than the real ones, so an unknown username
+    answered in 8 ms and a wrong password in 176 ms: existing accounts could be told apart."""
+    from argon2 import extract_parameters
+
+    from debrief.auth.passwords import Hasher
+
+    hasher = Hasher(time_cost=2, memory_kib=4096, parallelism=1)
+    real = extract_parameters(hasher.hash("a real password"))
+    dummy = extract_parameters(hasher.dummy_hash)
+    assert (dummy.time_cost, dummy.memory_cost, dummy.parallelism) == (
+        real.time_cost,
+        real.memory_cost,
+        real.parallelism,
+    )
