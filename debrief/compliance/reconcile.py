@@ -33,7 +33,7 @@ class DebriefInfo:
     """What reconciliation needs of a debrief: its state and its intelligence answer."""
 
     id: int
-    state: str
+    state: State
     export_ref: str
     submitted_at: datetime | None
     intel_doc_submitted: bool | None

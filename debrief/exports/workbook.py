@@ -24,7 +24,7 @@ from ..questions.loader import Question, QuestionSet
 from ..roles import ROLE_LABELS, Permission, Role, can
 from ..timeutil import utcnow
 from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, PEOPLE_COUNTS, label
-from ..workflow import STATE_LABELS, State
+from ..workflow import STATE_LABELS
 from .figures import Stats, month_of
 from .selection import (
     ExportOptions,
@@ -320,7 +320,7 @@ class _Register:
         """Write one debrief's row."""
         stats = self.stats
         qs = stats.question_sets.get(record.question_set_id)
-        state = "Disposed" if record.disposed else STATE_LABELS.get(State(record.state))
+        state = "Disposed" if record.disposed else STATE_LABELS.get(record.state)
         row: list[Any] = [
             record.export_ref,
             month_of(record.reported_at),
