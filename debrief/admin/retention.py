@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from .. import audit
 from ..models import Answer, Debrief, DebriefTheme, Event, FollowUpAction, HistoryEntry, ReviewNote
 from ..timeutil import utcnow
-
-CLOSED = "closed"
+from ..workflow import State
 
 
 def cutoff(years: int, now: datetime | None = None) -> datetime:
@@ -40,7 +39,7 @@ def due(session: Session, years: int, now: datetime | None = None) -> list[Debri
             select(Debrief)
             .options(joinedload(Debrief.event))
             .where(
-                Debrief.state == CLOSED,
+                Debrief.state == State.CLOSED,
                 Debrief.disposed_at.is_(None),
                 Debrief.closed_at.is_not(None),
                 Debrief.closed_at <= cutoff(years, now),

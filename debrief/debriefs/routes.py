@@ -13,6 +13,7 @@ from ..extensions import db_session, locks_before_writing
 from ..roles import Permission
 from ..security import requires, restore_typed_form
 from ..vocabulary import EVENT_TYPES
+from ..workflow import State
 from . import drafting, event_record, imported_events, submitting
 from .common import (
     bp,
@@ -62,7 +63,7 @@ def overview(debrief_id: int):
     debrief = load_debrief(debrief_id)
     question_set = drafting.question_set_for(debrief)
     returned = (
-        drafting.latest_return(db_session(), debrief) if debrief.state == "returned" else None
+        drafting.latest_return(db_session(), debrief) if debrief.state == State.RETURNED else None
     )
     record_view(debrief, "overview")
     if not drafting.is_editable(debrief):
