@@ -24,10 +24,6 @@ from ..workflow import State
 MAX_SUGGESTIONS = 3
 
 
-class MatchRefused(Exception):
-    """A match decision that cannot be made (the event or referral is not there)."""
-
-
 @dataclass
 class DebriefInfo:
     """What reconciliation needs of a debrief: its state and its intelligence answer."""
