@@ -187,9 +187,9 @@ def _fill(cell: Cell, value: Any, style: CellStyle) -> None:
         cell.data_type = "s"
 
 
-def safe_value(ws, value: Any, number_format: str | None = None, *, wrap: bool = False) -> Any:
+def safe_value(ws, value: Any, number_format: str | None = None) -> Any:
     """Return what to append for a value: numbers and dates typed, text always as text."""
-    return to_cell(ws, prepare_value(value, number_format, wrap=wrap))
+    return to_cell(ws, prepare_value(value, number_format))
 
 
 def _is_plain(text: str) -> bool:

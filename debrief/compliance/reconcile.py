@@ -203,10 +203,7 @@ def _answers_needed():
 
 
 def match_all(
-    session: Session,
-    referrals: list[Referral],
-    events: dict[int, EventInfo],
-    window_hours: int,
+    referrals: list[Referral], events: dict[int, EventInfo], window_hours: int
 ) -> list[Match]:
     """Match each referral to an event and suggest events for those still unmatched."""
     by_nccu: dict[str, EventInfo] = {}
@@ -264,7 +261,7 @@ def all_matches(session: Session, config) -> tuple[list[Match], dict[int, EventI
         Referral(**row._asdict(), rejected_event_ids=tuple(rejected.get(row.id) or ()))
         for row in session.execute(query)
     ]
-    return match_all(session, referrals, events, config["NCCU_MATCH_WINDOW_HOURS"]), events
+    return match_all(referrals, events, config["NCCU_MATCH_WINDOW_HOURS"]), events
 
 
 # The four lists.

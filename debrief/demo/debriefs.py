@@ -212,12 +212,12 @@ class _Maker:
             for question in section.questions:
                 if question.id in answers or not self.qs.is_shown(question, answers):
                     continue
-                value = self._value(question, reported, answers)
+                value = self._value(question, reported)
                 if value is not None:
                     answers[question.id] = value
         return prune(self.qs, answers)
 
-    def _value(self, question: Question, reported: datetime, answers: dict) -> Any:
+    def _value(self, question: Question, reported: datetime) -> Any:
         rng = self.rng
         if not question.required and rng.random() < 0.3:
             return None

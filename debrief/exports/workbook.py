@@ -199,16 +199,14 @@ def build_workbook(
     target: Path,
     generated_by: str,
     progress: Callable[[int], None] | None = None,
-    *,
-    in_child: bool | None = None,
 ) -> dict[str, int]:
     """Write every sheet of the workbook to `target`; return the counts for the audit record.
 
     One pass: the register is streamed while the figures are gathered, and the
     small sheets are then inserted before it (write-only sheets may be filled in
     any order). The register's people counts are protected from histograms
-    counted by the database beforehand. A big workbook is written by a child
-    process (`export_writer`) unless `in_child` says otherwise.
+    counted by the database beforehand. From CHILD_WRITER_FROM debriefs on, a child
+    process writes the workbook (writer.py).
     """
     step = progress or (lambda _n: None)
     threshold = 0 if options.unsuppressed else settings.threshold
@@ -217,8 +215,8 @@ def build_workbook(
     events = event_totals(session, options)
     people = people_histograms(session, options)
     people_plans = {name: plan(people[name], events[name], threshold) for name in PEOPLE_COUNTS}
-    if in_child is None:  # every selected debrief is in each people histogram once
-        in_child = sum(people[PEOPLE_COUNTS_FIRST].values()) >= CHILD_WRITER_FROM
+    # How many debriefs: each selected one is in every people histogram once.
+    in_child = sum(people[PEOPLE_COUNTS_FIRST].values()) >= CHILD_WRITER_FROM
     with (ChildBook if in_child else LocalBook)(target) as book:
         register = _Register(book, stats, options, settings.marking, people_plans, threshold)
         wanted = stats.choice_question_ids | register.question_ids | {"intel_doc_submitted"}
