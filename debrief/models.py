@@ -462,7 +462,7 @@ class ImportBatch(Base):
 class NccuReferral(Base):
     """One referral on the NCCU's list, as the NCCU reported it.
 
-    Matches to events by reference are worked out when read (see reconcile.py);
+    Matches to events by reference are worked out when read (see compliance/reconcile.py);
     only a reviewer's decision on a suggested match is stored here.
     """
 

@@ -112,7 +112,7 @@ class Styled(NamedTuple):
     """A prepared value that needs a styled cell (plain values are written as they are).
 
     Plain data, no cell: a row is prepared where it is computed and may be written
-    in another process (`export_writer`).
+    in another process (exports/writer.py).
     """
 
     value: Any

@@ -1,7 +1,8 @@
 """The sergeant's debriefs: record the event, answer each section, check and submit.
 
-Views are thin: they read the request, call debrief.drafting, and render or
-redirect. Every page showing a debrief is recorded in the audit trail.
+Views are thin: they read the request, call the Flask-free modules beside them
+(drafting, submitting, ...), and render or redirect. Every page showing a
+debrief is recorded in the audit trail.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The thematic workbook for the OIC partnership meeting (Flask-free).
 
-Two passes over the selected debriefs, each a stream: the first gathers the
-figures (sized by themes, months and questions, not by rows), the second writes
-the pseudonymised register. Every sheet is write-only and the workbook goes to
-a temporary file, so memory stays flat however long the period. Every export
+One pass over the selected debriefs, a stream: each debrief is added to the
+figures (sized by themes, months and questions, not by rows) and written to the
+pseudonymised register as it comes. Every sheet is write-only and the workbook
+goes to a temporary file, so memory stays flat however long the period. Every export
 is recorded in the audit trail as a disclosure, with whom it is shared.
 """
 
@@ -61,7 +61,7 @@ KEY_QUESTIONS = (
 FREE_TEXT_TYPES = ("text", "long_text")
 PROGRESS_EVERY = 500
 # From this many debriefs a child process writes the workbook while this one reads
-# (see export_writer): below it, starting the child costs more than it saves.
+# (see writer.py): below it, starting the child costs more than it saves.
 CHILD_WRITER_FROM = 5_000
 PEOPLE_COUNTS_FIRST = next(iter(PEOPLE_COUNTS))
 

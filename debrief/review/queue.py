@@ -27,7 +27,7 @@ from ..workflow import QUEUE_STATES, State
 
 # States a reviewer may filter on: everything but drafts, which the hub never sees.
 FILTER_STATES = (State.SUBMITTED, State.IN_REVIEW, State.RETURNED, State.CLOSED)
-# States in which the hub is the one keeping the sergeant waiting (age is highlighted).
+# The assignment filter's choices ("" for anyone).
 ASSIGNED_CHOICES = {"me": "Assigned to me", "unassigned": "Unassigned"}
 
 Host = aliased(User, name="host")
