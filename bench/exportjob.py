@@ -64,7 +64,7 @@ def peak_rss_mb() -> float:
 
     This process's own peak is its VmHWM: on Linux a child's ru_maxrss starts
     from its parent's peak at fork, so getrusage would count a big parent twice.
-    The export's writer child (debrief.exports.writer) is added from RUSAGE_CHILDREN,
+    The export's writer child (debrief/exports/writer.py) is added from RUSAGE_CHILDREN,
     which for the same reason is at least, and may be more than, its own peak:
     the sum is an upper bound on the two processes' memory at any moment.
     """

@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from debrief.models import AuditEntry, Debrief, DebriefTheme, HistoryEntry
+from debrief.workflow import State
 
 from . import scenarios
 from .client import Client, RequestFailed, forms_on
@@ -127,7 +128,7 @@ def check(url: str, debrief_ids: list[int]) -> tuple[list[str], dict[str, int]]:
             debrief = conn.execute(select(Debrief).where(Debrief.id == debrief_id)).one()
             history = conn.scalar(
                 select(func.count()).where(
-                    HistoryEntry.debrief_id == debrief_id, HistoryEntry.to_state == "submitted"
+                    HistoryEntry.debrief_id == debrief_id, HistoryEntry.to_state == State.SUBMITTED
                 )
             )
             audited = conn.scalar(
@@ -142,15 +143,15 @@ def check(url: str, debrief_ids: list[int]) -> tuple[list[str], dict[str, int]]:
                     DebriefTheme.debrief_id == debrief_id, DebriefTheme.suggested.is_(True)
                 )
             )
-            states[debrief.state] = states.get(debrief.state, 0) + 1
-            submitted = debrief.state == "submitted"
+            states[debrief.state.value] = states.get(debrief.state.value, 0) + 1
+            submitted = debrief.state == State.SUBMITTED
             facts = {
                 "submitted_at": debrief.submitted_at is not None,
                 "history entry": history == 1,
                 "audit entry": audited == 1,
                 "intel_doc_submitted": debrief.intel_doc_submitted is not None,
             }
-            if debrief.state not in ("draft", "submitted"):
+            if debrief.state not in (State.DRAFT, State.SUBMITTED):
                 problems.append(f"debrief {debrief_id} is {debrief.state}")
             for name, present in facts.items():
                 if present != submitted:

@@ -45,6 +45,7 @@ from debrief.questions.loader import load_file
 from debrief.questions.themes import suggest
 from debrief.timeutil import utcnow
 from debrief.vocabulary import EVENT_TYPES, LOCATION_TYPES, PARTNER_AGENCIES, PEOPLE_COUNTS
+from debrief.workflow import State
 
 from .answers import AnswerPool
 
@@ -66,17 +67,35 @@ OWNERS = (
     "NCA liaison",
 )
 STATE_BY_AGE = (  # (max age in days, [(state, weight)])
-    (3, [("draft", 50), ("submitted", 40), ("in_review", 10)]),
-    (30, [("draft", 5), ("submitted", 20), ("in_review", 25), ("returned", 10), ("closed", 40)]),
-    (90, [("draft", 1), ("submitted", 3), ("in_review", 5), ("returned", 3), ("closed", 88)]),
+    (3, [(State.DRAFT, 50), (State.SUBMITTED, 40), (State.IN_REVIEW, 10)]),
+    (
+        30,
+        [
+            (State.DRAFT, 5),
+            (State.SUBMITTED, 20),
+            (State.IN_REVIEW, 25),
+            (State.RETURNED, 10),
+            (State.CLOSED, 40),
+        ],
+    ),
+    (
+        90,
+        [
+            (State.DRAFT, 1),
+            (State.SUBMITTED, 3),
+            (State.IN_REVIEW, 5),
+            (State.RETURNED, 3),
+            (State.CLOSED, 88),
+        ],
+    ),
     (
         10**6,
         [
-            ("draft", 0.2),
-            ("submitted", 0.5),
-            ("in_review", 0.5),
-            ("returned", 0.3),
-            ("closed", 98.5),
+            (State.DRAFT, 0.2),
+            (State.SUBMITTED, 0.5),
+            (State.IN_REVIEW, 0.5),
+            (State.RETURNED, 0.3),
+            (State.CLOSED, 98.5),
         ],
     ),
 )
@@ -244,23 +263,23 @@ class _Builder:
             "created_by_id": created_by,
         }
 
-    def _state(self, reported: datetime) -> str:
+    def _state(self, reported: datetime) -> State:
         age = (self.now - reported).days
         for limit, weights in STATE_BY_AGE:
             if age < limit:
                 return self.rng.choices([s for s, _ in weights], [w for _, w in weights])[0]
-        return "closed"
+        return State.CLOSED
 
-    def debrief(self, out: dict[str, list], reported: datetime, host: int, state: str) -> int:
+    def debrief(
+        self, out: dict[str, list], reported: datetime, host: int, state: State, bench_draft=False
+    ) -> int:
         rng, qs = self.rng, self.question_set
         event = self.event(reported, created_by=host)
         out["events"].append(event)
         counts = {k: event[k] for k in PEOPLE_COUNTS}
         self.debrief_id += 1
         did = self.debrief_id
-        is_bench_draft = state == "bench_draft"
-        state = "draft" if is_bench_draft else state
-        sections = None if state != "draft" or is_bench_draft else rng.randint(0, len(qs.sections))
+        sections = None if state != State.DRAFT or bench_draft else rng.randint(0, len(qs.sections))
         answers = self.answer_pool.answers(reported, counts, sections)
         if "nccu_contacted" in answers:  # the event record is the source of these facts
             made = answers["nccu_contacted"] == "yes"
@@ -269,12 +288,14 @@ class _Builder:
             if made:
                 answers["nccu_reference"] = event["nccu_reference"]
         created = reported + timedelta(hours=rng.uniform(2, 30))
-        submitted = created + timedelta(hours=rng.uniform(0.5, 48)) if state != "draft" else None
-        closed = submitted + timedelta(days=rng.uniform(1, 20)) if state == "closed" else None
+        submitted = (
+            created + timedelta(hours=rng.uniform(0.5, 48)) if state != State.DRAFT else None
+        )
+        closed = submitted + timedelta(days=rng.uniform(1, 20)) if state == State.CLOSED else None
         if closed and closed > self.now:
             closed = self.now
-        assignee = rng.choice(self.reviewers) if state in ("in_review", "closed") else None
-        version = 1 + len(answers) // 8 + (state != "draft")
+        assignee = rng.choice(self.reviewers) if state in (State.IN_REVIEW, State.CLOSED) else None
+        version = 1 + len(answers) // 8 + (state != State.DRAFT)
         out["debriefs"].append(
             {
                 "id": did,
@@ -286,7 +307,7 @@ class _Builder:
                 "export_ref": self._export_ref(),
                 "assignee_id": assignee,
                 "intel_doc_submitted": (answers.get("intel_doc_submitted") == "yes")
-                if state != "draft"
+                if state != State.DRAFT
                 else None,
                 "created_at": created,
                 "updated_at": closed or submitted or created,
@@ -300,7 +321,7 @@ class _Builder:
             {"debrief_id": did, "question_id": q, "value": v} for q, v in answers.items()
         ]
         self._audit(out, created, host, "collection", "debrief.create", did)
-        if state == "draft":
+        if state == State.DRAFT:
             return did
         self._reviewed(
             out, did, answers, counts, reported, host, state, submitted, closed, assignee
@@ -311,36 +332,36 @@ class _Builder:
         self, out, did, answers, counts, reported, host, state, submitted, closed, assignee
     ) -> None:
         rng = self.rng
-        self._history(out, did, submitted, host, "draft", "submitted")
+        self._history(out, did, submitted, host, State.DRAFT, State.SUBMITTED)
         self._audit(out, submitted, host, "alteration", "debrief.submit", did)
         suggested = suggest(self.question_set, answers, counts, reported)
-        reviewing = state in ("in_review", "closed")
+        reviewing = state in (State.IN_REVIEW, State.CLOSED)
         for theme in suggested:
-            confirmed = reviewing and rng.random() < (0.85 if state == "closed" else 0.4)
+            confirmed = reviewing and rng.random() < (0.85 if state == State.CLOSED else 0.4)
             out["themes"].append(
                 self._theme(
                     did, theme.theme_id, True, theme.reason_text, confirmed, assignee, submitted
                 )
             )
-        if state == "closed" and rng.random() < 0.1:
+        if state == State.CLOSED and rng.random() < 0.1:
             extra = rng.choice(self.question_set.themes).id
             if extra not in {t.theme_id for t in suggested}:
                 out["themes"].append(self._theme(did, extra, False, "", True, assignee, closed))
-        if state == "returned":
+        if state == State.RETURNED:
             reviewer = rng.choice(self.reviewers)
             self._history(
                 out,
                 did,
                 submitted + timedelta(hours=20),
                 reviewer,
-                "submitted",
-                "returned",
+                State.SUBMITTED,
+                State.RETURNED,
                 "Please add the NCCU reference and the wait time.",
             )
         if not reviewing:
             return
         started = submitted + timedelta(hours=rng.uniform(1, 72))
-        self._history(out, did, started, assignee, "submitted", "in_review")
+        self._history(out, did, started, assignee, State.SUBMITTED, State.IN_REVIEW)
         self._audit(out, started, assignee, "consultation", "debrief.view", did)
         if rng.random() < 0.1:
             self.note_id += 1
@@ -356,7 +377,7 @@ class _Builder:
         if rng.random() < 0.15:
             for _ in range(rng.randint(1, 2)):
                 self.action_id += 1
-                done = state == "closed" and rng.random() < 0.7
+                done = state == State.CLOSED and rng.random() < 0.7
                 out["actions"].append(
                     {
                         "id": self.action_id,
@@ -372,8 +393,8 @@ class _Builder:
                         "updated_at": started,
                     }
                 )
-        if state == "closed":
-            self._history(out, did, closed, assignee, "in_review", "closed")
+        if state == State.CLOSED:
+            self._history(out, did, closed, assignee, State.IN_REVIEW, State.CLOSED)
             self._audit(out, closed, assignee, "alteration", "debrief.close", did)
 
     def _theme(self, did, theme_id, suggested, reason, confirmed, by, at) -> dict:
@@ -443,7 +464,9 @@ class _Builder:
             for _ in range(DRAFTS_PER_BENCH_SERGEANT):
                 reported = self.now - timedelta(hours=self.rng.uniform(3, 40))
                 ids.setdefault(username, []).append(
-                    self.debrief(out, reported.replace(microsecond=0), uid, "bench_draft")
+                    self.debrief(
+                        out, reported.replace(microsecond=0), uid, State.DRAFT, bench_draft=True
+                    )
                 )
         return out, ids
 

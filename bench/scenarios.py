@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, select
 
 from debrief.config import DEFAULTS
 from debrief.models import Debrief, User
+from debrief.workflow import State
 
 from .client import Client, RequestFailed, csrf_token, forms_on, timed
 from .generate import BENCH_CLIENTS, BENCH_PASSWORD
@@ -51,7 +52,7 @@ def attach_drafts(url: str, clients: list[BenchClient]) -> None:
         rows = conn.execute(
             select(User.username, Debrief.id)
             .join(Debrief, Debrief.host_id == User.id)
-            .where(User.username.like("bench-sgt-%"), Debrief.state == "draft")
+            .where(User.username.like("bench-sgt-%"), Debrief.state == State.DRAFT)
             .order_by(Debrief.id)
         ).all()
     engine.dispose()

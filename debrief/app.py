@@ -78,6 +78,8 @@ def _wire_database(app: Flask, check_schema: bool) -> None:
 
 
 def _wire_templates(app: Flask) -> None:
+    from .workflow import State
+
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(PROJECT_ROOT / "templates")),
@@ -91,6 +93,7 @@ def _wire_templates(app: Flask) -> None:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals["State"] = State  # templates compare states as State.CLOSED
     WTFormsHelpers(app)
 
 

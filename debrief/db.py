@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -187,8 +187,3 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def is_sqlite(engine: Engine) -> bool:
     """Tell whether the engine is the embedded SQLite database."""
     return engine.dialect.name == "sqlite"
-
-
-def table_names(engine: Engine) -> set[str]:
-    """Return the tables present in the database."""
-    return set(inspect(engine).get_table_names())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -25,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -44,6 +46,36 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class State(StrEnum):
+    """Where a debrief is in its life (the workflow's table of moves: workflow.py)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    RETURNED = "returned"
+    CLOSED = "closed"
+
+
+_STATES = {state.value: state for state in State}
+
+
+class StateColumn(TypeDecorator):
+    """A `State` stored as its plain string in a VARCHAR(16): no database enum, no CHECK.
+
+    Writes take a member or its string; reads give the member, in Core queries that
+    select the column too (looked up in a dict: a tenth of the cost of State(value)).
+    """
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: State | str | None, dialect) -> str | None:
+        return None if value is None else State(value).value
+
+    def process_result_value(self, value: str | None, dialect) -> State | None:
+        return None if value is None else _STATES[value]
 
 
 def new_token() -> str:
@@ -199,7 +231,7 @@ class Debrief(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     host_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     question_set_id: Mapped[int] = mapped_column(ForeignKey("question_set_versions.id"))
-    state: Mapped[str] = mapped_column(String(16), default="draft")
+    state: Mapped[State] = mapped_column(StateColumn, default=State.DRAFT)
     # Optimistic lock: a form carries the version it was drawn from; a stale save is refused.
     version: Mapped[int] = mapped_column(Integer, default=1)
     export_ref: Mapped[str] = mapped_column(String(16), unique=True, default=new_export_ref)
@@ -329,8 +361,9 @@ class HistoryEntry(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # transition, edit, theme, action, note, assignment
     kind: Mapped[str] = mapped_column(String(16))
-    from_state: Mapped[str | None] = mapped_column(String(16))
-    to_state: Mapped[str | None] = mapped_column(String(16))
+    # The debrief's state before and after a transition; null for other kinds.
+    from_state: Mapped[State | None] = mapped_column(StateColumn)
+    to_state: Mapped[State | None] = mapped_column(StateColumn)
     summary: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str | None] = mapped_column(Text)
 
@@ -443,7 +476,7 @@ class ImportBatch(Base):
 class NccuReferral(Base):
     """One referral on the NCCU's list, as the NCCU reported it.
 
-    Matches to events by reference are worked out when read (see reconcile.py);
+    Matches to events by reference are worked out when read (see compliance/reconcile.py);
     only a reviewer's decision on a suggested match is stored here.
     """
 
@@ -482,6 +515,8 @@ __all__ = [
     "QuestionSetVersion",
     "ReviewNote",
     "SignInFailure",
+    "State",
+    "StateColumn",
     "User",
     "UserRole",
 ]

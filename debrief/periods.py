@@ -17,7 +17,7 @@ from typing import Any
 from govuk_bank_holidays.bank_holidays import BankHolidays
 
 from .timeutil import from_local, local_today, to_local
-from .workflow import AWAITING_HUB
+from .workflow import AWAITING_HUB, State
 
 MONTH_NAMES = (
     "January",
@@ -206,5 +206,5 @@ class ReviewTarget:
             return None
         return working_days_between(to_local(submitted_at).date(), today, self.division)
 
-    def is_overdue(self, state: str, age: int | None) -> bool:
+    def is_overdue(self, state: State, age: int | None) -> bool:
         return age is not None and age > self.working_days and state in AWAITING_HUB

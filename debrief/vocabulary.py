@@ -45,8 +45,6 @@ PEOPLE_COUNTS: dict[str, str] = {
     "arrested": "Arrested",
 }
 
-CHILD_COUNTS = ("accompanied_children", "unaccompanied_children")
-
 
 def label(vocabulary: dict[str, str], value: str | None) -> str:
     """Return the label for a stored id, or the id itself if the list no longer has it."""

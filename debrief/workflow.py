@@ -2,7 +2,8 @@
 
 (state, action) -> (new state, permission). Anything not in the table is
 refused. Every transition is written to the debrief's history with who, when
-and the reason where one is given.
+and the reason where one is given. `State` is defined beside the model
+(models.py), whose column type needs it; the rest of the package takes it from here.
 """
 
 from __future__ import annotations
@@ -12,20 +13,9 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from .models import Debrief, HistoryEntry, User
+from .models import Debrief, HistoryEntry, State, User
 from .roles import Permission, can
 from .timeutil import utcnow
-
-
-class State(StrEnum):
-    """Where a debrief is in its life."""
-
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    IN_REVIEW = "in_review"
-    RETURNED = "returned"
-    CLOSED = "closed"
-
 
 STATE_LABELS = {
     State.DRAFT: "Draft",
@@ -121,11 +111,10 @@ def apply(
 ) -> HistoryEntry:
     """Move the debrief on by one action, or raise; records the transition in history."""
     action = Action(action)
-    rule = TRANSITIONS.get((State(debrief.state), action))
+    rule = TRANSITIONS.get((debrief.state, action))
     if rule is None:
         raise TransitionRefused(
-            f"A debrief that is {STATE_LABELS[State(debrief.state)].lower()} cannot be "
-            f"{_past(action)}."
+            f"A debrief that is {STATE_LABELS[debrief.state].lower()} cannot be {_past(action)}."
         )
     if rule.not_host and debrief.host_id == user.id:
         raise NotPermitted("You cannot review a debrief you hosted yourself.")
@@ -141,11 +130,11 @@ def apply(
         actor_id=user.id,
         kind="transition",
         from_state=debrief.state,
-        to_state=rule.to.value,
-        summary=f"{STATE_LABELS[State(debrief.state)]} → {STATE_LABELS[rule.to]}",
+        to_state=rule.to,
+        summary=f"{STATE_LABELS[debrief.state]} → {STATE_LABELS[rule.to]}",
         reason=reason or None,
     )
-    debrief.state = rule.to.value
+    debrief.state = rule.to
     debrief.version += 1
     if rule.to == State.SUBMITTED:
         debrief.submitted_at = now

@@ -112,7 +112,7 @@ class Styled(NamedTuple):
     """A prepared value that needs a styled cell (plain values are written as they are).
 
     Plain data, no cell: a row is prepared where it is computed and may be written
-    in another process (`export_writer`).
+    in another process (exports/writer.py).
     """
 
     value: Any
@@ -187,9 +187,9 @@ def _fill(cell: Cell, value: Any, style: CellStyle) -> None:
         cell.data_type = "s"
 
 
-def safe_value(ws, value: Any, number_format: str | None = None, *, wrap: bool = False) -> Any:
+def safe_value(ws, value: Any, number_format: str | None = None) -> Any:
     """Return what to append for a value: numbers and dates typed, text always as text."""
-    return to_cell(ws, prepare_value(value, number_format, wrap=wrap))
+    return to_cell(ws, prepare_value(value, number_format))
 
 
 def _is_plain(text: str) -> bool:

@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from .. import audit
 from ..models import Answer, Debrief, DebriefTheme, Event, FollowUpAction, HistoryEntry, ReviewNote
 from ..timeutil import utcnow
-
-CLOSED = "closed"
+from ..workflow import State
 
 
 def cutoff(years: int, now: datetime | None = None) -> datetime:
@@ -33,17 +32,17 @@ def cutoff(years: int, now: datetime | None = None) -> datetime:
         return now.replace(year=now.year - years, day=28)
 
 
-def due(session: Session, years: int, now: datetime | None = None) -> list[Debrief]:
+def due(session: Session, years: int) -> list[Debrief]:
     """Return the closed, not yet disposed debriefs whose period has ended, oldest first."""
     return list(
         session.scalars(
             select(Debrief)
             .options(joinedload(Debrief.event))
             .where(
-                Debrief.state == CLOSED,
+                Debrief.state == State.CLOSED,
                 Debrief.disposed_at.is_(None),
                 Debrief.closed_at.is_not(None),
-                Debrief.closed_at <= cutoff(years, now),
+                Debrief.closed_at <= cutoff(years),
             )
             .order_by(Debrief.closed_at, Debrief.id)
         )
@@ -80,11 +79,9 @@ def _count(session: Session, model, *where) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
-def dispose(
-    session: Session, debrief: Debrief, years: int, *, now: datetime | None = None
-) -> Disposal:
+def dispose(session: Session, debrief: Debrief, years: int) -> Disposal:
     """Erase one debrief's content, keep its tombstone, and audit the erasure."""
-    now = now or utcnow()
+    now = utcnow()
     if debrief.disposed_at is not None:
         raise ValueError(f"Debrief {debrief.id} was disposed of already")
     did = debrief.id

@@ -140,7 +140,7 @@ def authenticate(
     return user
 
 
-def change_password(session: Session, hasher: Hasher, user: User, new_password: str) -> None:
+def change_password(hasher: Hasher, user: User, new_password: str) -> None:
     """Set a new password and end every other session of this person."""
     check_new_password(new_password, username=user.username)
     if hasher.verify(user.password_hash, new_password):

@@ -146,7 +146,7 @@ def change_password():
             form.current_password.errors.append("Your current password is not right")
         else:
             try:
-                accounts.change_password(db_session(), _hasher(), user, form.new_password.data)
+                accounts.change_password(_hasher(), user, form.new_password.data)
             except (PasswordRejected, accounts.AccountError) as exc:
                 form.new_password.errors.append(str(exc))
             else:

@@ -66,7 +66,7 @@ def read_table(filename: str, data: bytes, *, max_bytes: int, max_rows: int) -> 
         raw_rows = _read_xlsx(name, data, max_bytes, max_rows)
     else:
         raw_rows = _read_csv(name, data, max_rows)
-    return _to_table(name, raw_rows, max_rows)
+    return _to_table(name, raw_rows)
 
 
 def _read_csv(name: str, data: bytes, max_rows: int) -> Iterable[list[Any]]:
@@ -161,7 +161,7 @@ def _limited(rows: Iterable[list[Any]], max_rows: int) -> Iterable[list[Any]]:
         yield row
 
 
-def _to_table(name: str, raw_rows: Iterable[list[Any]], max_rows: int) -> Table:
+def _to_table(name: str, raw_rows: Iterable[list[Any]]) -> Table:
     headings: list[str] | None = None
     rows: list[tuple[int, list[Any]]] = []
     for number, cells in enumerate(raw_rows, start=1):

@@ -24,16 +24,12 @@ from ..workflow import State
 MAX_SUGGESTIONS = 3
 
 
-class MatchRefused(Exception):
-    """A match decision that cannot be made (the event or referral is not there)."""
-
-
 @dataclass
 class DebriefInfo:
     """What reconciliation needs of a debrief: its state and its intelligence answer."""
 
     id: int
-    state: str
+    state: State
     export_ref: str
     submitted_at: datetime | None
     intel_doc_submitted: bool | None
@@ -207,10 +203,7 @@ def _answers_needed():
 
 
 def match_all(
-    session: Session,
-    referrals: list[Referral],
-    events: dict[int, EventInfo],
-    window_hours: int,
+    referrals: list[Referral], events: dict[int, EventInfo], window_hours: int
 ) -> list[Match]:
     """Match each referral to an event and suggest events for those still unmatched."""
     by_nccu: dict[str, EventInfo] = {}
@@ -268,7 +261,7 @@ def all_matches(session: Session, config) -> tuple[list[Match], dict[int, EventI
         Referral(**row._asdict(), rejected_event_ids=tuple(rejected.get(row.id) or ()))
         for row in session.execute(query)
     ]
-    return match_all(session, referrals, events, config["NCCU_MATCH_WINDOW_HOURS"]), events
+    return match_all(referrals, events, config["NCCU_MATCH_WINDOW_HOURS"]), events
 
 
 # The four lists.

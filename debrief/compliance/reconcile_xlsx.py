@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from .. import xlsx
 from ..timeutil import format_local, from_local, to_local, utcnow
-from ..workflow import STATE_LABELS, State
+from ..workflow import STATE_LABELS
 from .reconcile import EventInfo, Match
 
 MATCHED_BY = {
@@ -34,7 +34,7 @@ def _days_since(value: datetime, now: datetime) -> int:
 
 def _state(match_or_event, now: datetime | None = None) -> str:
     debrief = match_or_event.debrief
-    return STATE_LABELS[State(debrief.state)] if debrief else "No debrief"
+    return STATE_LABELS[debrief.state] if debrief else "No debrief"
 
 
 def missing_text(match: Match) -> str:

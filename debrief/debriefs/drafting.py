@@ -174,7 +174,7 @@ def require_editable(debrief: Debrief, user: User) -> None:
     if debrief.host_id != user.id:
         raise NotEditable("Only the sergeant who hosted this debrief can change it.")
     if not is_editable(debrief):
-        label = workflow.STATE_LABELS[State(debrief.state)].lower()
+        label = workflow.STATE_LABELS[debrief.state].lower()
         raise NotEditable(f"This debrief is {label}, so it can no longer be changed.")
 
 

@@ -93,7 +93,7 @@ def start(
         event=event,
         host_id=user.id,
         question_set_id=stored_version(session, question_set).id,
-        state=State.DRAFT.value,
+        state=State.DRAFT,
         version=1,
         unsaved_input={},
     )

@@ -69,9 +69,3 @@ def search_waiting(
     return SearchResult(
         query, events, taken_ref=query if hosts else "", taken_by_me=user.id in hosts
     )
-
-
-def waiting_event(session: Session, event_id: int) -> Event | None:
-    """Return the imported event by id (with or without a debrief), or None."""
-    event = session.get(Event, event_id)
-    return event if event is not None and event.source == "import" else None

@@ -1,7 +1,8 @@
 """The sergeant's debriefs: record the event, answer each section, check and submit.
 
-Views are thin: they read the request, call debrief.drafting, and render or
-redirect. Every page showing a debrief is recorded in the audit trail.
+Views are thin: they read the request, call the Flask-free modules beside them
+(drafting, submitting, ...), and render or redirect. Every page showing a
+debrief is recorded in the audit trail.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from ..extensions import db_session, locks_before_writing
 from ..roles import Permission
 from ..security import requires, restore_typed_form
 from ..vocabulary import EVENT_TYPES
+from ..workflow import State
 from . import drafting, event_record, imported_events, submitting
 from .common import (
     bp,
@@ -62,7 +64,7 @@ def overview(debrief_id: int):
     debrief = load_debrief(debrief_id)
     question_set = drafting.question_set_for(debrief)
     returned = (
-        drafting.latest_return(db_session(), debrief) if debrief.state == "returned" else None
+        drafting.latest_return(db_session(), debrief) if debrief.state == State.RETURNED else None
     )
     record_view(debrief, "overview")
     if not drafting.is_editable(debrief):

@@ -86,7 +86,7 @@ def create_sample_debriefs(site: DemoSite, echo: Callable[[str], None]) -> None:
                 "host_id": hosts[n % 2].id,
                 "question_set_id": version_id,
                 "export_ref": new_export_ref(),
-                "assignee_id": hub.id if plan["debrief"]["state"] == "in_review" else None,
+                "assignee_id": hub.id if plan["debrief"]["state"] == State.IN_REVIEW else None,
                 "unsaved_input": {},
             }
         )
@@ -115,7 +115,7 @@ def create_sample_debriefs(site: DemoSite, echo: Callable[[str], None]) -> None:
         session.execute(insert(DebriefTheme), themes)
     session.execute(insert(HistoryEntry), history)
     session.commit()
-    states: dict[str, int] = {}
+    states: dict[State, int] = {}
     for row in debrief_rows:
         states[row["state"]] = states.get(row["state"], 0) + 1
     summary = ", ".join(
@@ -141,10 +141,10 @@ class _Maker:
         event = self._event(n, reported)
         row = Event(**event)
         state = self._state(days_ago)
-        answers = self._answers(row, reported, partial=state == "draft")
+        answers = self._answers(row, reported, partial=state == State.DRAFT)
         debrief, history = self._lifecycle(state, reported)
-        themes = [] if state == "draft" else self._themes(row, answers, reported, state)
-        if state != "draft":
+        themes = [] if state == State.DRAFT else self._themes(row, answers, reported, state)
+        if state != State.DRAFT:
             debrief["intel_doc_submitted"] = {"yes": True, "no": False}.get(
                 answers.get("intel_doc_submitted", "")
             )
@@ -184,11 +184,23 @@ class _Maker:
             "created_at": reported + timedelta(hours=2),
         }
 
-    def _state(self, days_ago: int) -> str:
+    def _state(self, days_ago: int) -> State:
         if days_ago > 30:
-            options = {"closed": 85, "returned": 4, "in_review": 5, "submitted": 4, "draft": 2}
+            options = {
+                State.CLOSED: 85,
+                State.RETURNED: 4,
+                State.IN_REVIEW: 5,
+                State.SUBMITTED: 4,
+                State.DRAFT: 2,
+            }
         else:
-            options = {"draft": 30, "submitted": 35, "in_review": 20, "returned": 10, "closed": 5}
+            options = {
+                State.DRAFT: 30,
+                State.SUBMITTED: 35,
+                State.IN_REVIEW: 20,
+                State.RETURNED: 10,
+                State.CLOSED: 5,
+            }
         return self.rng.choices(list(options), list(options.values()))[0]
 
     def _answers(self, row: Event, reported: datetime, partial: bool) -> dict[str, Any]:
@@ -201,12 +213,12 @@ class _Maker:
             for question in section.questions:
                 if question.id in answers or not self.qs.is_shown(question, answers):
                     continue
-                value = self._value(question, reported, answers)
+                value = self._value(question, reported)
                 if value is not None:
                     answers[question.id] = value
         return prune(self.qs, answers)
 
-    def _value(self, question: Question, reported: datetime, answers: dict) -> Any:
+    def _value(self, question: Question, reported: datetime) -> Any:
         rng = self.rng
         if not question.required and rng.random() < 0.3:
             return None
@@ -243,33 +255,33 @@ class _Maker:
             return to_local(when).replace(tzinfo=None).isoformat(timespec="minutes")
         return None
 
-    def _lifecycle(self, state: str, reported: datetime) -> tuple[dict, list[dict]]:
+    def _lifecycle(self, state: State, reported: datetime) -> tuple[dict, list[dict]]:
         rng = self.rng
         created = reported + timedelta(hours=rng.randint(1, 8))
         submitted = min(created + timedelta(hours=rng.randint(2, 72)), self.now)
         debrief: dict[str, Any] = {"state": state, "created_at": created, "updated_at": created}
         history: list[dict] = []
-        if state == "draft":
+        if state == State.DRAFT:
             return {**debrief, "version": rng.randint(2, 6)}, history
         debrief.update(submitted_at=submitted, first_submitted_at=submitted, updated_at=submitted)
-        history.append(_entry("host", submitted, "draft", "submitted"))
+        history.append(_entry("host", submitted, State.DRAFT, State.SUBMITTED))
         later = min(submitted + timedelta(days=rng.randint(1, 4)), self.now)
-        if state in {"in_review", "closed"}:
-            history.append(_entry("hub", later, "submitted", "in_review"))
-        if state == "returned":
+        if state in {State.IN_REVIEW, State.CLOSED}:
+            history.append(_entry("hub", later, State.SUBMITTED, State.IN_REVIEW))
+        if state == State.RETURNED:
             reason = rng.choice(RETURN_REASONS)
-            history.append(_entry("hub", later, "submitted", "returned", reason))
+            history.append(_entry("hub", later, State.SUBMITTED, State.RETURNED, reason))
             debrief["updated_at"] = later
-        if state == "closed":
+        if state == State.CLOSED:
             closed = min(later + timedelta(days=rng.randint(0, 6)), self.now)
-            history.append(_entry("hub", closed, "in_review", "closed"))
+            history.append(_entry("hub", closed, State.IN_REVIEW, State.CLOSED))
             debrief.update(closed_at=closed, updated_at=closed)
         return {**debrief, "version": 1 + len(history) + rng.randint(3, 9)}, history
 
-    def _themes(self, row: Event, answers: dict, reported: datetime, state: str) -> list[dict]:
+    def _themes(self, row: Event, answers: dict, reported: datetime, state: State) -> list[dict]:
         rows = []
         for theme in suggest(self.qs, answers, event_counts(row), reported):
-            confirmed = state == "closed" and self.rng.random() < 0.85
+            confirmed = state == State.CLOSED and self.rng.random() < 0.85
             rows.append(
                 {
                     "theme_id": theme.theme_id,
@@ -283,13 +295,13 @@ class _Maker:
         return rows
 
 
-def _entry(actor: str, at: datetime, before: str, after: str, reason: str = "") -> dict:
+def _entry(actor: str, at: datetime, before: State, after: State, reason: str = "") -> dict:
     return {
         "actor": actor,
         "at": at,
         "kind": "transition",
         "from_state": before,
         "to_state": after,
-        "summary": f"{STATE_LABELS[State(before)]} → {STATE_LABELS[State(after)]}",
+        "summary": f"{STATE_LABELS[before]} → {STATE_LABELS[after]}",
         "reason": reason or None,
     }

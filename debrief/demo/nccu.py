@@ -29,9 +29,8 @@ def _score(text: str) -> int:
     return int(hashlib.sha256(text.encode()).hexdigest(), 16) % 100
 
 
-def _local_text(value: datetime, with_time: bool = True) -> str:
-    local = to_local(value)
-    return f"{local:%d/%m/%Y %H:%M}" if with_time else f"{local:%d/%m/%Y}"
+def _local_text(value: datetime) -> str:
+    return f"{to_local(value):%d/%m/%Y %H:%M}"
 
 
 def nccu_rows(events, districts: list[str], now: datetime) -> list[list[str]]:

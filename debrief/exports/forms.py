@@ -28,8 +28,6 @@ from ..timeutil import local_today
 from ..vocabulary import EVENT_TYPES
 from .selection import ExportOptions
 
-PERIOD_KINDS = ("last_quarter", "quarter", "month", "financial_year", "custom")
-
 
 def _quarter_choices(today: date) -> list[SelectChoice]:
     choices, period = [], periods.last_quarter(today)

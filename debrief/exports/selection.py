@@ -27,8 +27,8 @@ from ..vocabulary import PEOPLE_COUNTS
 from ..workflow import State
 
 BATCH = 500
-CLOSED_STATES = (State.CLOSED.value,)
-IN_REVIEW_STATES = (State.SUBMITTED.value, State.IN_REVIEW.value)
+CLOSED_STATES = (State.CLOSED,)
+IN_REVIEW_STATES = (State.SUBMITTED, State.IN_REVIEW)
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class ExportOptions:
     unsuppressed: bool = False
 
     @property
-    def states(self) -> tuple[str, ...]:
+    def states(self) -> tuple[State, ...]:
         """Return the debrief states included."""
         return CLOSED_STATES + (IN_REVIEW_STATES if self.include_in_review else ())
 
@@ -60,7 +60,7 @@ class DebriefRecord:
 
     id: int
     export_ref: str
-    state: str
+    state: State
     question_set_id: int
     first_submitted_at: datetime | None
     closed_at: datetime | None
@@ -132,18 +132,18 @@ def debrief_progress(session: Session, options: ExportOptions) -> dict[str, int]
     stmt = (
         select(Debrief.state, func.count(Debrief.id))
         .join(Event, Debrief.event_id == Event.id)
-        .where(*event_clauses(options), Debrief.state != State.DRAFT.value)
+        .where(*event_clauses(options), Debrief.state != State.DRAFT)
         .group_by(Debrief.state)
     )
     by_state = dict(session.execute(stmt).all())
     events_with = session.scalar(
         select(func.count(func.distinct(Debrief.event_id)))
         .join(Event, Debrief.event_id == Event.id)
-        .where(*event_clauses(options), Debrief.state != State.DRAFT.value)
+        .where(*event_clauses(options), Debrief.state != State.DRAFT)
     )
     return {
         "submitted": sum(by_state.values()),
-        "closed": by_state.get(State.CLOSED.value, 0),
+        "closed": by_state.get(State.CLOSED, 0),
         "events_with_debrief": events_with or 0,
     }
 

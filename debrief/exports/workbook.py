@@ -1,9 +1,9 @@
 """The thematic workbook for the OIC partnership meeting (Flask-free).
 
-Two passes over the selected debriefs, each a stream: the first gathers the
-figures (sized by themes, months and questions, not by rows), the second writes
-the pseudonymised register. Every sheet is write-only and the workbook goes to
-a temporary file, so memory stays flat however long the period. Every export
+One pass over the selected debriefs, a stream: each debrief is added to the
+figures (sized by themes, months and questions, not by rows) and written to the
+pseudonymised register as it comes. Every sheet is write-only and the workbook
+goes to a temporary file, so memory stays flat however long the period. Every export
 is recorded in the audit trail as a disclosure, with whom it is shared.
 """
 
@@ -24,7 +24,7 @@ from ..questions.loader import Question, QuestionSet
 from ..roles import ROLE_LABELS, Permission, Role, can
 from ..timeutil import utcnow
 from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, PEOPLE_COUNTS, label
-from ..workflow import STATE_LABELS, State
+from ..workflow import STATE_LABELS
 from .figures import Stats, month_of
 from .selection import (
     ExportOptions,
@@ -61,7 +61,7 @@ KEY_QUESTIONS = (
 FREE_TEXT_TYPES = ("text", "long_text")
 PROGRESS_EVERY = 500
 # From this many debriefs a child process writes the workbook while this one reads
-# (see export_writer): below it, starting the child costs more than it saves.
+# (see writer.py): below it, starting the child costs more than it saves.
 CHILD_WRITER_FROM = 5_000
 PEOPLE_COUNTS_FIRST = next(iter(PEOPLE_COUNTS))
 
@@ -199,16 +199,14 @@ def build_workbook(
     target: Path,
     generated_by: str,
     progress: Callable[[int], None] | None = None,
-    *,
-    in_child: bool | None = None,
 ) -> dict[str, int]:
     """Write every sheet of the workbook to `target`; return the counts for the audit record.
 
     One pass: the register is streamed while the figures are gathered, and the
     small sheets are then inserted before it (write-only sheets may be filled in
     any order). The register's people counts are protected from histograms
-    counted by the database beforehand. A big workbook is written by a child
-    process (`export_writer`) unless `in_child` says otherwise.
+    counted by the database beforehand. From CHILD_WRITER_FROM debriefs on, a child
+    process writes the workbook (writer.py).
     """
     step = progress or (lambda _n: None)
     threshold = 0 if options.unsuppressed else settings.threshold
@@ -217,8 +215,8 @@ def build_workbook(
     events = event_totals(session, options)
     people = people_histograms(session, options)
     people_plans = {name: plan(people[name], events[name], threshold) for name in PEOPLE_COUNTS}
-    if in_child is None:  # every selected debrief is in each people histogram once
-        in_child = sum(people[PEOPLE_COUNTS_FIRST].values()) >= CHILD_WRITER_FROM
+    # How many debriefs: each selected one is in every people histogram once.
+    in_child = sum(people[PEOPLE_COUNTS_FIRST].values()) >= CHILD_WRITER_FROM
     with (ChildBook if in_child else LocalBook)(target) as book:
         register = _Register(book, stats, options, settings.marking, people_plans, threshold)
         wanted = stats.choice_question_ids | register.question_ids | {"intel_doc_submitted"}
@@ -322,7 +320,7 @@ class _Register:
         """Write one debrief's row."""
         stats = self.stats
         qs = stats.question_sets.get(record.question_set_id)
-        state = "Disposed" if record.disposed else STATE_LABELS.get(State(record.state))
+        state = "Disposed" if record.disposed else STATE_LABELS.get(record.state)
         row: list[Any] = [
             record.export_ref,
             month_of(record.reported_at),

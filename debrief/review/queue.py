@@ -27,7 +27,7 @@ from ..workflow import QUEUE_STATES, State
 
 # States a reviewer may filter on: everything but drafts, which the hub never sees.
 FILTER_STATES = (State.SUBMITTED, State.IN_REVIEW, State.RETURNED, State.CLOSED)
-# States in which the hub is the one keeping the sergeant waiting (age is highlighted).
+# The assignment filter's choices ("" for anyone).
 ASSIGNED_CHOICES = {"me": "Assigned to me", "unassigned": "Unassigned"}
 
 Host = aliased(User, name="host")
@@ -38,6 +38,7 @@ def _name(user) -> Any:
     return func.coalesce(func.nullif(user.full_name, ""), user.username)
 
 
+# Keyed by the stored strings: case() binds its keys without the column's type.
 _STATE_ORDER = case(
     {state.value: index for index, state in enumerate(FILTER_STATES)}, value=Debrief.state
 )
@@ -93,7 +94,7 @@ class QueueFilter:
     @property
     def effective_states(self) -> tuple[str, ...]:
         """Return the states to list: those chosen, or the queue's own."""
-        return self.states or tuple(s.value for s in QUEUE_STATES)
+        return self.states or QUEUE_STATES
 
     @property
     def is_filtered(self) -> bool:
@@ -336,7 +337,7 @@ class QueueRow(NamedTuple):
     """
 
     id: int
-    state: str
+    state: State
     submitted_at: datetime | None
     reported_at: datetime
     district: str
