@@ -18,11 +18,12 @@ from sqlalchemy import func, insert, select
 
 from ..auth import accounts
 from ..debriefs import event_record
-from ..debriefs.answers import EXCLUSIVE_CHOICES, prune
+from ..debriefs.answers import prune
 from ..models import Answer, Debrief, DebriefTheme, Event, HistoryEntry, new_export_ref
 from ..questions.loader import Question, QuestionSet
 from ..questions.store import stored_version
 from ..questions.themes import suggest
+from ..questions.types import EXCLUSIVE_CHOICES
 from ..timeutil import to_local, utcnow
 from ..vocabulary import event_counts
 from ..workflow import STATE_LABELS, State
