@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..questions.loader import Question, QuestionSet, Section
-from ..questions.types import FieldError
+from ..questions.types import FieldError, is_answered
 
 Form = Mapping[str, list[str]]
 
@@ -75,11 +75,6 @@ def form_values(question: Question, value: Any) -> dict[str, list[str]]:
 # --- whole sections and debriefs --------------------------------------------------------------
 
 
-def answered(value: Any) -> bool:
-    """Tell whether a stored value counts as an answer."""
-    return value is not None and value != "" and value != []
-
-
 def prune(question_set: QuestionSet, answers: dict[str, Any]) -> dict[str, Any]:
     """Drop answers of follow-ups whose condition no longer holds, and of unknown questions."""
     kept = {}
@@ -96,7 +91,7 @@ def missing_required(
     return [
         q
         for q in section.questions
-        if q.required and question_set.is_shown(q, answers) and not answered(answers.get(q.id))
+        if q.required and question_set.is_shown(q, answers) and not is_answered(answers.get(q.id))
     ]
 
 
@@ -112,7 +107,7 @@ def section_status(
     if ids & set(unsaved):
         return Status.HAS_ERRORS
     own = ids - set(derived)
-    if not any(answered(answers.get(i)) for i in own):
+    if not any(is_answered(answers.get(i)) for i in own):
         return Status.NOT_STARTED
     if missing_required(question_set, section, answers):
         return Status.IN_PROGRESS

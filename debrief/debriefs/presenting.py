@@ -15,6 +15,7 @@ from typing import Any
 
 from ..models import Debrief, Event
 from ..questions.loader import Question, QuestionSet
+from ..questions.types import is_answered
 from ..timeutil import format_local
 from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, PARTNER_AGENCIES, PEOPLE_COUNTS, label
 
@@ -85,7 +86,7 @@ def present(
     for section in question_set.sections:
         rows = []
         for question in section.questions:
-            if not _answered(answers.get(question.id)):
+            if not is_answered(answers.get(question.id)):
                 continue
             if not question_set.is_shown(question, answers):
                 continue
@@ -143,10 +144,6 @@ def event_rows(event: Event, change_href: str | None = None) -> tuple[Row, ...]:
 def format_answer(question: Question, value: Any) -> tuple[str, ...]:
     """Return an answer as the lines a person reads: labels, not ids; dates written out."""
     return question.kind.read_back(question, value)
-
-
-def _answered(value: Any) -> bool:
-    return value is not None and value != "" and value != []
 
 
 def _yes_no(value: bool | None) -> str:

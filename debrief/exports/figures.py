@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from ..periods import Period
 from ..questions.loader import Choice, Question, QuestionSet
+from ..questions.types import is_answered
 from ..timeutil import to_local
 from .selection import DebriefRecord
 
@@ -92,7 +93,7 @@ class Stats:
         for summary, question in asks:
             summary.asked_of += 1
             value = answers.get(question.id)
-            if value is None or value == [] or value == "":
+            if not is_answered(value):
                 continue
             if question.show_if is not None and not qs.is_shown(question, answers):
                 continue

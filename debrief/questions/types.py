@@ -46,6 +46,14 @@ class FieldError:
     parts: frozenset[str] = frozenset()
 
 
+_NO_CHOICES: list = []  # compared with, never changed: no new list on every call
+
+
+def is_answered(value: Any) -> bool:
+    """Tell whether a stored value counts as an answer (the one rule, for every page and sheet)."""
+    return value is not None and value != "" and value != _NO_CHOICES
+
+
 # --- the registry -----------------------------------------------------------------------------
 
 TYPES: dict[str, QuestionType] = {}
