@@ -4,6 +4,7 @@ answered, stored, read back and exported."""
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import datetime, timedelta
 
@@ -11,13 +12,13 @@ import pytest
 
 from debrief.config import PROJECT_ROOT
 from debrief.debriefs import drafting
-from debrief.debriefs.answers import parse_answer
+from debrief.debriefs.answers import form_values, parse_answer
 from debrief.debriefs.forms import FIELDS, build_fields
 from debrief.debriefs.presenting import present
 from debrief.extensions import db_session
 from debrief.models import Answer
 from debrief.questions.loader import QuestionSetError, parse
-from debrief.questions.types import TYPES, QuestionType, field_error, subject
+from debrief.questions.types import TYPES, QuestionType, Sampler, field_error, subject
 from tests.export_helpers import open_workbook, run_export, table_rows
 from tests.factories import make_debrief, make_event, make_user
 
@@ -57,6 +58,15 @@ def test_a_type_not_registered_is_refused_naming_the_registered_ones():
     assert f"unknown type 'essay'; use one of {', '.join(TYPES)}" in str(refused.value)
 
 
+@pytest.mark.parametrize("name", list(TYPES))
+def test_a_sampled_answer_of_each_type_reads_back_through_its_form(name):
+    question = parse(_one_question_of_each_type()).question(f"q_{name}")
+    value = question.kind.sample(question, Sampler(random.Random(7)))
+    assert parse_answer(question, form_values(question, value)).value == value
+    lines = question.kind.read_back(question, value)
+    assert lines and all(isinstance(line, str) and line for line in lines)
+
+
 class PostcodeType(QuestionType):
     """A type made up for this test: a postcode district, like CT16."""
 
@@ -77,6 +87,9 @@ class PostcodeType(QuestionType):
 
     def cell(self, question, value, labels):
         return f"Postcode {value}"
+
+    def sample(self, question, sampler):
+        return f"CT{sampler.rng.randint(1, 21)}"
 
 
 def test_a_new_type_needs_only_its_class_to_round_trip(app, db, tmp_path, monkeypatch):

@@ -13,6 +13,8 @@ and `example` ("Enter the number of minutes waiting, for example 10").
 
 from __future__ import annotations
 
+import math
+import random
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from ..timeutil import LOCAL_ZONE, from_local, utcnow
+from ..timeutil import LOCAL_ZONE, from_local, to_local, utcnow
 
 if TYPE_CHECKING:
     from .loader import Question, Suggestion
@@ -147,13 +149,17 @@ class QuestionType:
         """Return an answer's cell in the export's register; `labels` name choices there."""
         return value if isinstance(value, int | float | str) else str(value)
 
-    # --- themes
+    # --- themes and generated data
 
     def suggestion(
         self, question: Question, rule: Suggestion, value: Any, reported_at: datetime | None
     ) -> str | None:
         """Return why this answer suggests the rule's theme, or None when it does not."""
         return None
+
+    def sample(self, question: Question, sampler: Sampler) -> Any:
+        """Return a plausible answer for generated debriefs, drawn by `sampler`."""
+        raise NotImplementedError
 
 
 # --- choices ----------------------------------------------------------------------------------
@@ -206,12 +212,20 @@ class YesNoType(ChoiceType):
     name = "yes_no"
     fixed_choices = (("yes", "Yes"), ("no", "No"))
 
+    def sample(self, question: Question, sampler: Sampler) -> Any:
+        """Draw yes or no."""
+        return sampler.yes_no(question)
+
 
 @register
 class SingleChoiceType(ChoiceType):
     """One of the question's own choices."""
 
     name = "single_choice"
+
+    def sample(self, question: Question, sampler: Sampler) -> Any:
+        """Draw one choice."""
+        return sampler.one_of(question)
 
 
 @register
@@ -242,6 +256,10 @@ class MultiChoiceType(ChoiceType):
         chosen = value if isinstance(value, list) else [value]
         return tuple(question.choice_label(str(c)) for c in chosen)
 
+    def sample(self, question: Question, sampler: Sampler) -> Any:
+        """Draw some choices."""
+        return sampler.some_of(question)
+
 
 # --- typed words ------------------------------------------------------------------------------
 
@@ -271,6 +289,10 @@ class TextType(QuestionType):
         """Return the text as stored, once it is known to be within the length."""
         return " ".join(text.split())
 
+    def sample(self, question: Question, sampler: Sampler) -> Any:
+        """Draw a short text."""
+        return sampler.text(question)
+
 
 @register
 class LongTextType(TextType):
@@ -283,6 +305,10 @@ class LongTextType(TextType):
     def tidy(self, text: str) -> str:
         """Keep the sergeant's line breaks and spacing."""
         return text
+
+    def sample(self, question: Question, sampler: Sampler) -> Any:
+        """Draw a longer text."""
+        return sampler.long_text(question)
 
 
 # --- numbers ----------------------------------------------------------------------------------
@@ -332,6 +358,10 @@ class NumberType(QuestionType):
         if isinstance(value, int | float) and not isinstance(value, bool) and value > rule.above:
             return f"{question.text} {value} (more than {rule.above:g})"
         return None
+
+    def sample(self, question: Question, sampler: Sampler) -> Any:
+        """Draw a number."""
+        return sampler.number(question)
 
 
 def _range(low: float | None, high: float | None) -> str:
@@ -412,6 +442,10 @@ class DateType(QuestionType):
         except ValueError:
             return (str(value),)
         return (f"{day.day} {day:%B %Y}",)
+
+    def sample(self, question: Question, sampler: Sampler) -> Any:
+        """Draw a date."""
+        return sampler.day(question)
 
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(am|pm)?$")
@@ -506,3 +540,63 @@ class DateTimeType(DateType):
                 f"(more than {rule.hours_after_event:g})"
             )
         return None
+
+    def sample(self, question: Question, sampler: Sampler) -> Any:
+        """Draw a moment."""
+        return sampler.moment(question)
+
+
+# --- generated answers ------------------------------------------------------------------------
+
+
+class Sampler:
+    """Draws plausible answers for generated debriefs (the demo site, benchmark data).
+
+    Each type asks for the kind of value it stores (`QuestionType.sample`). These
+    defaults give plain valid answers; a generator overrides them to shape answers
+    like a force's (weights, wording, times after the event).
+    """
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+
+    def yes_no(self, question: Question) -> Any:
+        """Return yes or no."""
+        return self.one_of(question)
+
+    def one_of(self, question: Question) -> Any:
+        """Return one of the question's choices."""
+        return self.rng.choice(question.choice_ids)
+
+    def some_of(self, question: Question) -> Any:
+        """Return some of the question's choices, never "none" with others."""
+        ids = [c for c in question.choice_ids if c not in EXCLUSIVE_CHOICES]
+        if not ids:
+            return list(question.choice_ids[:1])
+        picked = set(self.rng.sample(ids, self.rng.randint(1, len(ids))))
+        return [c for c in ids if c in picked]
+
+    def number(self, question: Question) -> Any:
+        """Return a whole number within the question's bounds."""
+        low = 0 if question.min is None else math.ceil(question.min)
+        high = low + 100 if question.max is None else math.floor(question.max)
+        return self.rng.randint(low, high)
+
+    def text(self, question: Question) -> Any:
+        """Return a short text."""
+        return f"Answer {self.rng.randint(1, 999)}"
+
+    def long_text(self, question: Question) -> Any:
+        """Return a text of two lines."""
+        return f"{self.text(question)}\nA second line."
+
+    def day(self, question: Question) -> Any:
+        """Return a day in the past year."""
+        today = to_local(utcnow()).date()
+        return (today - timedelta(days=self.rng.randint(1, 365))).isoformat()
+
+    def moment(self, question: Question) -> Any:
+        """Return a moment in the past month, in UK local time."""
+        now = to_local(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
+        when = now - timedelta(minutes=self.rng.randint(60, 30 * 24 * 60))
+        return when.isoformat(timespec="minutes")
