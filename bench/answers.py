@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from debrief.questions.loader import Question, QuestionSet
+from debrief.questions.types import Sampler
 from debrief.timeutil import to_local
 
 SENTENCES = (
@@ -78,49 +79,75 @@ def _choice(rng: random.Random, question: Question) -> str:
     return rng.choice(question.choice_ids)
 
 
-def _value(rng: random.Random, question: Question, children: bool) -> Any:
-    qid, qtype = question.id, question.type
-    if qid == "children_involved":
-        return "yes" if children else "no"
-    if qtype in ("yes_no", "single_choice"):
-        return _choice(rng, question)
-    if qtype == "multi_choice":
+class _BenchSampler(Sampler):
+    """Answers with a force's shape: weighted yes/no, references, event-relative times."""
+
+    def one_of(self, question: Question) -> Any:
+        """Return a choice, weighted where SPECIFIC_CHOICE_WEIGHTS says (yes/no too)."""
+        return _choice(self.rng, question)
+
+    def some_of(self, question: Question) -> Any:
+        """Return up to three choices, or now and then "none" alone."""
+        rng = self.rng
         ids = list(question.choice_ids)
         exclusive = [c for c in ids if c in ("none", "nothing")]
         if exclusive and rng.random() < 0.12:
             return [exclusive[0]]
         ids = [c for c in ids if c not in exclusive]
         return sorted(rng.sample(ids, rng.randint(1, min(3, len(ids)))), key=ids.index)
-    if qtype == "number":
+
+    def number(self, question: Question) -> Any:
+        """Return a small count, or minutes waiting for the NCCU."""
+        rng = self.rng
         low = int(question.min or 0)
         high = int(question.max if question.max is not None else 100)
-        if qid == "nccu_wait_minutes":
+        if question.id == "nccu_wait_minutes":
             return min(high, int(rng.expovariate(1 / 18)))
         return rng.randint(low, min(high, low + 6))
-    if qtype == "datetime":
-        return _After(rng.expovariate(1 / 8) if qid != "debrief_held_at" else rng.uniform(2, 30))
-    if qtype == "date":
-        return _After(24.0 * rng.randint(1, 10), date_only=True)
-    if qtype == "text":
-        if "nccu_reference" in qid:
+
+    def moment(self, question: Question) -> Any:
+        """Return a time some hours after the event, re-anchored on each debrief."""
+        rng = self.rng
+        return _After(
+            rng.expovariate(1 / 8) if question.id != "debrief_held_at" else rng.uniform(2, 30)
+        )
+
+    def day(self, question: Question) -> Any:
+        """Return a day some days after the event, re-anchored on each debrief."""
+        return _After(24.0 * self.rng.randint(1, 10), date_only=True)
+
+    def text(self, question: Question) -> Any:
+        """Return a reference shaped like the one asked for, or a sentence."""
+        rng = self.rng
+        if "nccu_reference" in question.id:
             return f"NCCU-{rng.randint(10**9, 10**10 - 1)}"
-        if "reference" in qid:
+        if "reference" in question.id:
             return f"CR/{rng.randint(10000, 99999)}/25"
         return _text(rng, 1, 1)[:120]
-    return _text(rng, 1, 4)  # long_text
+
+    def long_text(self, question: Question) -> Any:
+        """Return a few sentences."""
+        return _text(self.rng, 1, 4)
+
+
+def _value(sampler: _BenchSampler, question: Question, children: bool) -> Any:
+    if question.id == "children_involved":
+        return "yes" if children else "no"
+    return question.kind.sample(question, sampler)
 
 
 def _template(
     rng: random.Random, question_set: QuestionSet, children: bool, sections: int | None
 ) -> dict[str, Any]:
     answers: dict[str, Any] = {}
+    sampler = _BenchSampler(rng)
     for section in question_set.sections[:sections]:
         for question in section.questions:
             if not question_set.is_shown(question, answers):
                 continue
             if not question.required and rng.random() < 0.3:
                 continue
-            answers[question.id] = _value(rng, question, children)
+            answers[question.id] = _value(sampler, question, children)
     return answers
 
 

@@ -10,11 +10,11 @@ from debrief.debriefs.answers import (
     Status,
     form_values,
     parse_answer,
-    parse_time,
     prune,
     section_status,
 )
 from debrief.questions.loader import Choice, Question
+from debrief.questions.types import parse_time
 from debrief.timeutil import to_local, utcnow
 from tests.factories import real_question_set
 

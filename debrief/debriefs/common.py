@@ -8,6 +8,7 @@ from flask_login import current_user
 from .. import audit
 from ..extensions import db_session
 from ..models import Debrief
+from ..questions.types import is_answered
 from ..workflow import STATE_LABELS, State
 from . import drafting, event_record
 from .presenting import format_answer
@@ -76,7 +77,7 @@ def conflict_rows(question_set, stale: drafting.StaleDraft) -> list[dict]:
 
     def words(question_id, value) -> str:
         question = question_set.question(question_id)
-        if value is None or value == "" or value == []:
+        if not is_answered(value):
             return "Not answered"
         if isinstance(value, dict) and "typed" in value:
             typed = [v for values in value["typed"].values() for v in values if v.strip()]

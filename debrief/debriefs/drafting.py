@@ -23,13 +23,13 @@ from ..db import hold_write_lock
 from ..models import Answer, Debrief, Event, HistoryEntry, User
 from ..questions.loader import QuestionSet, Section
 from ..questions.store import question_set_of
+from ..questions.types import is_answered
 from ..workflow import EDITABLE_BY_HOST, State
 from . import event_record
 from .answers import (
     FieldError,
     Form,
     Status,
-    answered,
     first_input_id,
     missing_message,
     missing_required,
@@ -238,7 +238,7 @@ def section_base(question_set: QuestionSet, debrief: Debrief, section: Section) 
             continue
         if question.id in unsaved:
             base[question.id] = {"typed": unsaved[question.id]}
-        elif answered(answers.get(question.id)):
+        elif is_answered(answers.get(question.id)):
             base[question.id] = answers[question.id]
     return base
 

@@ -1,20 +1,23 @@
 """Question pages drawn from the question set: GOV.UK macro parameters for each question.
 
-Follow-ups sit inside their parent's answer (GOV.UK conditional reveal) when one
-answer reveals them, or after the parent when several do (revealed by
-static/debriefs.js). Follow-ups whose condition does not hold yet are marked
-`later`: hidden when JavaScript is off, and shown after the page is saved.
+Each question type is drawn by its entry in FIELDS (a type's reading and checking
+is in questions/types.py). Follow-ups sit inside their parent's answer (GOV.UK
+conditional reveal) when one answer reveals them, or after the parent when
+several do (revealed by static/debriefs.js). Follow-ups whose condition does not
+hold yet are marked `later`: hidden when JavaScript is off, and shown after the
+page is saved.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..questions.loader import CHOICE_TYPES, Question, QuestionSet, Section
-from .answers import EXCLUSIVE_CHOICES, LONG_TEXT_MAX, FieldError, Form, form_values, parse_answer
+from ..questions.loader import Question, QuestionSet, Section
+from ..questions.types import EXCLUSIVE_CHOICES
+from .answers import FieldError, Form, form_values, parse_answer
 
 SELECT_ABOVE = 10  # more choices than this: a drop-down instead of radios
 
@@ -107,7 +110,7 @@ def build_fields(
         shown = question_set.is_shown(question, effective)
         condition = question.show_if
         parent = views.get(condition.question) if condition else None
-        nested = parent is not None and parent.question.type in CHOICE_TYPES
+        nested = parent is not None and parent.question.kind.has_choices
         if not nested and not shown:
             continue  # revealed by an answer on another page: nothing to reveal here
         size = "s" if nested else legend_size
@@ -129,55 +132,106 @@ def build_fields(
 def _field(
     question: Question, form: Form, error: FieldError | None, size: str, later: bool
 ) -> FieldView:
-    values = [str(v) for v in form.get(question.id, [])]
-    common: dict[str, Any] = {"hint": {"text": question.hint} if question.hint else None}
-    if error:
-        common["errorMessage"] = {"text": error.message}
-    legend = {"text": question.text, "classes": f"govuk-fieldset__legend--{size}"}
-    label = {"text": question.text, "classes": f"govuk-label--{size}"}
-    if question.type in CHOICE_TYPES and len(question.choices) > SELECT_ABOVE:
-        items = [{"value": "", "text": "Select one"}] + [
-            {"value": c.id, "text": c.label, "selected": c.id in values} for c in question.choices
-        ]
-        params = {"id": question.id, "name": question.id, "label": label, "items": items}
-        return FieldView(question, "select", {**common, **params}, later)
-    if question.type in {"yes_no", "single_choice"}:
-        items = [
-            {"value": c.id, "text": c.label, "checked": c.id in values[:1]}
-            for c in question.choices
-        ]
-        params = {"name": question.id, "idPrefix": question.id, "fieldset": {"legend": legend}}
-        return FieldView(question, "radios", {**common, **params, "items": items}, later)
-    if question.type == "multi_choice":
-        items = []
-        for choice in question.choices:
-            item = {"value": choice.id, "text": choice.label, "checked": choice.id in values}
-            if choice.id in EXCLUSIVE_CHOICES and len(question.choices) > 1:
-                items.append({"divider": "or"})
-                item["behaviour"] = "exclusive"
-            items.append(item)
-        params = {"name": question.id, "idPrefix": question.id, "fieldset": {"legend": legend}}
-        return FieldView(question, "checkboxes", {**common, **params, "items": items}, later)
-    if question.type in {"date", "datetime"}:
-        params = _date_params(question, form, error, legend, common)
-        return FieldView(question, "date", params, later)
-    value = values[0] if values else ""
-    params = {"id": question.id, "name": question.id, "label": label, "value": value}
-    if question.type == "long_text":
-        params.update({"rows": 5, "maxlength": LONG_TEXT_MAX, "threshold": 75})
-        return FieldView(question, "textarea", {**common, **params}, later)
-    if question.type == "number":
-        params.update(
-            {"inputmode": "numeric", "classes": "govuk-input--width-5", "spellcheck": False}
-        )
-    else:
-        params.update({"classes": "govuk-!-width-two-thirds", "spellcheck": False})
-    return FieldView(question, "input", {**common, **params}, later)
+    return FIELDS[question.type](_Drawing(question, form, error, size, later))
 
 
-def _date_params(
-    question: Question, form: Form, error: FieldError | None, legend: dict, common: dict
-) -> dict[str, Any]:
+@dataclass
+class _Drawing:
+    """What drawing one question's field needs, and the parameters every field shares."""
+
+    question: Question
+    form: Form
+    error: FieldError | None
+    size: str  # of the legend or label: "s" inside a parent's answer
+    later: bool
+    values: list[str] = field(init=False)  # what the question's own input holds
+    common: dict[str, Any] = field(init=False)  # hint and error message
+    legend: dict[str, str] = field(init=False)
+    label: dict[str, str] = field(init=False)
+
+    def __post_init__(self):
+        question = self.question
+        self.values = [str(v) for v in self.form.get(question.id, [])]
+        self.common = {"hint": {"text": question.hint} if question.hint else None}
+        if self.error:
+            self.common["errorMessage"] = {"text": self.error.message}
+        self.legend = {"text": question.text, "classes": f"govuk-fieldset__legend--{self.size}"}
+        self.label = {"text": question.text, "classes": f"govuk-label--{self.size}"}
+
+    def view(self, kind: str, params: dict[str, Any]) -> FieldView:
+        """Return the field for its macro (`kind`) with these parameters."""
+        return FieldView(self.question, kind, params, self.later)
+
+
+def _select(d: _Drawing) -> FieldView:
+    question = d.question
+    items = [{"value": "", "text": "Select one"}] + [
+        {"value": c.id, "text": c.label, "selected": c.id in d.values} for c in question.choices
+    ]
+    params = {"id": question.id, "name": question.id, "label": d.label, "items": items}
+    return d.view("select", {**d.common, **params})
+
+
+def _radios(d: _Drawing) -> FieldView:
+    question = d.question
+    if len(question.choices) > SELECT_ABOVE:
+        return _select(d)
+    items = [
+        {"value": c.id, "text": c.label, "checked": c.id in d.values[:1]} for c in question.choices
+    ]
+    params = {"name": question.id, "idPrefix": question.id, "fieldset": {"legend": d.legend}}
+    return d.view("radios", {**d.common, **params, "items": items})
+
+
+def _checkboxes(d: _Drawing) -> FieldView:
+    question = d.question
+    if len(question.choices) > SELECT_ABOVE:
+        return _select(d)
+    items = []
+    for choice in question.choices:
+        item = {"value": choice.id, "text": choice.label, "checked": choice.id in d.values}
+        if choice.id in EXCLUSIVE_CHOICES and len(question.choices) > 1:
+            items.append({"divider": "or"})
+            item["behaviour"] = "exclusive"
+        items.append(item)
+    params = {"name": question.id, "idPrefix": question.id, "fieldset": {"legend": d.legend}}
+    return d.view("checkboxes", {**d.common, **params, "items": items})
+
+
+def _input_params(d: _Drawing) -> dict[str, Any]:
+    value = d.values[0] if d.values else ""
+    return {"id": d.question.id, "name": d.question.id, "label": d.label, "value": value}
+
+
+def _text_input(d: _Drawing) -> FieldView:
+    params = _input_params(d)
+    params.update({"classes": "govuk-!-width-two-thirds", "spellcheck": False})
+    return d.view("input", {**d.common, **params})
+
+
+def _textarea(d: _Drawing) -> FieldView:
+    params = _input_params(d)
+    params.update({"rows": 5, "maxlength": d.question.kind.max_length, "threshold": 75})
+    return d.view("textarea", {**d.common, **params})
+
+
+def _number_input(d: _Drawing) -> FieldView:
+    params = _input_params(d)
+    params.update({"inputmode": "numeric", "classes": "govuk-input--width-5", "spellcheck": False})
+    return d.view("input", {**d.common, **params})
+
+
+def _date_input(d: _Drawing) -> FieldView:
+    return d.view("date", _date_params(d, with_time=False))
+
+
+def _datetime_input(d: _Drawing) -> FieldView:
+    return d.view("date", _date_params(d, with_time=True))
+
+
+def _date_params(d: _Drawing, *, with_time: bool) -> dict[str, Any]:
+    question, form, error = d.question, d.form, d.error
+
     def value(part: str) -> str:
         found = form.get(f"{question.id}-{part}") or [""]
         return str(found[0])
@@ -198,7 +252,7 @@ def _date_params(
         {"name": "year", "label": "Year", "classes": classes("year", "4"), "value": value("year")},
     ]
     hint = question.hint or "For example, 27 3 2025"
-    if question.type == "datetime":
+    if with_time:
         items.append(
             {
                 "name": "time",
@@ -210,10 +264,24 @@ def _date_params(
         )
         hint = question.hint or "For example, 14 6 2025 and 16:45"
     return {
-        **common,
+        **d.common,
         "id": question.id,
         "namePrefix": question.id,
-        "fieldset": {"legend": legend},
+        "fieldset": {"legend": d.legend},
         "hint": {"text": hint},
         "items": items,
     }
+
+
+# How each question type is drawn, by the name the question file uses (questions/types.py
+# registers the same names; a test checks that every type has its field here).
+FIELDS: dict[str, Callable[[_Drawing], FieldView]] = {
+    "yes_no": _radios,
+    "single_choice": _radios,
+    "multi_choice": _checkboxes,
+    "text": _text_input,
+    "long_text": _textarea,
+    "number": _number_input,
+    "date": _date_input,
+    "datetime": _datetime_input,
+}

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 from ..models import Debrief, Event
 from ..questions.loader import Question, QuestionSet
-from ..timeutil import LOCAL_ZONE, format_local
+from ..questions.types import is_answered
+from ..timeutil import format_local
 from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, PARTNER_AGENCIES, PEOPLE_COUNTS, label
 
 
@@ -86,7 +86,7 @@ def present(
     for section in question_set.sections:
         rows = []
         for question in section.questions:
-            if not _answered(answers.get(question.id)):
+            if not is_answered(answers.get(question.id)):
                 continue
             if not question_set.is_shown(question, answers):
                 continue
@@ -96,7 +96,7 @@ def present(
                     key=question.text,
                     values=format_answer(question, answers[question.id]),
                     id=question.id,
-                    multiline=question.type == "long_text",
+                    multiline=question.kind.multiline,
                     change_href=href,
                     change_label=question.short or question.text,
                 )
@@ -143,45 +143,8 @@ def event_rows(event: Event, change_href: str | None = None) -> tuple[Row, ...]:
 
 def format_answer(question: Question, value: Any) -> tuple[str, ...]:
     """Return an answer as the lines a person reads: labels, not ids; dates written out."""
-    if question.type in {"yes_no", "single_choice"}:
-        return (question.choice_label(str(value)),)
-    if question.type == "multi_choice":
-        chosen = value if isinstance(value, list) else [value]
-        return tuple(question.choice_label(str(c)) for c in chosen)
-    if question.type == "number":
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return (str(value),)
-    if question.type == "date":
-        return (_format_date(value),)
-    if question.type == "datetime":
-        return (_format_datetime(value),)
-    return (str(value),)
-
-
-def _answered(value: Any) -> bool:
-    return value is not None and value != "" and value != []
+    return question.kind.read_back(question, value)
 
 
 def _yes_no(value: bool | None) -> str:
     return {True: "Yes", False: "No"}.get(value, "Not recorded")
-
-
-def _format_date(value: Any) -> str:
-    try:
-        day = value if isinstance(value, date) else date.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    return f"{day.day} {day:%B %Y}"
-
-
-def _format_datetime(value: Any) -> str:
-    """Datetime answers are stored as the UK local time typed (ISO text)."""
-    try:
-        when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    if when.tzinfo is not None:  # an aware value: show it in UK time
-        when = when.astimezone(LOCAL_ZONE)
-    hour = when.hour % 12 or 12
-    return f"{when.day} {when:%B %Y} at {hour}:{when:%M}{'am' if when.hour < 12 else 'pm'}"

@@ -18,11 +18,12 @@ from sqlalchemy import func, insert, select
 
 from ..auth import accounts
 from ..debriefs import event_record
-from ..debriefs.answers import EXCLUSIVE_CHOICES, prune
+from ..debriefs.answers import prune
 from ..models import Answer, Debrief, DebriefTheme, Event, HistoryEntry, new_export_ref
 from ..questions.loader import Question, QuestionSet
 from ..questions.store import stored_version
 from ..questions.themes import suggest
+from ..questions.types import EXCLUSIVE_CHOICES, Sampler
 from ..timeutil import to_local, utcnow
 from ..vocabulary import event_counts
 from ..workflow import STATE_LABELS, State
@@ -124,6 +125,70 @@ def create_sample_debriefs(site: DemoSite, echo: Callable[[str], None]) -> None:
     echo(f"Sample debriefs: {EVENTS} events and debriefs over the last year ({summary}).")
 
 
+class _DemoSampler(Sampler):
+    """Answers shaped like a force's: weighted choices, the demo's words, times after the event."""
+
+    def __init__(self, rng: random.Random, reported: datetime, now: datetime):
+        super().__init__(rng)
+        self.reported = reported
+        self.now = now
+
+    def yes_no(self, question: Question) -> Any:
+        """Return yes as often as YES_SHARE says (half the time where it says nothing)."""
+        return "yes" if self.rng.random() < YES_SHARE.get(question.id, 0.5) else "no"
+
+    def one_of(self, question: Question) -> Any:
+        """Return a choice as WEIGHTS weighs it."""
+        weights = WEIGHTS.get(question.id, {})
+        ids = list(question.choice_ids)
+        return self.rng.choices(ids, [weights.get(i, 1) for i in ids])[0]
+
+    def some_of(self, question: Question) -> Any:
+        """Return up to three choices, or now and then "none" alone."""
+        rng = self.rng
+        exclusive = [c for c in question.choice_ids if c in EXCLUSIVE_CHOICES]
+        if exclusive and rng.random() < 0.1:
+            return [exclusive[0]]
+        others = [c for c in question.choice_ids if c not in EXCLUSIVE_CHOICES]
+        chosen = set(rng.sample(others, rng.randint(1, min(3, len(others)))))
+        return [c for c in question.choice_ids if c in chosen]
+
+    def number(self, question: Question) -> Any:
+        """Return a small count, or minutes waiting for the NCCU spread like a queue's."""
+        rng = self.rng
+        if question.id == "nccu_wait_minutes":
+            return min(int(rng.lognormvariate(2.7, 0.8)), int(question.max or 1440))
+        return rng.randint(int(question.min or 0), min(int(question.max or 5), 5))
+
+    def text(self, question: Question) -> Any:
+        """Return the demo's words for the question, or a reference."""
+        return self._words(question, SHORT_TEXT)
+
+    def long_text(self, question: Question) -> Any:
+        """Return the demo's words for the question, or a reference."""
+        return self._words(question, LONG_TEXT)
+
+    def _words(self, question: Question, pools: dict[str, list[str]]) -> str:
+        pool = pools.get(question.id)
+        if pool:
+            return self.rng.choice(pool)
+        return f"{self.rng.choice(['FIR', 'CR', 'REF'])}-{self.rng.randint(10000, 99999)}"
+
+    def day(self, question: Question) -> Any:
+        """Return a day in the week after the event."""
+        return to_local(self.reported + timedelta(days=self.rng.randint(1, 6))).date().isoformat()
+
+    def moment(self, question: Question) -> Any:
+        """Return a time after the event (the debrief, the intelligence document...), past."""
+        rng = self.rng
+        hours = {
+            "intel_doc_submitted_at": rng.choice([1, 2, 3, 6, 12, 20, 30, 48]),
+            "debrief_held_at": rng.choice([1, 2, 4, 8, 30, 72]),
+        }.get(question.id, rng.choice([0.25, 0.5, 1, 2]))
+        when = min(self.reported + timedelta(hours=hours), self.now - timedelta(hours=1))
+        return to_local(when).replace(tzinfo=None).isoformat(timespec="minutes")
+
+
 class _Maker:
     """Makes one plausible event, its debrief, answers, themes and history."""
 
@@ -207,53 +272,22 @@ class _Maker:
         answers = dict(event_record.derived_answers(self.qs, row))
         answers = {k: v for k, v in answers.items() if v is not None}
         stop_after = self.rng.randint(1, len(self.qs.sections) - 1) if partial else None
+        sampler = _DemoSampler(self.rng, reported, self.now)
         for index, section in enumerate(self.qs.sections):
             if stop_after is not None and index >= stop_after:
                 break
             for question in section.questions:
                 if question.id in answers or not self.qs.is_shown(question, answers):
                     continue
-                value = self._value(question, reported)
+                value = self._value(question, sampler)
                 if value is not None:
                     answers[question.id] = value
         return prune(self.qs, answers)
 
-    def _value(self, question: Question, reported: datetime) -> Any:
-        rng = self.rng
-        if not question.required and rng.random() < 0.3:
+    def _value(self, question: Question, sampler: _DemoSampler) -> Any:
+        if not question.required and self.rng.random() < 0.3:
             return None
-        if question.type == "yes_no":
-            return "yes" if rng.random() < YES_SHARE.get(question.id, 0.5) else "no"
-        if question.type == "single_choice":
-            weights = WEIGHTS.get(question.id, {})
-            ids = list(question.choice_ids)
-            return rng.choices(ids, [weights.get(i, 1) for i in ids])[0]
-        if question.type == "multi_choice":
-            exclusive = [c for c in question.choice_ids if c in EXCLUSIVE_CHOICES]
-            if exclusive and rng.random() < 0.1:
-                return [exclusive[0]]
-            others = [c for c in question.choice_ids if c not in EXCLUSIVE_CHOICES]
-            chosen = set(rng.sample(others, rng.randint(1, min(3, len(others)))))
-            return [c for c in question.choice_ids if c in chosen]
-        if question.type == "number":
-            if question.id == "nccu_wait_minutes":
-                return min(int(rng.lognormvariate(2.7, 0.8)), int(question.max or 1440))
-            return rng.randint(int(question.min or 0), min(int(question.max or 5), 5))
-        if question.type in {"text", "long_text"}:
-            pool = (LONG_TEXT if question.type == "long_text" else SHORT_TEXT).get(question.id)
-            if pool:
-                return rng.choice(pool)
-            return f"{rng.choice(['FIR', 'CR', 'REF'])}-{rng.randint(10000, 99999)}"
-        if question.type == "date":
-            return to_local(reported + timedelta(days=rng.randint(1, 6))).date().isoformat()
-        if question.type == "datetime":
-            hours = {
-                "intel_doc_submitted_at": rng.choice([1, 2, 3, 6, 12, 20, 30, 48]),
-                "debrief_held_at": rng.choice([1, 2, 4, 8, 30, 72]),
-            }.get(question.id, rng.choice([0.25, 0.5, 1, 2]))
-            when = min(reported + timedelta(hours=hours), self.now - timedelta(hours=1))
-            return to_local(when).replace(tzinfo=None).isoformat(timespec="minutes")
-        return None
+        return question.kind.sample(question, sampler)
 
     def _lifecycle(self, state: State, reported: datetime) -> tuple[dict, list[dict]]:
         rng = self.rng

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ..periods import Period
-from ..questions.loader import CHOICE_TYPES, Choice, Question, QuestionSet
+from ..questions.loader import Choice, Question, QuestionSet
+from ..questions.types import is_answered
 from ..timeutil import to_local
 from .selection import DebriefRecord
 
@@ -26,7 +27,7 @@ class QuestionSummary:
     """A choice question merged across the question set versions in the export."""
 
     id: str
-    type: str
+    several: bool  # more than one answer at once (a multi_choice question, say)
     text: str
     section: str
     choices: list[Choice] = field(default_factory=list)
@@ -92,12 +93,12 @@ class Stats:
         for summary, question in asks:
             summary.asked_of += 1
             value = answers.get(question.id)
-            if value is None or value == [] or value == "":
+            if not is_answered(value):
                 continue
             if question.show_if is not None and not qs.is_shown(question, answers):
                 continue
             summary.answered += 1
-            if isinstance(value, list):
+            if isinstance(value, list):  # several choices (multi_choice)
                 for chosen in value:
                     summary.counts[str(chosen)] += 1
             else:
@@ -140,7 +141,7 @@ def _merge_questions(question_sets: dict[int, QuestionSet]) -> dict[str, Questio
     merged: dict[str, QuestionSummary] = {}
     for qs in sorted(question_sets.items(), reverse=True):  # newest first
         for question in qs[1].questions:
-            if question.type not in CHOICE_TYPES:
+            if not question.kind.has_choices:
                 continue
             summary = merged.get(question.id)
             if summary is None:
@@ -155,7 +156,7 @@ def _summary(qs: QuestionSet, question: Question) -> QuestionSummary:
     section = qs.section(question.section_id)
     return QuestionSummary(
         id=question.id,
-        type=question.type,
+        several=question.kind.several,
         text=question.text,
         section=section.title if section else "",
         choices=list(question.choices),

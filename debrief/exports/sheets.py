@@ -345,7 +345,7 @@ def _answer_rows(question: QuestionSummary, ctx: Context):
             f"Not in every question set version: asked of {question.asked_of} of "
             f"{stats.total} debriefs (versions {', '.join(sorted(question.versions))})."
         )
-    if question.type == "multi_choice":
+    if question.several:
         shown = [show(c, t) for c in counts] + [show(not_answered, t)]
         note = (
             note + " " if note else ""

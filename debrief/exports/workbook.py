@@ -58,7 +58,6 @@ KEY_QUESTIONS = (
     "investigation_passed_to",
     "notable_practice",
 )
-FREE_TEXT_TYPES = ("text", "long_text")
 PROGRESS_EVERY = 500
 # From this many debriefs a child process writes the workbook while this one reads
 # (see writer.py): below it, starting the child costs more than it saves.
@@ -270,7 +269,7 @@ def _free_text_ids(question_sets: dict[int, QuestionSet]) -> list[str]:
     found: list[str] = []
     for _, qs in sorted(question_sets.items(), reverse=True):
         for question in qs.questions:
-            if question.type in FREE_TEXT_TYPES and not is_restricted(question.id):
+            if question.kind.free_text and not is_restricted(question.id):
                 if question.id not in found:
                     found.append(question.id)
     return found
@@ -286,10 +285,10 @@ class _Register:
         self.answer_ids = self.key_ids + text_ids
         self.question_ids = set(self.answer_ids)
         self.hiders = {name: RunningHider(plans[name], threshold) for name in PEOPLE_COUNTS}
-        # Per version: each register question (or None where the version lacks it) and,
-        # for choice questions, the labels merged across versions.
+        # Per version: each register question (or None where the version lacks it), for
+        # choice questions the labels merged across versions, and how its type fills a cell.
         self._asks = {
-            qs_id: [(qs.question(qid), _labels(stats, qid)) for qid in self.answer_ids]
+            qs_id: [_ask(qs.question(qid), _labels(stats, qid)) for qid in self.answer_ids]
             for qs_id, qs in stats.question_sets.items()
         }
         columns = [
@@ -332,24 +331,23 @@ class _Register:
         row += [self.hiders[name].show(record.counts[name]) for name in PEOPLE_COUNTS]
         row.append("; ".join(stats.theme_labels.get(t, t) for t in record.themes))
         if qs is not None:
-            row += [
-                _answer_text(qs, question, labels, record.answers)
-                for question, labels in self._asks[record.question_set_id]
-            ]
+            answers = record.answers
+            for question, labels, cell in self._asks[record.question_set_id]:
+                # An answer as its type shows it (choice labels, numbers, free text), or an
+                # empty cell where the version lacks the question or no answer applies.
+                value = None if question is None else answers.get(question.id)
+                if value is None or (
+                    question.show_if is not None and not qs.is_shown(question, answers)
+                ):
+                    row.append(None)
+                else:
+                    row.append(cell(question, value, labels))
         self.sheet.append(row)
 
 
-def _answer_text(qs: QuestionSet, question: Question | None, labels, answers: dict) -> Any:
-    """Return an answer as the register shows it: choice labels, numbers, or free text."""
-    if question is None:
-        return None
-    value = answers.get(question.id)
-    if value is None or (question.show_if is not None and not qs.is_shown(question, answers)):
-        return None
-    if labels is None:  # a number or free text
-        return value if isinstance(value, int | float | str) else str(value)
-    chosen = value if isinstance(value, list) else [value]
-    return "; ".join(labels.get(str(c), str(c)) for c in chosen)
+def _ask(question: Question | None, labels: dict[str, str] | None) -> tuple:
+    """Return what the register needs to fill one question's cell on one version."""
+    return question, labels, (question.kind.cell if question is not None else None)
 
 
 def _labels(stats: Stats, question_id: str) -> dict[str, str] | None:

@@ -16,18 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-QUESTION_TYPES = (
-    "yes_no",
-    "single_choice",
-    "multi_choice",
-    "text",
-    "long_text",
-    "number",
-    "date",
-    "datetime",
-)
-CHOICE_TYPES = frozenset({"yes_no", "single_choice", "multi_choice"})
-YES_NO_CHOICES = (("yes", "Yes"), ("no", "No"))
+from .types import TYPES, QuestionType, able_to_suggest
+
 EVENT_FIELDS = frozenset(
     {"adults", "accompanied_children", "unaccompanied_children", "age_disputed", "arrested"}
 )
@@ -88,6 +78,11 @@ class Question:
     # Words used in error messages, e.g. "the number of unaccompanied children".
     short: str = ""
     example: str = ""
+
+    @property
+    def kind(self) -> QuestionType:
+        """Return the question's type: how it is answered, read back and exported."""
+        return TYPES[self.type]
 
     def choice_label(self, choice_id: str) -> str:
         """Return the label of a choice, or the id itself when it no longer exists."""
@@ -335,16 +330,15 @@ class _Builder:
             self.problem(ident, f"{where}: duplicate question id (ids must be unique)")
             return None
         qtype = raw.get("type")
-        if qtype not in QUESTION_TYPES:
-            self.problem(
-                ident, f"{where}: unknown type {qtype!r}; use one of {', '.join(QUESTION_TYPES)}"
-            )
+        kind = TYPES.get(qtype) if isinstance(qtype, str) else None
+        if kind is None:
+            self.problem(ident, f"{where}: unknown type {qtype!r}; use one of {', '.join(TYPES)}")
             return None
         if not str(raw.get("text", "")).strip():
             self.problem(ident, f"{where}: needs text (the question as asked)")
-        choices = self._choices(raw, qtype, ident, where)
+        choices = self._choices(raw, kind, ident, where)
         low, high = raw.get("min"), raw.get("max")
-        if qtype == "number":
+        if kind.bounded:
             for bound_name, bound in (("min", low), ("max", high)):
                 if bound is not None and (
                     isinstance(bound, bool) or not isinstance(bound, int | float)
@@ -354,7 +348,7 @@ class _Builder:
                 self.problem(ident, f"{where}: min is greater than max")
         show_if = self._show_if(raw, ident, where, earlier)
         required = bool(raw.get("required", False))
-        suggests = self._suggests(raw, qtype, choices, ident, where, theme_ids)
+        suggests = self._suggests(raw, kind, choices, ident, where, theme_ids)
         return Question(
             id=ident,
             type=qtype,
@@ -363,24 +357,24 @@ class _Builder:
             hint=str(raw.get("hint", "")),
             required=required,
             choices=choices,
-            min=low if qtype == "number" else None,
-            max=high if qtype == "number" else None,
+            min=low if kind.bounded else None,
+            max=high if kind.bounded else None,
             show_if=show_if,
             suggests=suggests,
             short=str(raw.get("short", "")),
             example=str(raw.get("example", "")),
         )
 
-    def _choices(self, raw: dict, qtype: str, ident: str, where: str) -> tuple[Choice, ...]:
-        if qtype == "yes_no":
-            return tuple(Choice(i, label) for i, label in YES_NO_CHOICES)
-        if qtype not in CHOICE_TYPES:
+    def _choices(self, raw: dict, kind: QuestionType, ident: str, where: str) -> tuple[Choice, ...]:
+        if kind.fixed_choices:
+            return tuple(Choice(i, label) for i, label in kind.fixed_choices)
+        if not kind.has_choices:
             if "choices" in raw:
-                self.problem(ident, f"{where}: a {qtype} question cannot have choices")
+                self.problem(ident, f"{where}: a {kind.name} question cannot have choices")
             return ()
         raw_choices = raw.get("choices")
         if not isinstance(raw_choices, list) or not raw_choices:
-            self.problem(ident, f"{where}: a {qtype} question needs a non-empty choices list")
+            self.problem(ident, f"{where}: a {kind.name} question needs a non-empty choices list")
             return ()
         choices = []
         for item in raw_choices:
@@ -414,7 +408,7 @@ class _Builder:
                 "(a follow-up must come after the question that reveals it)",
             )
             return None
-        if parent.type not in CHOICE_TYPES:
+        if not parent.kind.has_choices:
             self.problem(
                 ident,
                 f"{where}: show_if names {parent_id!r}, a {parent.type} question, which cannot "
@@ -437,7 +431,7 @@ class _Builder:
     def _suggests(
         self,
         raw: dict,
-        qtype: str,
+        kind: QuestionType,
         choices: tuple[Choice, ...],
         ident: str,
         where: str,
@@ -453,7 +447,7 @@ class _Builder:
             above = rule.get("above")
             hours = rule.get("hours_after_event")
             if answers:
-                if qtype not in CHOICE_TYPES:
+                if "answers" not in kind.suggests_by:
                     self.problem(ident, f"{where}: only choice questions can suggest by answer")
                     continue
                 unknown = [a for a in answers if a not in {c.id for c in choices}]
@@ -465,13 +459,18 @@ class _Builder:
                     )
                     continue
             elif above is not None:
-                if qtype != "number":
-                    self.problem(ident, f"{where}: only number questions can suggest 'above'")
+                if "above" not in kind.suggests_by:
+                    self.problem(
+                        ident,
+                        f"{where}: only {able_to_suggest('above')} questions can suggest 'above'",
+                    )
                     continue
             elif hours is not None:
-                if qtype != "datetime":
+                if "hours_after_event" not in kind.suggests_by:
                     self.problem(
-                        ident, f"{where}: only datetime questions can suggest 'hours_after_event'"
+                        ident,
+                        f"{where}: only {able_to_suggest('hours_after_event')} questions "
+                        "can suggest 'hours_after_event'",
                     )
                     continue
             else:

@@ -1,8 +1,9 @@
 """Theme suggestions: which themes a debrief's answers and event counts point to, and why.
 
 The rules are declared in questions.toml (a question's `suggests`, a theme's
-`event_rules`); this module only evaluates them, so the force changes rules by
-editing its question file.
+`event_rules`); this module only evaluates them (each question type says how its
+answers match a rule, in types.py), so the force changes rules by editing its
+question file.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..timeutil import from_local
-from .loader import Question, QuestionSet, Suggestion
+from .loader import QuestionSet
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def suggest(
         if question.id not in answers or not question_set.is_shown(question, answers):
             continue
         for rule in question.suggests:
-            why = _matches(question, rule, answers[question.id], event_reported_at)
+            why = question.kind.suggestion(question, rule, answers[question.id], event_reported_at)
             if why:
                 reasons.setdefault(rule.theme, []).append(why)
     for theme in question_set.themes:
@@ -55,30 +55,3 @@ def suggest(
         if theme.id in reasons:
             suggested.append(SuggestedTheme(theme.id, theme.label, tuple(reasons[theme.id])))
     return suggested
-
-
-def _matches(
-    question: Question, rule: Suggestion, value: Any, event_reported_at: datetime | None
-) -> str | None:
-    if rule.answers:
-        chosen = value if isinstance(value, list) else [value]
-        hits = [question.choice_label(c) for c in chosen if c in rule.answers]
-        if hits:
-            return f"{question.text} {', '.join(hits)}"
-        return None
-    if rule.above is not None:
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > rule.above:
-            return f"{question.text} {value} (more than {rule.above:g})"
-        return None
-    if rule.hours_after_event is not None and event_reported_at is not None:
-        try:
-            when = from_local(datetime.fromisoformat(str(value)))
-        except ValueError:
-            return None
-        hours = (when - event_reported_at).total_seconds() / 3600
-        if hours > rule.hours_after_event:
-            return (
-                f"{question.text} {hours:.0f} hours after the event was reported "
-                f"(more than {rule.hours_after_event:g})"
-            )
-    return None
