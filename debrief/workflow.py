@@ -2,7 +2,8 @@
 
 (state, action) -> (new state, permission). Anything not in the table is
 refused. Every transition is written to the debrief's history with who, when
-and the reason where one is given.
+and the reason where one is given; the hub's other changes go there too, through
+the same `add_history`.
 """
 
 from __future__ import annotations
@@ -134,17 +135,17 @@ def apply(
     reason = (reason or "").strip()
     if rule.reason_required and not reason:
         raise ReasonRequired("Enter the reason")
-    now = utcnow()
-    entry = HistoryEntry(
-        debrief_id=debrief.id,
-        at=now,
-        actor_id=user.id,
-        kind="transition",
+    entry = add_history(
+        session,
+        debrief,
+        user,
+        "transition",
+        f"{STATE_LABELS[State(debrief.state)]} → {STATE_LABELS[rule.to]}",
+        reason=reason or None,
         from_state=debrief.state,
         to_state=rule.to.value,
-        summary=f"{STATE_LABELS[State(debrief.state)]} → {STATE_LABELS[rule.to]}",
-        reason=reason or None,
     )
+    now = entry.at
     debrief.state = rule.to.value
     debrief.version += 1
     if rule.to == State.SUBMITTED:
@@ -154,6 +155,31 @@ def apply(
         debrief.closed_at = now
     if action == Action.REOPEN:
         debrief.closed_at = None
+    return entry
+
+
+def add_history(
+    session: Session,
+    debrief: Debrief,
+    user: User,
+    kind: str,
+    summary: str,
+    *,
+    reason: str | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+) -> HistoryEntry:
+    """Add one entry to the debrief's history: who did what to it, now."""
+    entry = HistoryEntry(
+        debrief_id=debrief.id,
+        at=utcnow(),
+        actor_id=user.id,
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        summary=summary,
+        reason=reason,
+    )
     session.add(entry)
     return entry
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, contains_eager
 
 from ..models import Debrief, FollowUpAction, User
 from ..timeutil import utcnow
-from ..workflow import State
-from .reviewing import InvalidInput, StaleVersion, ensure_may_act, record
+from ..workflow import State, add_history
+from .reviewing import InvalidInput, StaleVersion, ensure_may_act
 
 ACTION_STATUSES = {"open": "Open", "done": "Done"}
 
@@ -63,7 +63,7 @@ def create_action(
         created_by_id=user.id,
     )
     session.add(action)
-    record(
+    add_history(
         session,
         debrief,
         user,
@@ -96,7 +96,7 @@ def update_action(
         action.version += 1
         action.updated_at = utcnow()
         status = f" (now {ACTION_STATUSES[action.status].lower()})" if "status" in changed else ""
-        record(
+        add_history(
             session,
             action.debrief,
             user,

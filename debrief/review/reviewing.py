@@ -18,7 +18,7 @@ from ..models import Debrief, DebriefTheme, HistoryEntry, ReviewNote, User
 from ..questions.loader import QuestionSet
 from ..roles import Permission, can
 from ..timeutil import utcnow
-from ..workflow import Action, NotPermitted, State, TransitionRefused
+from ..workflow import Action, NotPermitted, State, TransitionRefused, add_history
 
 SELF_REVIEW_MESSAGE = "You cannot review a debrief you hosted yourself."
 
@@ -66,27 +66,6 @@ def check_version(debrief: Debrief, seen: int | None) -> None:
         raise StaleVersion(seen, debrief.version)
 
 
-def record(
-    session: Session,
-    debrief: Debrief,
-    user: User,
-    kind: str,
-    summary: str,
-    reason: str | None = None,
-) -> HistoryEntry:
-    """Add one entry to the debrief's history."""
-    entry = HistoryEntry(
-        debrief_id=debrief.id,
-        at=utcnow(),
-        actor_id=user.id,
-        kind=kind,
-        summary=summary,
-        reason=reason,
-    )
-    session.add(entry)
-    return entry
-
-
 def _changeable(debrief: Debrief, what: str) -> None:
     if debrief.state == State.CLOSED:
         raise TransitionRefused(f"A closed debrief's {what} cannot be changed. Reopen it first.")
@@ -111,7 +90,7 @@ def _assign(session: Session, debrief: Debrief, user: User) -> None:
     debrief.assignee_id = user.id
     debrief.assignee = user
     taken = f" (taken over from {previous.display_name})" if previous else ""
-    record(session, debrief, user, "assignment", f"Assigned to {user.display_name}{taken}")
+    add_history(session, debrief, user, "assignment", f"Assigned to {user.display_name}{taken}")
     if debrief.state == State.SUBMITTED:
         workflow.apply(session, debrief, Action.START_REVIEW, user)
     else:
@@ -127,7 +106,7 @@ def release(session: Session, debrief: Debrief, user: User, seen: int | None) ->
     debrief.assignee_id = None
     debrief.assignee = None
     debrief.version += 1
-    record(session, debrief, user, "assignment", f"Released by {user.display_name}")
+    add_history(session, debrief, user, "assignment", f"Released by {user.display_name}")
 
 
 # --- themes -----------------------------------------------------------------------------------
@@ -167,7 +146,7 @@ def _confirm(session: Session, debrief: Debrief, user: User, theme_id: str, labe
         summary = f"Confirmed suggested theme: {label}"
     row.confirmed, row.confirmed_by_id, row.confirmed_at = True, user.id, utcnow()
     debrief.version += 1
-    record(session, debrief, user, "theme", summary)
+    add_history(session, debrief, user, "theme", summary)
     return True
 
 
@@ -191,7 +170,7 @@ def remove_theme(
     kind = "confirmed theme" if row.confirmed else "suggested theme"
     debrief.themes.remove(row)
     debrief.version += 1
-    record(
+    add_history(
         session,
         debrief,
         user,
@@ -217,7 +196,7 @@ def add_note(
     note = ReviewNote(debrief_id=debrief.id, author_id=user.id, at=utcnow(), text=text)
     session.add(note)
     debrief.version += 1
-    record(session, debrief, user, "note", "Added a reviewer note")
+    add_history(session, debrief, user, "note", "Added a reviewer note")
     return note
 
 

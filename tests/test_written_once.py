@@ -1,0 +1,31 @@
+"""Rules written once, each in one place that everything else calls: so a second copy
+that drifts from the first fails here rather than in production."""
+
+from __future__ import annotations
+
+import ast
+
+from tests.test_structure import MODULES
+
+
+def _calls_to(name: str) -> list[str]:
+    """Return `module:line` of every call of `name(...)` or `x.name(...)` in the package."""
+    found = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            called = node.func
+            if (isinstance(called, ast.Name) and called.id == name) or (
+                isinstance(called, ast.Attribute) and called.attr == name
+            ):
+                found.append(f"{module}:{node.lineno}")
+    return found
+
+
+def test_history_entries_are_made_by_one_helper():
+    made = [
+        where for where in _calls_to("HistoryEntry") if not where.startswith("debrief.workflow:")
+    ]
+    assert not made, f"use workflow.add_history, not HistoryEntry(...): {made}"
+    assert len(_calls_to("HistoryEntry")) == 1
