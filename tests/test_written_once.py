@@ -29,3 +29,10 @@ def test_history_entries_are_made_by_one_helper():
     ]
     assert not made, f"use workflow.add_history, not HistoryEntry(...): {made}"
     assert len(_calls_to("HistoryEntry")) == 1
+
+
+def test_workbooks_are_sent_by_one_helper():
+    sent = [where for where in _calls_to("send_file") if not where.startswith("debrief.web:")]
+    assert not sent, f"send a workbook with web.send_workbook: {sent}"
+    spelled = [m for m, path in MODULES.items() if "spreadsheetml" in path.read_text()]
+    assert spelled == ["debrief.web"], f"the xlsx type is web.XLSX_TYPE: {spelled}"

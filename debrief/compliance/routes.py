@@ -17,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -31,6 +30,7 @@ from ..questions.active import active_question_set
 from ..roles import Permission
 from ..security import requires
 from ..timeutil import local_today, utcnow
+from ..web import send_workbook
 from . import imports, reconcile
 from .dashboard import build, default_period
 from .files import ImportRefused
@@ -49,7 +49,6 @@ bp = Blueprint("compliance", __name__, url_prefix="/compliance")
 
 LIST_PAGE_SIZE = 100
 PREVIEW_ROWS_SHOWN = 200
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _user():
@@ -379,12 +378,7 @@ def download(slug: str):
     )
     session.commit()
     buffer.seek(0)
-    return send_file(
-        buffer,
-        mimetype=XLSX_TYPE,
-        as_attachment=True,
-        download_name=f"{slug}-{local_today().isoformat()}.xlsx",
-    )
+    return send_workbook(buffer, f"{slug}-{local_today().isoformat()}.xlsx")
 
 
 @bp.post("/referrals/<int:referral_id>/match")
