@@ -1,4 +1,4 @@
-"""What views in every blueprint share: sending a workbook as a download."""
+"""What views in every blueprint share: who is acting, and sending a workbook as a download."""
 
 from __future__ import annotations
 
@@ -9,9 +9,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import Response, send_file
+from flask import Response, request, send_file
+from flask_login import current_user
+
+from .audit import Actor
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def current_actor() -> Actor:
+    """Return who is making this request, and from which address, for the audit trail."""
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    return Actor(user, request.remote_addr or "")
 
 
 def send_workbook(stream: BinaryIO, download_name: str) -> Response:

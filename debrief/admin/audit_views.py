@@ -6,7 +6,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import current_app, render_template, request
-from flask_login import current_user
 
 from .. import audit
 from ..extensions import db_session
@@ -15,7 +14,7 @@ from ..questions.loader import QuestionSetError, load_file, summary
 from ..roles import Permission
 from ..security import requires
 from ..timeutil import to_local, utcnow
-from ..web import send_workbook, temporary_workbook
+from ..web import current_actor, send_workbook, temporary_workbook
 from . import audit_trail
 from .common import bp
 from .forms import AuditFilterForm
@@ -80,12 +79,11 @@ def audit_export():
     rows = audit_trail.count(session_, wanted)
     audit.record(
         session_,
-        category=audit.Category.DISCLOSURE,
-        action="audit.export",
-        user=current_user._get_current_object(),
+        current_actor(),
+        audit.Category.DISCLOSURE,
+        "audit.export",
         object_type="audit_trail",
         details={"filters": wanted.describe(), "rows": rows},
-        remote_addr=request.remote_addr or "",
     )
     session_.commit()  # the disclosure is on record before anything is sent
     with temporary_workbook("oic-audit-") as path:

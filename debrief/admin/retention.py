@@ -122,9 +122,9 @@ def dispose(
     )
     audit.record(
         session,
-        category=audit.Category.ERASURE,
-        action="debrief.dispose",
-        username="retention",
+        audit.Actor(username="retention"),
+        audit.Category.ERASURE,
+        "debrief.dispose",
         object_type="debrief",
         object_id=did,
         details=disposal.details(years),

@@ -19,7 +19,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 from sqlalchemy import select
 
 from .. import audit, periods
@@ -30,7 +29,7 @@ from ..questions.active import active_question_set
 from ..roles import Permission
 from ..security import requires
 from ..timeutil import local_today, utcnow
-from ..web import send_workbook
+from ..web import current_actor, send_workbook
 from . import imports, reconcile
 from .dashboard import build, default_period
 from .files import ImportRefused
@@ -49,14 +48,6 @@ bp = Blueprint("compliance", __name__, url_prefix="/compliance")
 
 LIST_PAGE_SIZE = 100
 PREVIEW_ROWS_SHOWN = 200
-
-
-def _user():
-    return current_user._get_current_object()
-
-
-def _remote() -> str:
-    return request.remote_addr or ""
 
 
 # The dashboard
@@ -189,7 +180,7 @@ def upload(kind: str):
             session.rollback()
             form.file.errors = [str(exc)]
         else:
-            batch = imports.stage(session, preview, data, _user(), _remote())
+            batch = imports.stage(session, preview, data, current_actor())
             session.commit()
             return redirect(url_for(".batch", batch_id=batch.id))
     columns = config["NCCU_IMPORT_COLUMNS" if kind == imports.NCCU else "EVENTS_IMPORT_COLUMNS"]
@@ -240,7 +231,7 @@ def confirm(batch_id: int):
     session = db_session()
     batch = _batch_or_404(batch_id, for_update=True)
     try:
-        imports.confirm(session, batch, current_app.config, _user(), _remote())
+        imports.confirm(session, batch, current_app.config, current_actor())
     except imports.PreviewChanged:
         session.commit()  # keeps the new counts, so confirming the new preview works
         flash(
@@ -265,7 +256,7 @@ def cancel(batch_id: int):
     """Cancel a previewed import; nothing is written."""
     session = db_session()
     batch = _batch_or_404(batch_id, for_update=True)
-    imports.discard(session, batch, _user(), _remote())
+    imports.discard(session, batch, current_actor())
     session.commit()
     flash("The import was cancelled. Nothing was imported.", "info")
     return redirect(url_for(".imports_index"))
@@ -311,13 +302,12 @@ def _render_list(slug: str, form: DownloadForm):
     session = db_session()
     audit.record(
         session,
-        category=audit.Category.CONSULTATION,
-        action="reconciliation.viewed",
-        user=_user(),
+        current_actor(),
+        audit.Category.CONSULTATION,
+        "reconciliation.viewed",
         object_type="reconciliation_list",
         object_id=slug,
         details={"rows_shown": len(shown), "page": page},
-        remote_addr=_remote(),
     )
     session.commit()
     return render_template(
@@ -364,9 +354,9 @@ def download(slug: str):
     session = db_session()
     audit.record(
         session,
-        category=audit.Category.DISCLOSURE,
-        action="reconciliation.exported",
-        user=_user(),
+        current_actor(),
+        audit.Category.DISCLOSURE,
+        "reconciliation.exported",
         object_type="reconciliation_list",
         object_id=slug,
         details={
@@ -374,7 +364,6 @@ def download(slug: str):
             "purpose": form.purpose.data,
             "recipients": DOWNLOAD_PURPOSES[form.purpose.data],
         },
-        remote_addr=_remote(),
     )
     session.commit()
     buffer.seek(0)
@@ -396,10 +385,10 @@ def decide_match(referral_id: int):
     if event is None:
         abort(404)
     if form.decision.data == "confirm":
-        reconcile.confirm_match(session, referral, event, _user(), _remote())
+        reconcile.confirm_match(session, referral, event, current_actor())
         message = f"{referral.nccu_reference} is now matched to {event.incident_ref}."
     else:
-        reconcile.reject_match(session, referral, event, _user(), _remote())
+        reconcile.reject_match(session, referral, event, current_actor())
         message = f"{event.incident_ref} will not be suggested for {referral.nccu_reference} again."
     session.commit()
     flash(message, "success")

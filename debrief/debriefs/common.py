@@ -1,4 +1,5 @@
-"""Helpers the sergeant's debrief views share: loading with the owner check, audit, form input."""
+"""Helpers the sergeant's debrief views share: loading with the owner check, recording a
+page view, form input."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask_login import current_user
 from .. import audit
 from ..extensions import db_session
 from ..models import Debrief
+from ..web import current_actor
 from ..workflow import STATE_LABELS, State
 from . import drafting, event_record
 from .presenting import format_answer
@@ -33,23 +35,17 @@ def load_debrief(debrief_id: int) -> Debrief:
     return debrief
 
 
-def audit_debrief(debrief: Debrief, category: audit.Category, action: str, **details) -> None:
-    """Record an operation on this debrief in the audit trail (no free text in details)."""
-    audit.record(
-        db_session(),
-        category=category,
-        action=action,
-        user=current_sergeant(),
-        object_type="debrief",
-        object_id=debrief.id,
-        details=details,
-        remote_addr=request.remote_addr or "",
-    )
-
-
 def record_view(debrief: Debrief, page: str) -> None:
     """Record that the sergeant looked at this debrief (DPA s.62 consultation)."""
-    audit_debrief(debrief, audit.Category.CONSULTATION, "debrief.view", page=page)
+    audit.record(
+        db_session(),
+        current_actor(),
+        audit.Category.CONSULTATION,
+        "debrief.view",
+        object_type="debrief",
+        object_id=debrief.id,
+        details={"page": page},
+    )
     db_session().commit()
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
+from ..audit import Actor
 from ..models import Debrief, Event, User
 from ..questions.loader import QuestionSet
 from ..questions.store import stored_version
@@ -61,11 +62,10 @@ def claim_imported(session: Session, user: User, event_id: int) -> Event | None:
 
 def start(
     session: Session,
-    user: User,
+    actor: Actor,
     question_set: QuestionSet,
     settings: event_record.EventSettings,
     form: Form,
-    remote_addr: str = "",
     *,
     imported_event_id: int | None = None,
 ) -> tuple[Debrief | None, dict[str, FieldError]]:
@@ -74,6 +74,7 @@ def start(
     Raises EventTaken when the imported event already has a debrief; LookupError when
     there is no such imported event.
     """
+    user = actor.user
     event = None
     if imported_event_id is not None:
         event = claim_imported(session, user, imported_event_id)
@@ -110,13 +111,12 @@ def start(
         details.update(source="import", fields=changed)
     audit.record(
         session,
-        category=audit.Category.COLLECTION,
-        action="debrief.create",
-        user=user,
+        actor,
+        audit.Category.COLLECTION,
+        "debrief.create",
         object_type="debrief",
         object_id=debrief.id,
         details=details,
-        remote_addr=remote_addr,
     )
     return debrief, {}
 
@@ -162,16 +162,16 @@ def _check_incident_ref_free(
 def update_event(
     session: Session,
     debrief: Debrief,
-    user: User,
+    actor: Actor,
     question_set: QuestionSet,
     settings: event_record.EventSettings,
     form: Form,
     *,
     form_version: int,
     base: Mapping[str, Any] | None,
-    remote_addr: str = "",
 ) -> dict[str, FieldError]:
     """Correct the event record; return errors, or raise StaleDraft / NotEditable."""
+    user = actor.user
     rows = lock(session, debrief)
     require_editable(debrief, user)
     event = debrief.event
@@ -204,12 +204,11 @@ def update_event(
     debrief.version += 1
     audit.record(
         session,
-        category=audit.Category.ALTERATION,
-        action="debrief.event.save",
-        user=user,
+        actor,
+        audit.Category.ALTERATION,
+        "debrief.event.save",
         object_type="debrief",
         object_id=debrief.id,
         details={"fields": changed},
-        remote_addr=remote_addr,
     )
     return {}

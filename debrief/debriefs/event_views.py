@@ -8,6 +8,7 @@ from ..extensions import db_session
 from ..questions.active import active_question_set
 from ..roles import Permission
 from ..security import requires, restore_typed_form
+from ..web import current_actor
 from . import drafting, event_record, event_saving
 from .common import (
     bp,
@@ -93,11 +94,10 @@ def new():
     try:
         debrief, errors = event_saving.start(
             session,
-            current_sergeant(),
+            current_actor(),
             active_question_set(current_app),
             event_settings(),
             posted_form(),
-            remote_addr=request.remote_addr or "",
             imported_event_id=imported_id,
         )
     except event_saving.EventTaken as taken:
@@ -149,13 +149,12 @@ def event(debrief_id: int):
         errors = event_saving.update_event(
             session,
             debrief,
-            current_sergeant(),
+            current_actor(),
             drafting.question_set_for(debrief),
             event_settings(),
             posted_form(),
             form_version=posted_version(),
             base=decode_base(request.form.get("base")),
-            remote_addr=request.remote_addr or "",
         )
     except drafting.StaleDraft as stale:
         session.rollback()

@@ -13,6 +13,7 @@ from ..extensions import db_session, locks_before_writing
 from ..roles import Permission
 from ..security import requires, restore_typed_form
 from ..vocabulary import EVENT_TYPES
+from ..web import current_actor
 from . import drafting, event_record, imported_events, submitting
 from .common import (
     bp,
@@ -184,14 +185,13 @@ def _save_section(debrief, question_set, section):
         outcome = drafting.save_section(
             session,
             debrief,
-            current_sergeant(),
+            current_actor(),
             question_set,
             section,
             posted_form(),
             form_version=posted_version(),
             base=decode_base(request.form.get("base")),
             revealed_in_place=request.form.get("reveal") == "js",
-            remote_addr=request.remote_addr or "",
         )
     except drafting.StaleDraft as stale:
         session.rollback()

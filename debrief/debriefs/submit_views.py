@@ -7,10 +7,11 @@ from flask import abort, redirect, render_template, request, url_for
 from ..extensions import db_session
 from ..roles import Permission
 from ..security import requires
+from ..web import current_actor
 from ..workflow import State
 from . import drafting, event_record, submitting
 from .answers import Status
-from .common import bp, current_sergeant, load_debrief, posted_version, record_view
+from .common import bp, load_debrief, posted_version, record_view
 from .presenting import present
 
 
@@ -86,10 +87,9 @@ def submit(debrief_id: int):
         done = submitting.submit(
             session,
             debrief,
-            current_sergeant(),
+            current_actor(),
             drafting.question_set_for(debrief),
             form_version=posted_version(),
-            remote_addr=request.remote_addr or "",
         )
     except drafting.StaleDraft:
         session.rollback()

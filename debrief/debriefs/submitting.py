@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit, workflow
-from ..models import Debrief, DebriefTheme, User
+from ..audit import Actor
+from ..models import Debrief, DebriefTheme
 from ..questions.loader import QuestionSet, Section
 from ..questions.themes import suggest
 from ..vocabulary import event_counts
@@ -54,16 +55,16 @@ def submission_problems(
 def submit(
     session: Session,
     debrief: Debrief,
-    user: User,
+    actor: Actor,
     question_set: QuestionSet,
     *,
     form_version: int,
-    remote_addr: str = "",
 ) -> bool:
     """Submit (or resubmit) the debrief; False when it was already submitted (a double click).
 
     Raises Incomplete, StaleDraft (answers changed since the check page) or NotEditable.
     """
+    user = actor.user
     rows = lock(session, debrief)
     if debrief.host_id == user.id and debrief.state in SUBMITTED_STATES:
         return False
@@ -84,13 +85,12 @@ def submit(
     _suggest_themes(session, debrief, question_set, answers)
     audit.record(
         session,
-        category=audit.Category.ALTERATION,
-        action=f"debrief.{action.value}",
-        user=user,
+        actor,
+        audit.Category.ALTERATION,
+        f"debrief.{action.value}",
         object_type="debrief",
         object_id=debrief.id,
         details={"question_set": question_set.short_version},
-        remote_addr=remote_addr,
     )
     return True
 

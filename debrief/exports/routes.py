@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
 from ..extensions import db_session
 from ..roles import Permission, can
 from ..security import requires
-from ..web import send_workbook, temporary_workbook
+from ..web import current_actor, send_workbook, temporary_workbook
 from . import workbook as export
 from .forms import ThemesExportForm
 
@@ -28,11 +28,10 @@ def index():
         try:
             result = export.export_themes(
                 db_session(),
-                current_user._get_current_object(),
+                current_actor(),
                 options,
                 export.ExportSettings.from_config(current_app.config),
                 path,
-                remote_addr=request.remote_addr or "",
             )
         except export.ExportNotPermitted:
             abort(403)

@@ -11,9 +11,10 @@ from ..models import Debrief, FollowUpAction
 from ..roles import Permission
 from ..security import requires
 from ..timeutil import local_today
+from ..web import current_actor
 from ..workflow import NotPermitted
 from . import follow_up, reviewing
-from .common import audit_change, bp, load_debrief, refuse, signed_in_user
+from .common import bp, load_debrief, refuse, signed_in_user
 from .forms import ActionForm
 
 
@@ -47,17 +48,9 @@ def new_action(debrief_id: int):
     form = ActionForm()
     if request.method == "POST" and form.validate():
         try:
-            action = follow_up.create_action(session, debrief, user, _input(form))
+            action = follow_up.create_action(session, debrief, current_actor(), _input(form))
         except NotPermitted as exc:
             return refuse(debrief, str(exc))
-        session.flush()
-        audit_change(
-            audit.Category.ALTERATION,
-            "action.create",
-            "follow_up_action",
-            action.id,
-            debrief_id=debrief.id,
-        )
         session.commit()
         flash(f"Follow-up action raised for {action.owner}.", "success")
         return redirect(url_for("review.show", debrief_id=debrief.id) + "#actions")
@@ -87,12 +80,14 @@ def edit_action(action_id: int):
     title = "Update the follow-up action"
     if request.method == "GET":
         form = ActionForm(obj=action)
-        audit_change(
+        audit.record(
+            session,
+            current_actor(),
             audit.Category.CONSULTATION,
             "action.view",
-            "follow_up_action",
-            action.id,
-            debrief_id=debrief.id,
+            object_type="follow_up_action",
+            object_id=action.id,
+            details={"debrief_id": debrief.id},
         )
         session.commit()
         return _form_page(form, debrief, title, action=action)
@@ -100,7 +95,9 @@ def edit_action(action_id: int):
     if not form.validate():
         return _form_page(form, debrief, title, 400, action=action)
     try:
-        changed = follow_up.update_action(session, action, user, _input(form), form.version.data)
+        changed = follow_up.update_action(
+            session, action, current_actor(), _input(form), form.version.data
+        )
     except reviewing.StaleVersion:
         session.rollback()
         action = _load_action(action_id)
@@ -109,14 +106,6 @@ def edit_action(action_id: int):
     except NotPermitted as exc:
         return refuse(debrief, str(exc))
     if changed:
-        audit_change(
-            audit.Category.ALTERATION,
-            "action.update",
-            "follow_up_action",
-            action.id,
-            debrief_id=debrief.id,
-            fields=changed,
-        )
         session.commit()
         flash(f"Follow-up action for {action.owner} updated.", "success")
     return redirect(url_for("review.show", debrief_id=debrief.id) + "#actions")
@@ -134,13 +123,13 @@ def actions():
     page = max(1, request.args.get("page", 1, type=int) or 1)
     today = local_today()
     items, total = follow_up.open_actions(session, today, owner, size, (page - 1) * size)
-    audit_change(
+    audit.record(
+        session,
+        current_actor(),
         audit.Category.CONSULTATION,
         "actions.view",
-        "follow_up_action",
-        "",
-        owner=owner,
-        action_ids=[a.id for a in items],
+        object_type="follow_up_action",
+        details={"owner": owner, "action_ids": [a.id for a in items]},
     )
     session.commit()
     pages = max(1, -(-total // size))

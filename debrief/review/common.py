@@ -1,15 +1,16 @@
-"""What the hub's view modules share: the blueprint, the signed-in reviewer, the audit
-record of a change, the refusal page, and loading a debrief the hub may see."""
+"""What the hub's view modules share: the blueprint, the signed-in reviewer, the refusal
+page, and loading a debrief the hub may see."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
 from ..extensions import db_session
 from ..models import Debrief
+from ..web import current_actor
 from . import reviewing
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -17,21 +18,6 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 
 def signed_in_user():
     return current_user._get_current_object()
-
-
-def audit_change(
-    category: audit.Category, action: str, object_type: str, object_id, **details
-) -> None:
-    audit.record(
-        db_session(),
-        category=category,
-        action=action,
-        user=signed_in_user(),
-        object_type=object_type,
-        object_id=object_id,
-        details=details,
-        remote_addr=request.remote_addr or "",
-    )
 
 
 def load_debrief(debrief_id: int) -> Debrief:
@@ -57,6 +43,14 @@ def refuse(debrief: Debrief, message: str):
     """Answer 403 for a reviewer acting on a debrief they hosted; audited as a refusal."""
     session = db_session()
     session.rollback()
-    audit_change(audit.Category.SECURITY, "review.refused", "debrief", debrief.id, reason=message)
+    audit.record(
+        session,
+        current_actor(),
+        audit.Category.SECURITY,
+        "review.refused",
+        object_type="debrief",
+        object_id=debrief.id,
+        details={"reason": message},
+    )
     session.commit()
     return render_template("review/refused.html", title=message, debrief=debrief), 403

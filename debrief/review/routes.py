@@ -32,6 +32,7 @@ from ..questions.store import question_set_of
 from ..roles import Permission
 from ..security import requires
 from ..vocabulary import EVENT_TYPES
+from ..web import current_actor
 from ..workflow import (
     STATE_LABELS,
     Action,
@@ -41,7 +42,7 @@ from ..workflow import (
     allowed_actions,
 )
 from . import queue, reviewing
-from .common import audit_change, bp, load_debrief, refuse, signed_in_user
+from .common import bp, load_debrief, refuse, signed_in_user
 from .forms import NoteForm, ReasonForm
 from .pages import debrief_page_context, latest_history_id, queue_labels
 from .queue_rows import queue_rows_html
@@ -102,13 +103,13 @@ def queue_page():
     # Recorded after rendering, so that the header's count is read in the same
     # transaction as the page (not a fresh one after the write); nothing is sent
     # unless the record is committed.
-    audit_change(
+    audit.record(
+        session,
+        current_actor(),
         audit.Category.CONSULTATION,
         "queue.view",
-        "queue",
-        "",
-        filter=qf.to_args(),
-        debrief_ids=[row.id for row in page.rows],
+        object_type="queue",
+        details={"filter": qf.to_args(), "debrief_ids": [row.id for row in page.rows]},
     )
     session.commit()
     return html
@@ -198,16 +199,7 @@ def bulk_apply():
     if plan is None:
         return redirect(queue_url(qf))
     session = db_session()
-    changed = reviewing.apply_bulk(session, signed_in_user(), plan)
-    audit_change(
-        audit.Category.ALTERATION,
-        f"debrief.bulk_{plan.action}",
-        "debrief",
-        "",
-        theme_id=plan.theme_id,
-        debrief_ids=list(plan.to_change),
-        changed=changed,
-    )
+    changed = reviewing.apply_bulk(session, current_actor(), plan)
     session.commit()
     what = "assigned to you" if plan.action == "assign" else f"tagged ‘{plan.theme_label}’"
     flash(f"{changed} debrief{'' if changed == 1 else 's'} {what}.", "success")
@@ -223,7 +215,15 @@ def render_debrief(debrief: Debrief, note_form: NoteForm | None = None, status: 
     context = debrief_page_context(
         session, debrief, signed_in_user(), ReviewTarget.from_config(current_app.config)
     )
-    audit_change(audit.Category.CONSULTATION, "debrief.view", "debrief", debrief.id, page="review")
+    audit.record(
+        session,
+        current_actor(),
+        audit.Category.CONSULTATION,
+        "debrief.view",
+        object_type="debrief",
+        object_id=debrief.id,
+        details={"page": "review"},
+    )
     session.commit()
     if note_form is None:
         note_form = NoteForm(formdata=None, version=debrief.version, seen=context["seen"])
@@ -303,16 +303,6 @@ def _change(debrief: Debrief, attempted: str, change, success: str | None, ancho
     except TransitionRefused as exc:
         session.rollback()
         abort(409, description=str(exc))
-    kind, _, detail = attempted.partition(":")
-    audit_change(
-        audit.Category.ALTERATION,
-        f"debrief.{kind}",
-        "debrief",
-        debrief.id,
-        detail=detail,
-        state=debrief.state,
-        version=debrief.version,
-    )
     session.commit()
     if success and result is not False:
         flash(success, "success")
@@ -324,15 +314,15 @@ def _change(debrief: Debrief, attempted: str, change, success: str | None, ancho
 def assign(debrief_id: int):
     """Assign the debrief to the signed-in reviewer, or release it."""
     debrief = load_debrief(debrief_id)
-    session, user = db_session(), signed_in_user()
+    session, actor = db_session(), current_actor()
     if request.form.get("op") == "release":
         return _change(
-            debrief, "release", lambda v: reviewing.release(session, debrief, user, v), "Released."
+            debrief, "release", lambda v: reviewing.release(session, debrief, actor, v), "Released."
         )
     return _change(
         debrief,
         "assign",
-        lambda v: reviewing.assign_to_me(session, debrief, user, v),
+        lambda v: reviewing.assign_to_me(session, debrief, actor, v),
         "Assigned to you.",
     )
 
@@ -342,17 +332,17 @@ def assign(debrief_id: int):
 def theme(debrief_id: int):
     """Confirm, add or remove one theme."""
     debrief = load_debrief(debrief_id)
-    session, user = db_session(), signed_in_user()
+    session, actor = db_session(), current_actor()
     qs = question_set_of(debrief.question_set)
     theme_id = request.form.get("theme_id", "")
     op = request.form.get("op", "confirm")
     if op == "remove":
-        change = lambda v: reviewing.remove_theme(session, debrief, user, qs, theme_id, v)  # noqa: E731
+        change = lambda v: reviewing.remove_theme(session, debrief, actor, qs, theme_id, v)  # noqa: E731
     else:
         if not qs.theme(theme_id):
             flash("Select a theme to add.", "info")
             return redirect(url_for("review.show", debrief_id=debrief.id) + "#themes")
-        change = lambda v: reviewing.confirm_theme(session, debrief, user, qs, theme_id, v)  # noqa: E731
+        change = lambda v: reviewing.confirm_theme(session, debrief, actor, qs, theme_id, v)  # noqa: E731
     label = qs.theme(theme_id).label if qs.theme(theme_id) else theme_id
     done = "Removed" if op == "remove" else ("Added" if op == "add" else "Confirmed")
     return _change(debrief, f"theme:{op}", change, f"{done} theme ‘{label}’.", "#themes")
@@ -368,11 +358,11 @@ def note(debrief_id: int):
         if form.version.data is not None and form.version.data != debrief.version:
             return conflict(debrief, form.seen.data or 0, "note")
         return render_debrief(debrief, note_form=form, status=400)
-    session, user = db_session(), signed_in_user()
+    session, actor = db_session(), current_actor()
     return _change(
         debrief,
         "note",
-        lambda v: reviewing.add_note(session, debrief, user, form.text.data, v),
+        lambda v: reviewing.add_note(session, debrief, actor, form.text.data, v),
         "Note added.",
         "#notes",
     )
@@ -386,12 +376,12 @@ def decide(debrief_id: int):
     action = request.form.get("action", "")
     if action not in {Action.START_REVIEW, Action.CLOSE}:
         abort(400)
-    session, user = db_session(), signed_in_user()
+    session, actor = db_session(), current_actor()
     message = "Debrief closed." if action == Action.CLOSE else "Review started."
     return _change(
         debrief,
         f"transition:{action}",
-        lambda v: reviewing.decide(session, debrief, user, action, "", v),
+        lambda v: reviewing.decide(session, debrief, actor, action, "", v),
         message,
     )
 
@@ -436,7 +426,9 @@ def _reason_page(debrief_id: int, action: Action):
         return _change(
             debrief,
             f"transition:{action}",
-            lambda v: reviewing.decide(session, debrief, user, action, form.reason.data, v),
+            lambda v: reviewing.decide(
+                session, debrief, current_actor(), action, form.reason.data, v
+            ),
             success,
         )
     if request.method == "POST" and form.version.data != debrief.version:
