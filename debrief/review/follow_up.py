@@ -23,6 +23,10 @@ from .reviewing import InvalidInput, StaleVersion, ensure_may_act
 ACTION_STATUSES = {"open": "Open", "done": "Done"}
 
 
+class StaleAction(StaleVersion):
+    """The form was drawn from an older version of the action than the one saved now."""
+
+
 @dataclass(frozen=True)
 class ActionInput:
     """A follow-up action as entered on the form."""
@@ -93,7 +97,7 @@ def update_action(
     """Update a follow-up action, even after the debrief closed; return what changed."""
     ensure_may_act(action.debrief, actor.user)
     if seen != action.version:
-        raise StaleVersion(seen, action.version)
+        raise StaleAction(seen, action.version)
     data = data.checked()
     changed = []
     for name, words in (
