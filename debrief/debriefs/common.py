@@ -1,20 +1,33 @@
 """Helpers the sergeant's debrief views share: loading with the owner check, recording a
-page view, form input."""
+page view, form input, and the answer to each refusal the domain raises (a debrief no
+longer the sergeant's to change 409, an event already debriefed, no such imported event
+404). A page drawn before a change elsewhere is answered next to its view, redrawn."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from .. import audit
+from ..errors import refusal
 from ..extensions import db_session
 from ..models import Debrief
 from ..web import current_actor
 from ..workflow import STATE_LABELS, State
-from . import drafting, event_record
+from . import drafting, event_record, event_saving
 from .presenting import format_answer
 
 bp = Blueprint("debriefs", __name__, url_prefix="/debriefs")
+bp.register_error_handler(drafting.NotEditable, refusal(409))
+bp.register_error_handler(event_saving.NoSuchImportedEvent, refusal(404))
+
+
+@bp.errorhandler(event_saving.EventTaken)
+def event_taken(taken: event_saving.EventTaken):
+    """Send the sergeant back to the imported events, saying who has the debrief."""
+    db_session().rollback()
+    flash(str(taken), "error")
+    return redirect(url_for("debriefs.imported"))
 
 
 def current_sergeant():
@@ -56,10 +69,7 @@ def posted_form() -> dict[str, list[str]]:
 
 def posted_version() -> int:
     """Return the debrief version the posted page was drawn from (0 if missing)."""
-    try:
-        return int(request.form.get("version", ""))
-    except ValueError:
-        return 0
+    return request.form.get("version", 0, type=int)
 
 
 def state_label(debrief: Debrief) -> str:

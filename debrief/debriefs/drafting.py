@@ -72,6 +72,10 @@ class StaleDraft(DraftError):
         )
 
 
+class SectionChanged(StaleDraft):
+    """A section's answers changed after its page was drawn (the page is shown again)."""
+
+
 # --- reading --------------------------------------------------------------------------------
 
 
@@ -269,7 +273,7 @@ def save_section(
             if base.get(q.id) != now.get(q.id)
         ]
         if changes:
-            raise StaleDraft(changes, debrief.version)
+            raise SectionChanged(changes, debrief.version)
     derived = event_record.derived_ids(question_set, debrief.event)
     answers = dict(current)
     unsaved = dict(debrief.unsaved_input or {})

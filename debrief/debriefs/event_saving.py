@@ -32,6 +32,14 @@ class EventTaken(DraftError):
     """The event already has a debrief, so it cannot be given a second one."""
 
 
+class NoSuchImportedEvent(LookupError):
+    """There is no imported event with that id to debrief."""
+
+
+class EventRecordChanged(StaleDraft):
+    """The event record changed after its page was drawn (the page is shown again)."""
+
+
 @dataclass(frozen=True)
 class ImportedWaiting(FieldError):
     """The typed reference is an imported event with no debrief: offer to debrief that one."""
@@ -71,15 +79,15 @@ def start(
 ) -> tuple[Debrief | None, dict[str, FieldError]]:
     """Record the event (or complete an imported one) and start a draft, or return errors.
 
-    Raises EventTaken when the imported event already has a debrief; LookupError when
-    there is no such imported event.
+    Raises EventTaken when the imported event already has a debrief; NoSuchImportedEvent
+    when there is none.
     """
     user = actor.user
     event = None
     if imported_event_id is not None:
         event = claim_imported(session, user, imported_event_id)
         if event is None:
-            raise LookupError("no such imported event")
+            raise NoSuchImportedEvent(imported_event_id)
         form = {**form, "incident_ref": [event.incident_ref]}  # the reference is kept
     values, errors = event_record.parse(settings, form)
     _check_incident_ref_free(
@@ -170,7 +178,7 @@ def update_event(
     form_version: int,
     base: Mapping[str, Any] | None,
 ) -> dict[str, FieldError]:
-    """Correct the event record; return errors, or raise StaleDraft / NotEditable."""
+    """Correct the event record; return errors, or raise EventRecordChanged / NotEditable."""
     user = actor.user
     rows = lock(session, debrief)
     require_editable(debrief, user)
@@ -185,7 +193,7 @@ def update_event(
             if (base or {}).get(k) != now.get(k)
         ]
         if changes:
-            raise StaleDraft(changes, debrief.version)
+            raise EventRecordChanged(changes, debrief.version)
     values, errors = event_record.parse(settings, form)
     _check_incident_ref_free(session, values, errors, user, own_event_id=event.id)
     if errors:

@@ -180,37 +180,18 @@ def section(debrief_id: int, section_id: str):
 
 
 def _save_section(debrief, question_set, section):
-    session = db_session()
-    try:
-        outcome = drafting.save_section(
-            session,
-            debrief,
-            current_actor(),
-            question_set,
-            section,
-            posted_form(),
-            form_version=posted_version(),
-            base=decode_base(request.form.get("base")),
-            revealed_in_place=request.form.get("reveal") == "js",
-        )
-    except drafting.StaleDraft as stale:
-        session.rollback()
-        debrief = load_debrief(debrief.id)
-        return _section_page(
-            debrief,
-            question_set,
-            section,
-            posted_form(),
-            {},
-            version=debrief.version,
-            base=drafting.section_base(question_set, debrief, section),
-            status=409,
-            conflict=conflict_rows(question_set, stale),
-        )
-    except drafting.NotEditable as exc:
-        session.rollback()
-        abort(409, description=str(exc))
-    session.commit()
+    outcome = drafting.save_section(
+        db_session(),
+        debrief,
+        current_actor(),
+        question_set,
+        section,
+        posted_form(),
+        form_version=posted_version(),
+        base=decode_base(request.form.get("base")),
+        revealed_in_place=request.form.get("reveal") == "js",
+    )
+    db_session().commit()
     here = url_for(".section", debrief_id=debrief.id, section_id=section.id)
     if request.form.get("action") == "later":
         message = (
@@ -236,6 +217,26 @@ def _save_section(debrief, question_set, section):
     return redirect(_next_page(question_set, debrief, section))
 
 
+@bp.errorhandler(drafting.SectionChanged)
+def section_changed_meanwhile(stale: drafting.SectionChanged):
+    """Answer 409 with the section as typed and what changed since it was drawn."""
+    db_session().rollback()
+    debrief = load_debrief(request.view_args["debrief_id"])
+    question_set = drafting.question_set_for(debrief)
+    section = _section_or_404(question_set, request.view_args["section_id"])
+    return _section_page(
+        debrief,
+        question_set,
+        section,
+        posted_form(),
+        {},
+        version=debrief.version,
+        base=drafting.section_base(question_set, debrief, section),
+        status=409,
+        conflict=conflict_rows(question_set, stale),
+    )
+
+
 def _next_page(question_set, debrief, section) -> str:
     ids = [s.id for s in question_set.sections]
     position = ids.index(section.id)
@@ -244,4 +245,3 @@ def _next_page(question_set, debrief, section) -> str:
     if submitting.submission_problems(question_set, debrief):
         return url_for(".overview", debrief_id=debrief.id)
     return url_for(".check", debrief_id=debrief.id)
-

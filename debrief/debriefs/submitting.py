@@ -32,6 +32,13 @@ from .drafting import (
 SUBMITTED_STATES = frozenset({State.SUBMITTED, State.IN_REVIEW, State.CLOSED})
 
 
+class ChangedSinceChecked(StaleDraft):
+    """The debrief changed after the check page was drawn: check it again."""
+
+    def __init__(self, current_version: int):
+        super().__init__([], current_version)
+
+
 class Incomplete(DraftError):
     """Submission refused: sections still need answers or corrections."""
 
@@ -62,7 +69,7 @@ def submit(
 ) -> bool:
     """Submit (or resubmit) the debrief; False when it was already submitted (a double click).
 
-    Raises Incomplete, StaleDraft (answers changed since the check page) or NotEditable.
+    Raises Incomplete, ChangedSinceChecked or NotEditable.
     """
     user = actor.user
     rows = lock(session, debrief)
@@ -70,7 +77,7 @@ def submit(
         return False
     require_editable(debrief, user)
     if form_version != debrief.version:
-        raise StaleDraft([], debrief.version)
+        raise ChangedSinceChecked(debrief.version)
     # Store the event record's facts as they stand, so the hub reads what was checked.
     answers, _ = settle(question_set, debrief.event, {k: r.value for k, r in rows.items()}, {})
     write_answers(session, debrief, rows, answers)
