@@ -36,10 +36,7 @@ def _filter_from_request() -> tuple[AuditFilterForm, audit_trail.AuditFilter | N
 
 
 def _page_number() -> int:
-    try:
-        return max(int(request.args.get("page", "1")), 1)
-    except ValueError:
-        return 1
+    return max(request.args.get("page", 1, type=int), 1)
 
 
 @bp.get("/audit")

@@ -7,7 +7,6 @@ imports and the reconciliation lists name references and are for the hub.
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
 
 from flask import (
     Blueprint,
@@ -21,7 +20,7 @@ from flask import (
 )
 from sqlalchemy import select
 
-from .. import audit, periods
+from .. import audit
 from ..extensions import db_session
 from ..models import Event, ImportBatch, NccuReferral
 from ..periods import ReviewTarget
@@ -62,8 +61,7 @@ def dashboard():
     form.start.choices = form.end.choices = month_choices(today)
     period = default_period(today)
     if request.args:
-        chosen = _chosen_period(form)
-        period = chosen or period
+        period = form.period if form.validate() else period
     else:
         form.start.data, form.end.data = f"{period.start:%Y-%m}", f"{period.end:%Y-%m}"
     config = current_app.config
@@ -77,23 +75,6 @@ def dashboard():
     return render_template(
         "compliance/dashboard.html", form=form, d=figures, charts=_charts(figures)
     )
-
-
-def _chosen_period(form: PeriodForm) -> periods.Period | None:
-    """Return the period asked for in the URL, or None with errors on the form."""
-    if not form.validate():
-        return None
-    start = date.fromisoformat(f"{form.start.data}-01")
-    end_first = date.fromisoformat(f"{form.end.data}-01")
-    if end_first < start:
-        form.end.errors = ["The end month must be the same as or after the start month"]
-        return None
-    following = (end_first + timedelta(days=32)).replace(day=1)
-    try:
-        return periods.custom(start, following - timedelta(days=1))
-    except periods.PeriodError as exc:
-        form.end.errors = [str(exc)]
-        return None
 
 
 def _theme_labels() -> dict[str, str]:
@@ -232,15 +213,7 @@ def confirm(batch_id: int):
     batch = _batch_or_404(batch_id, for_update=True)
     try:
         imports.confirm(session, batch, current_app.config, current_actor())
-    except imports.PreviewChanged:
-        session.commit()  # keeps the new counts, so confirming the new preview works
-        flash(
-            "The records changed since the preview was made. Check the new preview, "
-            "then confirm again.",
-            "info",
-        )
-        return redirect(url_for(".batch", batch_id=batch_id))
-    except ImportRefused as exc:
+    except ImportRefused as exc:  # dealt with already, or unreadable now: say so on its page
         session.rollback()
         flash(str(exc), "info")
         return redirect(url_for(".batch", batch_id=batch_id))
@@ -248,6 +221,18 @@ def confirm(batch_id: int):
     s = batch.summary
     flash(f"Imported {batch.filename}: {s['add']} added, {s['update']} updated.", "success")
     return redirect(url_for(".batch", batch_id=batch_id))
+
+
+@bp.errorhandler(imports.PreviewChanged)
+def preview_changed(_changed: imports.PreviewChanged):
+    """Show the new preview of an import whose records changed since it was previewed."""
+    db_session().commit()  # keeps the new counts, so confirming the new preview works
+    flash(
+        "The records changed since the preview was made. Check the new preview, "
+        "then confirm again.",
+        "info",
+    )
+    return redirect(url_for(".batch", batch_id=request.view_args["batch_id"]))
 
 
 @bp.post("/imports/batch/<int:batch_id>/cancel")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
+from ..errors import refusal
 from ..extensions import db_session
 from ..roles import Permission, can
 from ..security import requires
@@ -13,6 +14,7 @@ from . import workbook as export
 from .forms import ThemesExportForm
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
+bp.register_error_handler(export.ExportNotPermitted, refusal(403))
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -25,15 +27,12 @@ def index():
         return render_template("exports/index.html", form=form, sensitive=sensitive)
     options = form.options(may_see_sensitive=sensitive)
     with temporary_workbook("oic-export-") as path:
-        try:
-            result = export.export_themes(
-                db_session(),
-                current_actor(),
-                options,
-                export.ExportSettings.from_config(current_app.config),
-                path,
-            )
-        except export.ExportNotPermitted:
-            abort(403)
+        result = export.export_themes(
+            db_session(),
+            current_actor(),
+            options,
+            export.ExportSettings.from_config(current_app.config),
+            path,
+        )
         db_session().commit()  # the disclosure is on record before anything is sent
         return send_workbook(path.open("rb"), result.filename)
