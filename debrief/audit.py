@@ -1,11 +1,15 @@
 """The audit trail (DPA 2018 s.62): append-only records, Flask-free.
 
-Each call adds one row; nothing here or anywhere else updates or deletes them.
-Details must never carry passwords, tokens or free-text answers.
+`record` is the one writer. A change is recorded by the domain function that makes
+it, in the change's own transaction; views record only what they show or send
+(consultation, disclosure) and what they refuse. Each call adds one row; nothing
+here or anywhere else updates or deletes them. Details must never carry passwords,
+tokens or free-text answers.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -27,29 +31,41 @@ class Category(StrEnum):
     SECURITY = "security"
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change or reads a record, and from where: what an audit record names.
+
+    Views make one from the request (`web.current_actor`); the command line and the
+    retention job have no account and give a `username` instead.
+    """
+
+    user: User | None = None
+    remote_addr: str = ""
+    username: str = ""
+
+
 def record(
     session: Session,
-    *,
+    actor: Actor,
     category: Category,
     action: str,
-    user: User | None = None,
-    username: str = "",
+    *,
     object_type: str = "",
     object_id: str | int = "",
     details: dict[str, Any] | None = None,
-    remote_addr: str = "",
 ) -> AuditEntry:
     """Add one audit record to the session's transaction and return it."""
+    user = actor.user
     entry = AuditEntry(
         at=utcnow(),
         user_id=user.id if user is not None else None,
-        username=user.username if user is not None else username[:64],
+        username=user.username if user is not None else actor.username[:64],
         category=str(category),
         action=action,
         object_type=object_type,
         object_id=str(object_id),
         details=details or {},
-        remote_addr=remote_addr[:64],
+        remote_addr=actor.remote_addr[:64],
     )
     session.add(entry)
     return entry

@@ -1,4 +1,5 @@
-"""Friendly error pages: no stack traces, the same look as every other page."""
+"""Friendly error pages: no stack traces, the same look as every other page; domain refusals
+answered with them through `refusal`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import logging
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+
+from .extensions import db_session
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +35,26 @@ def _handler(status: int):
     def handle(error):
         if status == 500:
             log.exception("Unhandled error on %s %s", request.method, request.path)
-        title, template = _PAGES[status]
         description = getattr(error, "description", "") if status in (400, 409) else ""
-        return render_template(template, title=title, description=description), status
+        return error_page(status, description)
+
+    return handle
+
+
+def error_page(status: int, description: str = ""):
+    """Return the page for an error status; the 400 and 409 pages say what went wrong."""
+    title, template = _PAGES[status]
+    return render_template(template, title=title, description=description), status
+
+
+def refusal(status: int):
+    """Return an error handler that answers a domain refusal with the page for `status`
+    and the refusal's message, keeping nothing the refused request changed. Blueprints
+    register it for their domain's exceptions, so views just call the domain."""
+
+    def handle(error: Exception):
+        db_session().rollback()
+        return error_page(status, str(error))
 
     return handle
 

@@ -22,6 +22,7 @@ from . import audit, pending_forms
 from .auth import accounts
 from .extensions import close_db_session, db_session, login_manager
 from .roles import Permission, can
+from .web import current_actor
 
 # Endpoints anyone may reach, signed in or not.
 PUBLIC_ENDPOINTS = frozenset({"static", "auth.sign_in", "main.health"})
@@ -186,13 +187,12 @@ def _authorise():
     if permission is None or not can(current_user, permission):
         audit.record(
             db_session(),
-            category=audit.Category.SECURITY,
-            action="access.refused",
-            user=current_user._get_current_object(),
+            current_actor(),
+            audit.Category.SECURITY,
+            "access.refused",
             object_type="endpoint",
             object_id=endpoint,
             details={"path": request.path, "method": request.method},
-            remote_addr=request.remote_addr or "",
         )
         db_session().commit()
         abort(403)

@@ -123,17 +123,17 @@ def apply(
     reason = (reason or "").strip()
     if rule.reason_required and not reason:
         raise ReasonRequired("Enter the reason")
-    now = utcnow()
-    entry = HistoryEntry(
-        debrief_id=debrief.id,
-        at=now,
-        actor_id=user.id,
-        kind="transition",
+    entry = add_history(
+        session,
+        debrief,
+        user,
+        "transition",
+        f"{STATE_LABELS[debrief.state]} → {STATE_LABELS[rule.to]}",
+        reason=reason or None,
         from_state=debrief.state,
         to_state=rule.to,
-        summary=f"{STATE_LABELS[debrief.state]} → {STATE_LABELS[rule.to]}",
-        reason=reason or None,
     )
+    now = entry.at
     debrief.state = rule.to
     debrief.version += 1
     if rule.to == State.SUBMITTED:
@@ -143,6 +143,31 @@ def apply(
         debrief.closed_at = now
     if action == Action.REOPEN:
         debrief.closed_at = None
+    return entry
+
+
+def add_history(
+    session: Session,
+    debrief: Debrief,
+    user: User,
+    kind: str,
+    summary: str,
+    *,
+    reason: str | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+) -> HistoryEntry:
+    """Add one entry to the debrief's history: who did what to it, now."""
+    entry = HistoryEntry(
+        debrief_id=debrief.id,
+        at=utcnow(),
+        actor_id=user.id,
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        summary=summary,
+        reason=reason,
+    )
     session.add(entry)
     return entry
 

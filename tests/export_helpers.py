@@ -189,6 +189,7 @@ def table_rows(sheet) -> list[dict]:
 def run_export(app, tmp_path, user=None, **choices):
     """Run the export for Q3 2025 as `user` (None: command line); return the xlsx bytes."""
     from debrief import periods
+    from debrief.audit import Actor
     from debrief.exports import workbook as export
     from debrief.exports.selection import ExportOptions
 
@@ -198,7 +199,7 @@ def run_export(app, tmp_path, user=None, **choices):
     session = db_session()
     export.export_themes(
         session,
-        user,
+        Actor(user),
         ExportOptions(**values),
         export.ExportSettings.from_config(app.config),
         target,

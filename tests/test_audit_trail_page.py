@@ -115,7 +115,7 @@ def test_audit_records_cannot_be_changed_or_deleted_through_the_code(app, db):
 
     with app.app_context():
         session = db_session()
-        entry = audit.record(session, category=audit.Category.SECURITY, action="test.one")
+        entry = audit.record(session, audit.Actor(), audit.Category.SECURITY, "test.one")
         session.commit()
         entry.action = "rewritten"
         with pytest.raises(AuditTrailIsAppendOnly):

@@ -47,8 +47,9 @@ class Writer(threading.Thread):
                     session.flush()
                     audit.record(
                         session,
-                        category=audit.Category.COLLECTION,
-                        action="writer.event",
+                        audit.Actor(),
+                        audit.Category.COLLECTION,
+                        "writer.event",
                         object_type="event",
                         object_id=event.id,
                     )

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from debrief.audit import Actor
 from debrief.compliance import imports
 from debrief.models import AuditEntry, Debrief, Event
 from tests.debrief_helpers import EVENT_FORM
@@ -216,7 +217,7 @@ def test_a_reimport_leaves_the_sergeants_completed_record_alone(app, client, log
     )
     preview = imports.preview_file(db, "events", "events.csv", data, app.config)
     assert preview.summary()["kept"] == 1 and preview.summary()["update"] == 0
-    imports.confirm(db, imports.stage(db, preview, data, None), app.config, None)
+    imports.confirm(db, imports.stage(db, preview, data, Actor()), app.config, Actor())
     db.commit()
     db.expire_all()
     assert db.get(Event, event.id).adults == 8

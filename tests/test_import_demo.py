@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from debrief.audit import Actor
 from debrief.cli import main
 from debrief.compliance import imports, reconcile
 from debrief.demo.nccu import EVENTS_FILE, NCCU_FILE
@@ -12,7 +13,7 @@ from debrief.demo.nccu import EVENTS_FILE, NCCU_FILE
 def _apply(app, db, kind: str, path: Path):
     data = path.read_bytes()
     preview = imports.preview_file(db, kind, path.name, data, app.config)
-    imports.confirm(db, imports.stage(db, preview, data, None), app.config, None)
+    imports.confirm(db, imports.stage(db, preview, data, Actor()), app.config, Actor())
     db.commit()
     return preview
 

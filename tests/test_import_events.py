@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from debrief.audit import Actor
 from debrief.cli import main
 from debrief.compliance import imports
 from debrief.models import AuditEntry, Event, NccuReferral
@@ -29,7 +30,7 @@ def _preview(app, db, data: bytes):
 
 def _import(app, db, data: bytes):
     preview = _preview(app, db, data)
-    imports.confirm(db, imports.stage(db, preview, data, None), app.config, None)
+    imports.confirm(db, imports.stage(db, preview, data, Actor()), app.config, Actor())
     db.commit()
     return preview
 

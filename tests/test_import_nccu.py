@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from debrief.audit import Actor
 from debrief.compliance import imports
 from debrief.models import AuditEntry, ImportBatch, NccuReferral
 from debrief.timeutil import to_local, utcnow
@@ -29,8 +30,8 @@ def _preview(app, db, data: bytes, name: str = "list.csv"):
 def _import(app, db, data: bytes, name: str = "list.csv"):
     """Preview, stage and confirm as the web page does; commit once."""
     preview = _preview(app, db, data, name)
-    batch = imports.stage(db, preview, data, None)
-    imports.confirm(db, batch, app.config, None)
+    batch = imports.stage(db, preview, data, Actor())
+    imports.confirm(db, batch, app.config, Actor())
     db.commit()
     return batch
 
@@ -106,11 +107,11 @@ def test_a_row_keeps_every_reason_it_is_rejected_for(app, db):
 def test_nothing_is_written_until_confirmed_then_times_are_stored_as_utc(app, db):
     data = _csv(GOOD)
     preview = _preview(app, db, data)
-    imports.stage(db, preview, data, None)
+    imports.stage(db, preview, data, Actor())
     db.commit()
     assert _count(db) == 0
     [batch] = db.scalars(select(ImportBatch)).all()
-    imports.confirm(db, batch, app.config, None)
+    imports.confirm(db, batch, app.config, Actor())
     db.commit()
     referral = db.scalars(select(NccuReferral)).one()
     assert referral.referred_at == datetime(2025, 6, 1, 9, 15)  # 10:15 BST
@@ -164,7 +165,7 @@ def test_a_list_without_an_optional_column_leaves_it_as_recorded(app, db):
 def test_a_failure_mid_import_leaves_nothing_behind(app, db, monkeypatch):
     data = SAMPLE.read_bytes()
     preview = _preview(app, db, data)
-    batch = imports.stage(db, preview, data, None)
+    batch = imports.stage(db, preview, data, Actor())
     db.commit()
     real_write = imports._write_row
     written = []
@@ -176,7 +177,7 @@ def test_a_failure_mid_import_leaves_nothing_behind(app, db, monkeypatch):
 
     monkeypatch.setattr(imports, "_write_row", failing_write)
     with pytest.raises(RuntimeError):
-        imports.confirm(db, batch, app.config, None)
+        imports.confirm(db, batch, app.config, Actor())
     db.rollback()
     db.expire_all()
     assert len(written) == 4  # rows were added in the session before the failure
@@ -210,14 +211,14 @@ def test_the_web_confirm_is_one_transaction_too(app, client, login_as, db, monke
 
 def test_records_changed_since_the_preview_are_shown_again_not_imported(app, db):
     data = _csv(GOOD, GOOD.replace("0101", "0102"))
-    batch = imports.stage(db, _preview(app, db, data), data, None)
+    batch = imports.stage(db, _preview(app, db, data), data, Actor())
     db.commit()
     _import(app, db, _csv(GOOD))  # someone else imports part of it meanwhile
     with pytest.raises(imports.PreviewChanged) as changed:
-        imports.confirm(db, batch, app.config, None)
+        imports.confirm(db, batch, app.config, Actor())
     assert changed.value.preview.summary()["unchanged"] == 1
     db.commit()
-    imports.confirm(db, batch, app.config, None)  # confirming the new preview works
+    imports.confirm(db, batch, app.config, Actor())  # confirming the new preview works
     db.commit()
     assert _count(db) == 2
 
@@ -225,7 +226,7 @@ def test_records_changed_since_the_preview_are_shown_again_not_imported(app, db)
 def test_a_batch_can_be_confirmed_once(app, db):
     batch = _import(app, db, _csv(GOOD))
     with pytest.raises(imports.ImportRefused, match="already been dealt with"):
-        imports.confirm(db, batch, app.config, None)
+        imports.confirm(db, batch, app.config, Actor())
 
 
 def test_imports_are_audited_without_the_file_contents(app, db):

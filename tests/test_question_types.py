@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from debrief.audit import Actor
 from debrief.config import PROJECT_ROOT
 from debrief.debriefs import drafting
 from debrief.debriefs.answers import form_values, parse_answer
@@ -112,7 +113,7 @@ def test_a_new_type_needs_only_its_class_to_round_trip(app, db, tmp_path, monkey
     drafting.save_section(
         session,
         debrief,
-        host,
+        Actor(user=host),
         question_set,
         question_set.section("landing"),
         {"landing_postcode": [" ct16"]},

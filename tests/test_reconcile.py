@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from debrief.audit import Actor
 from debrief.compliance import imports, reconcile
 from debrief.models import AuditEntry, NccuReferral
 from debrief.timeutil import utcnow
@@ -23,7 +24,7 @@ from tests.nccu_known import (
 def _import_sample(app, db) -> None:
     data = SAMPLE.read_bytes()
     preview = imports.preview_file(db, "nccu", "nccu.csv", data, app.config)
-    imports.confirm(db, imports.stage(db, preview, data, None), app.config, None)
+    imports.confirm(db, imports.stage(db, preview, data, Actor()), app.config, Actor())
     db.commit()
 
 
@@ -89,7 +90,7 @@ def test_suggestions_are_same_district_and_close_in_time_and_can_be_confirmed(ap
         select(NccuReferral).where(NccuReferral.nccu_reference == "NCCU-2025060606")
     ).one()
     user = data["host"]
-    reconcile.confirm_match(db, referral, data["events"][5], user)
+    reconcile.confirm_match(db, referral, data["events"][5], Actor(user))
     db.commit()
     by_ref, matches, _ = _matches(app, db)
     assert by_ref["NCCU-2025060606"].how == "confirmed"
@@ -106,7 +107,7 @@ def test_a_rejected_suggestion_is_not_offered_again(app, db):
     referral = db.scalars(
         select(NccuReferral).where(NccuReferral.nccu_reference == "NCCU-2025060606")
     ).one()
-    reconcile.reject_match(db, referral, data["events"][5], data["host"])
+    reconcile.reject_match(db, referral, data["events"][5], Actor(data["host"]))
     db.commit()
     by_ref, _, _ = _matches(app, db)
     assert by_ref["NCCU-2025060606"].event is None

@@ -8,6 +8,7 @@ import re
 import openpyxl
 from sqlalchemy import select
 
+from debrief.audit import Actor
 from debrief.compliance import imports
 from debrief.models import AuditEntry, NccuReferral
 from tests.nccu_known import OUTSTANDING, SAMPLE, UNDEBRIEFED, WITHOUT_DEBRIEF, make_known_data
@@ -16,7 +17,7 @@ from tests.nccu_known import OUTSTANDING, SAMPLE, UNDEBRIEFED, WITHOUT_DEBRIEF, 
 def _import_sample(app, db) -> None:
     data = SAMPLE.read_bytes()
     preview = imports.preview_file(db, "nccu", "nccu.csv", data, app.config)
-    imports.confirm(db, imports.stage(db, preview, data, None), app.config, None)
+    imports.confirm(db, imports.stage(db, preview, data, Actor()), app.config, Actor())
     db.commit()
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
+from debrief.audit import Actor
 from debrief.models import AuditEntry, Debrief, FollowUpAction, HistoryEntry, ReviewNote
 from tests.factories import make_debrief, make_user
 from tests.review_helpers import other_reviewer, queued
@@ -110,8 +111,8 @@ def test_a_second_reviewer_gets_409_with_both_sides_and_keeps_their_note(
 
     other = db.merge(other_reviewer())
     debrief = db.get(Debrief, submitted)
-    reviewing.assign_to_me(db, debrief, other, 1)
-    reviewing.decide(db, debrief, other, "return", "Add the NCCU reference", debrief.version)
+    reviewing.assign_to_me(db, debrief, Actor(other), 1)
+    reviewing.decide(db, debrief, Actor(other), "return", "Add the NCCU reference", debrief.version)
     db.commit()
     response = client.post(
         f"/review/{submitted}/notes", data={"version": 1, "seen": 0, "text": "My careful note"}
@@ -136,7 +137,7 @@ def test_a_stale_close_is_409_and_does_not_close(client, login_as, db, submitted
     from debrief.review import reviewing
 
     other = db.merge(other_reviewer())
-    reviewing.add_note(db, db.get(Debrief, submitted), other, "Wait for NCCU", 1)
+    reviewing.add_note(db, db.get(Debrief, submitted), Actor(other), "Wait for NCCU", 1)
     db.commit()
     response = client.post(f"/review/{submitted}/decide", data={"version": 1, "action": "close"})
     assert response.status_code == 409

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from debrief.audit import Actor
 from debrief.extensions import db_session
 from debrief.models import Debrief, DebriefTheme, FollowUpAction, HistoryEntry, ReviewNote
 from debrief.review import follow_up, reviewing
@@ -39,10 +40,10 @@ def _history(session, debrief_id):
 def test_assigning_a_submitted_debrief_takes_it_into_review(session, people):
     sgt, hub, _ = people
     debrief = make_debrief(sgt, state="submitted")
-    assert reviewing.assign_to_me(session, debrief, hub, seen=1)
+    assert reviewing.assign_to_me(session, debrief, Actor(hub), seen=1)
     assert (debrief.state, debrief.assignee_id) == ("in_review", hub.id)
-    assert not reviewing.assign_to_me(session, debrief, hub, seen=debrief.version)
-    reviewing.release(session, debrief, hub, seen=debrief.version)
+    assert not reviewing.assign_to_me(session, debrief, Actor(hub), seen=debrief.version)
+    reviewing.release(session, debrief, Actor(hub), seen=debrief.version)
     assert debrief.assignee_id is None and debrief.state == "in_review"
     kinds = [(h.kind, h.summary) for h in _history(session, debrief.id)]
     assert kinds == [
@@ -57,8 +58,8 @@ def test_taking_over_names_the_previous_assignee_and_release_is_only_your_own(se
     other = other_reviewer()
     debrief = queued(sgt, state="in_review", assignee=other)
     with pytest.raises(TransitionRefused):
-        reviewing.release(session, debrief, hub, seen=debrief.version)
-    reviewing.assign_to_me(session, debrief, hub, seen=debrief.version)
+        reviewing.release(session, debrief, Actor(hub), seen=debrief.version)
+    reviewing.assign_to_me(session, debrief, Actor(hub), seen=debrief.version)
     assert _history(session, debrief.id)[-1].summary == (
         "Assigned to Harper Hub (taken over from Zed Other)"
     )
@@ -73,12 +74,12 @@ def test_themes_confirm_remove_and_add_from_the_debrief_question_set(session, pe
     suggested = {t.theme_id for t in debrief.themes}
     assert suggested == {"intel_doc_missing", "risk_to_life"}
     v = debrief.version
-    assert reviewing.confirm_theme(session, debrief, hub, qs, "intel_doc_missing", v)
-    assert reviewing.remove_theme(session, debrief, hub, qs, "risk_to_life", v + 1)
-    assert reviewing.confirm_theme(session, debrief, hub, qs, "training", v + 2)
-    assert not reviewing.confirm_theme(session, debrief, hub, qs, "training", v + 3)
+    assert reviewing.confirm_theme(session, debrief, Actor(hub), qs, "intel_doc_missing", v)
+    assert reviewing.remove_theme(session, debrief, Actor(hub), qs, "risk_to_life", v + 1)
+    assert reviewing.confirm_theme(session, debrief, Actor(hub), qs, "training", v + 2)
+    assert not reviewing.confirm_theme(session, debrief, Actor(hub), qs, "training", v + 3)
     with pytest.raises(reviewing.InvalidInput):
-        reviewing.confirm_theme(session, debrief, hub, qs, "no_such_theme", v + 3)
+        reviewing.confirm_theme(session, debrief, Actor(hub), qs, "no_such_theme", v + 3)
     session.commit()
     rows = {t.theme_id: t for t in session.scalars(select(DebriefTheme))}
     assert set(rows) == {"intel_doc_missing", "training"}
@@ -97,17 +98,19 @@ def test_closed_debrief_themes_and_assignment_wait_for_a_reopen(session, people)
     qs = real_question_set()
     debrief = make_debrief(sgt, state="closed")
     with pytest.raises(TransitionRefused, match="Reopen it first"):
-        reviewing.confirm_theme(session, debrief, hub, qs, "training", debrief.version)
+        reviewing.confirm_theme(session, debrief, Actor(hub), qs, "training", debrief.version)
     with pytest.raises(TransitionRefused):
-        reviewing.assign_to_me(session, debrief, hub, debrief.version)
+        reviewing.assign_to_me(session, debrief, Actor(hub), debrief.version)
 
 
 def test_notes_are_kept_apart_and_the_history_does_not_repeat_them(session, people):
     sgt, hub, _ = people
     debrief = make_debrief(sgt, state="submitted")
     with pytest.raises(reviewing.InvalidInput):
-        reviewing.add_note(session, debrief, hub, "   ", debrief.version)
-    reviewing.add_note(session, debrief, hub, "Spoke to the NCCU duty officer.", debrief.version)
+        reviewing.add_note(session, debrief, Actor(hub), "   ", debrief.version)
+    reviewing.add_note(
+        session, debrief, Actor(hub), "Spoke to the NCCU duty officer.", debrief.version
+    )
     session.commit()
     assert session.scalar(select(ReviewNote.text)) == "Spoke to the NCCU duty officer."
     assert [h.summary for h in _history(session, debrief.id)] == ["Added a reviewer note"]
@@ -118,9 +121,9 @@ def test_a_stale_version_is_refused_and_nothing_changes(session, people):
     other = other_reviewer()
     debrief = make_debrief(sgt, state="submitted")
     seen = debrief.version
-    reviewing.assign_to_me(session, debrief, other, seen)
+    reviewing.assign_to_me(session, debrief, Actor(other), seen)
     with pytest.raises(reviewing.StaleVersion) as raised:
-        reviewing.decide(session, debrief, hub, "close", "", seen)
+        reviewing.decide(session, debrief, Actor(hub), "close", "", seen)
     assert (raised.value.seen, raised.value.current) == (seen, debrief.version)
     assert debrief.state == "in_review"
 
@@ -144,7 +147,7 @@ def test_a_reviewer_never_acts_on_a_debrief_they_hosted(session, people, attempt
     _, _, both = people
     debrief = make_debrief(both, state="submitted", answers={"intel_doc_submitted": "no"})
     with pytest.raises(NotPermitted, match="hosted yourself"):
-        attempt(session, debrief, both, real_question_set())
+        attempt(session, debrief, Actor(both), real_question_set())
     assert not reviewing.may_act(debrief, both)
 
 
@@ -152,20 +155,20 @@ def test_follow_up_actions_are_checked_created_and_updated_after_close(session, 
     sgt, hub, both = people
     debrief = make_debrief(sgt, state="in_review")
     with pytest.raises(reviewing.InvalidInput) as bad:
-        follow_up.create_action(session, debrief, hub, follow_up.ActionInput(" ", "", None))
+        follow_up.create_action(session, debrief, Actor(hub), follow_up.ActionInput(" ", "", None))
     assert set(bad.value.errors) == {"description", "owner"}
     action = follow_up.create_action(
         session,
         debrief,
-        hub,
+        Actor(hub),
         follow_up.ActionInput("Brief the night shift", "Response team", date(2025, 7, 1)),
     )
     session.flush()
-    reviewing.decide(session, debrief, hub, "close", "", debrief.version)
+    reviewing.decide(session, debrief, Actor(hub), "close", "", debrief.version)
     changed = follow_up.update_action(
         session,
         action,
-        hub,
+        Actor(hub),
         follow_up.ActionInput(
             "Brief the night shift", "Response team", date(2025, 7, 1), "done", "Briefed 30 June"
         ),
@@ -173,10 +176,12 @@ def test_follow_up_actions_are_checked_created_and_updated_after_close(session, 
     )
     assert changed == ["status", "outcome"] and action.version == 2
     with pytest.raises(reviewing.StaleVersion):
-        follow_up.update_action(session, action, hub, follow_up.ActionInput("x", "y", None), seen=1)
+        follow_up.update_action(
+            session, action, Actor(hub), follow_up.ActionInput("x", "y", None), seen=1
+        )
     with pytest.raises(NotPermitted):
         hosted = make_debrief(both, state="closed")
-        follow_up.create_action(session, hosted, both, follow_up.ActionInput("x", "y", None))
+        follow_up.create_action(session, hosted, Actor(both), follow_up.ActionInput("x", "y", None))
     summaries = [h.summary for h in _history(session, debrief.id)]
     assert summaries[0] == "Raised a follow-up action for Response team: Brief the night shift"
     assert (
@@ -237,14 +242,14 @@ def test_bulk_plan_says_what_will_change_and_why_not_the_rest(session, people):
     plan = reviewing.plan_bulk(session, hub, "assign", ids, qs)
     assert (plan.selected, plan.hosted, plan.closed, plan.unchanged) == (6, 1, 1, 1)
     assert set(plan.to_change) == {free.id, returned.id, tagged.id}
-    assert reviewing.apply_bulk(session, hub, plan) == 3
+    assert reviewing.apply_bulk(session, Actor(hub), plan) == 3
     session.commit()
     assert session.get(Debrief, free.id).state == "in_review"
     assert session.get(Debrief, returned.id).state == "returned"  # assignment alone
     assert session.get(Debrief, hosted.id).assignee_id is None
     plan = reviewing.plan_bulk(session, hub, "theme", ids, qs, "training")
     assert set(plan.to_change) == {mine.id, free.id, returned.id}
-    assert reviewing.apply_bulk(session, hub, plan) == 3
+    assert reviewing.apply_bulk(session, Actor(hub), plan) == 3
     assert closed.id not in plan.to_change
     with pytest.raises(reviewing.InvalidInput):
         reviewing.plan_bulk(session, hub, "theme", ids, qs, "")

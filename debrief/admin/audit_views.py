@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import current_app, render_template, request, send_file
-from flask_login import current_user
+from flask import current_app, render_template, request
 
 from .. import audit
 from ..extensions import db_session
@@ -17,11 +14,10 @@ from ..questions.loader import QuestionSetError, load_file, summary
 from ..roles import Permission
 from ..security import requires
 from ..timeutil import to_local, utcnow
+from ..web import current_actor, send_workbook, temporary_workbook
 from . import audit_trail
 from .common import bp
 from .forms import AuditFilterForm
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filter_from_request() -> tuple[AuditFilterForm, audit_trail.AuditFilter | None]:
@@ -40,10 +36,7 @@ def _filter_from_request() -> tuple[AuditFilterForm, audit_trail.AuditFilter | N
 
 
 def _page_number() -> int:
-    try:
-        return max(int(request.args.get("page", "1")), 1)
-    except ValueError:
-        return 1
+    return max(request.args.get("page", 1, type=int), 1)
 
 
 @bp.get("/audit")
@@ -83,33 +76,19 @@ def audit_export():
     rows = audit_trail.count(session_, wanted)
     audit.record(
         session_,
-        category=audit.Category.DISCLOSURE,
-        action="audit.export",
-        user=current_user._get_current_object(),
+        current_actor(),
+        audit.Category.DISCLOSURE,
+        "audit.export",
         object_type="audit_trail",
         details={"filters": wanted.describe(), "rows": rows},
-        remote_addr=request.remote_addr or "",
     )
     session_.commit()  # the disclosure is on record before anything is sent
-    handle, name = tempfile.mkstemp(prefix="oic-audit-", suffix=".xlsx")
-    os.close(handle)
-    try:
-        with open(name, "wb") as target:
+    with temporary_workbook("oic-audit-") as path:
+        with path.open("wb") as target:
             audit_trail.write_xlsx(
                 session_, wanted, target, marking=current_app.config["PROTECTIVE_MARKING"]
             )
-        stream = open(name, "rb")  # noqa: SIM115 (closed by the response)
-    finally:
-        os.unlink(name)  # the open stream keeps the data until it is sent
-    response = send_file(
-        stream,
-        mimetype=XLSX_TYPE,
-        as_attachment=True,
-        download_name=f"audit-trail-{utcnow():%Y%m%d-%H%M}.xlsx",
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        return send_workbook(path.open("rb"), f"audit-trail-{utcnow():%Y%m%d-%H%M}.xlsx")
 
 
 @bp.get("/questions")

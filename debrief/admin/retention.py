@@ -119,9 +119,9 @@ def dispose(session: Session, debrief: Debrief, years: int) -> Disposal:
     )
     audit.record(
         session,
-        category=audit.Category.ERASURE,
-        action="debrief.dispose",
-        username="retention",
+        audit.Actor(username="retention"),
+        audit.Category.ERASURE,
+        "debrief.dispose",
         object_type="debrief",
         object_id=did,
         details=disposal.details(years),

@@ -18,6 +18,7 @@ from ..extensions import db_session
 from ..models import User
 from ..roles import ROLE_LABELS, Permission, Role
 from ..security import requires
+from ..web import current_actor
 from .common import bp
 from .forms import ConfirmForm, CreateUserForm, RolesForm
 
@@ -31,10 +32,6 @@ def _policy() -> accounts.LockoutPolicy:
 
 def _hasher():
     return current_app.extensions["debrief.hasher"]
-
-
-def _actor() -> User:
-    return current_user._get_current_object()
 
 
 def _account_or_404(user_id: int) -> User:
@@ -71,7 +68,7 @@ def create_user():
                 username=form.username.data,
                 roles=form.roles.data,
                 full_name=form.full_name.data,
-                actor=_actor(),
+                actor=current_actor(),
             )
         except (accounts.AccountError, PasswordRejected) as exc:
             session_.rollback()
@@ -123,7 +120,7 @@ def change_roles(user_id: int):
         return _user_page(account, form, 400)
     session_ = db_session()
     try:
-        changed = accounts.change_roles(session_, _actor(), account, form.roles.data)
+        changed = accounts.change_roles(session_, current_actor(), account, form.roles.data)
     except accounts.AccountError as exc:
         session_.rollback()
         form.roles.errors.append(str(exc))
@@ -157,7 +154,7 @@ def deactivate(user_id: int):
     """Stop the person signing in; their sessions end at once."""
     return _account_action(
         user_id,
-        lambda s, account: accounts.deactivate(s, _actor(), account),
+        lambda s, account: accounts.deactivate(s, current_actor(), account),
         "{username} has been deactivated and signed out.",
     )
 
@@ -168,7 +165,7 @@ def reactivate(user_id: int):
     """Let the person sign in again."""
     return _account_action(
         user_id,
-        lambda s, account: accounts.reactivate(s, _actor(), account),
+        lambda s, account: accounts.reactivate(s, current_actor(), account),
         "{username} can sign in again.",
     )
 
@@ -179,7 +176,7 @@ def unlock(user_id: int):
     """Lift a lock-out before its time runs out."""
     return _account_action(
         user_id,
-        lambda s, account: accounts.unlock(s, _actor(), account),
+        lambda s, account: accounts.unlock(s, current_actor(), account),
         "{username} can try to sign in again now.",
     )
 
@@ -192,6 +189,6 @@ def reset_password(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     session_ = db_session()
-    password = accounts.reset_password(session_, _hasher(), _actor(), account)
+    password = accounts.reset_password(session_, _hasher(), current_actor(), account)
     session_.commit()
     return _show_one_time_password(account, password, created=False)

@@ -2,22 +2,27 @@
 
 Sign-in failures of every kind (unknown user, wrong password, locked, inactive)
 raise the same SignInFailed to callers that show a message; the real reason is
-carried for the audit trail only.
+carried for the audit trail only. Every change here, and every sign-in attempt,
+adds its audit record to the caller's transaction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..audit import Actor
 from ..models import SignInFailure, User, UserRole, new_token
 from ..roles import Role, parse_role
 from ..timeutil import utcnow
 from .passwords import Hasher, check_new_password, one_time_password
+
+# Accounts made by `debrief create-user` and the demo, which have no one signed in.
+COMMAND_LINE = Actor(username="cli")
 
 
 class AccountError(Exception):
@@ -60,7 +65,7 @@ def create_user(
     full_name: str = "",
     password: str | None = None,
     must_change_password: bool = True,
-    actor: User | None = None,
+    actor: Actor = COMMAND_LINE,
 ) -> tuple[User, str]:
     """Create an account; return it and its (one-time) password."""
     username = normalise_username(username)
@@ -92,10 +97,9 @@ def create_user(
     session.flush()
     audit.record(
         session,
-        category=audit.Category.SECURITY,
-        action="user.create",
-        user=actor,
-        username="" if actor else "cli",
+        actor,
+        audit.Category.SECURITY,
+        "user.create",
         object_type="user",
         object_id=user.id,
         details={"username": username, "roles": sorted(role_names)},
@@ -114,14 +118,41 @@ def is_locked(session: Session, user: User, policy: LockoutPolicy) -> bool:
     return (failures or 0) >= policy.threshold
 
 
+# Which audit action each kind of sign-in failure is recorded as.
+_FAILURE_ACTIONS = {
+    "locked": "sign_in.locked",
+    "locked after failures": "account.locked",
+}
+
+
 def authenticate(
     session: Session,
     hasher: Hasher,
     username: str,
     password: str,
     policy: LockoutPolicy,
+    actor: Actor,
 ) -> User:
-    """Return the user for these credentials, or raise SignInFailed."""
+    """Return the user for these credentials, or raise SignInFailed; either way the attempt
+    is in the audit trail, recorded as from `actor`'s address (commit it, failed or not)."""
+    try:
+        user = _check_credentials(session, hasher, username, password, policy)
+    except SignInFailed as failure:
+        audit.record(
+            session,
+            replace(actor, user=failure.user, username=username),
+            audit.Category.SECURITY,
+            _FAILURE_ACTIONS.get(failure.reason, "sign_in.failed"),
+            details={"reason": failure.reason},
+        )
+        raise
+    audit.record(session, replace(actor, user=user), audit.Category.SECURITY, "sign_in")
+    return user
+
+
+def _check_credentials(
+    session: Session, hasher: Hasher, username: str, password: str, policy: LockoutPolicy
+) -> User:
     user = find_user(session, username)
     if user is None:
         hasher.dummy_verify()
@@ -140,8 +171,9 @@ def authenticate(
     return user
 
 
-def change_password(hasher: Hasher, user: User, new_password: str) -> None:
-    """Set a new password and end every other session of this person."""
+def change_password(session: Session, hasher: Hasher, actor: Actor, new_password: str) -> None:
+    """Set the signed-in person's new password and end every other session of theirs."""
+    user = actor.user
     check_new_password(new_password, username=user.username)
     if hasher.verify(user.password_hash, new_password):
         raise AccountError("Your new password must be different from the current one")
@@ -149,11 +181,13 @@ def change_password(hasher: Hasher, user: User, new_password: str) -> None:
     user.must_change_password = False
     user.password_changed_at = utcnow()
     user.session_token = new_token()
+    audit.record(session, actor, audit.Category.SECURITY, "password.change")
 
 
-def end_sessions(user: User) -> None:
-    """Make every session cookie of this person stop working."""
-    user.session_token = new_token()
+def sign_out(session: Session, actor: Actor) -> None:
+    """Sign the person out: every session cookie of theirs stops working."""
+    actor.user.session_token = new_token()
+    audit.record(session, actor, audit.Category.SECURITY, "sign_out")
 
 
 def load_by_session_token(session: Session, token: str) -> User | None:
@@ -213,19 +247,7 @@ def _refuse_if_last_admin(session: Session, user: User) -> None:
         )
 
 
-def _audit_account(session: Session, actor: User, action: str, user: User, **details) -> None:
-    audit.record(
-        session,
-        category=audit.Category.SECURITY,
-        action=action,
-        user=actor,
-        object_type="user",
-        object_id=user.id,
-        details={"username": user.username, **details},
-    )
-
-
-def change_roles(session: Session, actor: User, user: User, roles: list[str]) -> bool:
+def change_roles(session: Session, actor: Actor, user: User, roles: list[str]) -> bool:
     """Replace a person's roles; return False when nothing changed."""
     new_roles = {parse_role(r).value for r in roles}
     if not new_roles:
@@ -236,47 +258,80 @@ def change_roles(session: Session, actor: User, user: User, roles: list[str]) ->
     if Role.ADMIN.value in before and Role.ADMIN.value not in new_roles:
         _refuse_if_last_admin(session, user)
     user.set_roles(new_roles)
-    _audit_account(
+    audit.record(
         session,
         actor,
+        audit.Category.SECURITY,
         "user.roles",
-        user,
-        before=sorted(before),
-        after=sorted(new_roles),
+        object_type="user",
+        object_id=user.id,
+        details={"username": user.username, "before": sorted(before), "after": sorted(new_roles)},
     )
     return True
 
 
-def deactivate(session: Session, actor: User, user: User) -> None:
+def deactivate(session: Session, actor: Actor, user: User) -> None:
     """Stop a person signing in and end their sessions; the account is kept."""
     if not user.active:
         raise AccountError(f"{user.username} is already deactivated")
     _refuse_if_last_admin(session, user)
     user.active = False
     user.session_token = new_token()
-    _audit_account(session, actor, "user.deactivate", user)
+    audit.record(
+        session,
+        actor,
+        audit.Category.SECURITY,
+        "user.deactivate",
+        object_type="user",
+        object_id=user.id,
+        details={"username": user.username},
+    )
 
 
-def reactivate(session: Session, actor: User, user: User) -> None:
+def reactivate(session: Session, actor: Actor, user: User) -> None:
     """Let a deactivated person sign in again with their existing password."""
     if user.active:
         raise AccountError(f"{user.username} is already active")
     user.active = True
-    _audit_account(session, actor, "user.reactivate", user)
+    audit.record(
+        session,
+        actor,
+        audit.Category.SECURITY,
+        "user.reactivate",
+        object_type="user",
+        object_id=user.id,
+        details={"username": user.username},
+    )
 
 
-def reset_password(session: Session, hasher: Hasher, actor: User, user: User) -> str:
+def reset_password(session: Session, hasher: Hasher, actor: Actor, user: User) -> str:
     """Give a person a one-time password, end their sessions and lift any lock."""
     password = one_time_password()
     user.password_hash = hasher.hash(password)
     user.must_change_password = True
     user.session_token = new_token()
     session.execute(delete(SignInFailure).where(SignInFailure.user_id == user.id))
-    _audit_account(session, actor, "user.password_reset", user)
+    audit.record(
+        session,
+        actor,
+        audit.Category.SECURITY,
+        "user.password_reset",
+        object_type="user",
+        object_id=user.id,
+        details={"username": user.username},
+    )
     return password
 
 
-def unlock(session: Session, actor: User, user: User) -> None:
+def unlock(session: Session, actor: Actor, user: User) -> None:
     """Forget a person's recent failed sign-ins so that they may try again now."""
     session.execute(delete(SignInFailure).where(SignInFailure.user_id == user.id))
-    _audit_account(session, actor, "user.unlock", user)
+    audit.record(
+        session,
+        actor,
+        audit.Category.SECURITY,
+        "user.unlock",
+        object_type="user",
+        object_id=user.id,
+        details={"username": user.username},
+    )

@@ -18,9 +18,11 @@ from flask import (
 from flask_login import current_user
 
 from .. import audit
+from ..audit import Actor
 from ..extensions import db_session, limiter
 from ..roles import ROLE_LABELS, Permission, Role, start_endpoint
 from ..security import SESSION_STARTED, begin_session, end_session, is_safe_next, requires
+from ..web import current_actor
 from . import accounts
 from .forms import ChangePasswordForm, SignInForm
 from .passwords import PasswordRejected
@@ -42,13 +44,6 @@ def _lockout_policy() -> accounts.LockoutPolicy:
     )
 
 
-# Which audit action each kind of sign-in failure is recorded as.
-_FAILURE_ACTIONS = {
-    "locked": "sign_in.locked",
-    "locked after failures": "account.locked",
-}
-
-
 def _sign_in_limit() -> str:
     return current_app.config["SIGN_IN_RATE_LIMIT"]
 
@@ -58,11 +53,10 @@ def _audit_rate_limited(_limit) -> None:
     session_ = db_session()
     audit.record(
         session_,
-        category=audit.Category.SECURITY,
-        action="sign_in.rate_limited",
-        username=(request.form.get("username") or "")[:64],
+        Actor(None, request.remote_addr or "", username=request.form.get("username") or ""),
+        audit.Category.SECURITY,
+        "sign_in.rate_limited",
         details={"limit": _sign_in_limit()},
-        remote_addr=request.remote_addr or "",
     )
     session_.commit()
 
@@ -79,29 +73,18 @@ def sign_in():
         session_ = db_session()
         try:
             user = accounts.authenticate(
-                session_, _hasher(), form.username.data, form.password.data, _lockout_policy()
+                session_,
+                _hasher(),
+                form.username.data or "",
+                form.password.data,
+                _lockout_policy(),
+                current_actor(),
             )
         except accounts.SignInFailed as failure:
             log.info("Sign-in failed for %r: %s", form.username.data, failure.reason)
-            audit.record(
-                session_,
-                category=audit.Category.SECURITY,
-                action=_FAILURE_ACTIONS.get(failure.reason, "sign_in.failed"),
-                user=failure.user,
-                username=form.username.data or "",
-                details={"reason": failure.reason},
-                remote_addr=request.remote_addr or "",
-            )
             session_.commit()
             failed = True
         else:
-            audit.record(
-                session_,
-                category=audit.Category.SECURITY,
-                action="sign_in",
-                user=user,
-                remote_addr=request.remote_addr or "",
-            )
             session_.commit()
             target = request.args.get("next")
             begin_session(user)
@@ -120,15 +103,7 @@ def sign_in():
 def sign_out():
     """Sign out and make this person's session cookies stop working everywhere."""
     session_ = db_session()
-    user = current_user._get_current_object()
-    accounts.end_sessions(user)
-    audit.record(
-        session_,
-        category=audit.Category.SECURITY,
-        action="sign_out",
-        user=user,
-        remote_addr=request.remote_addr or "",
-    )
+    accounts.sign_out(session_, current_actor())
     session_.commit()
     end_session()
     flash("You have signed out.", "success")
@@ -146,17 +121,12 @@ def change_password():
             form.current_password.errors.append("Your current password is not right")
         else:
             try:
-                accounts.change_password(_hasher(), user, form.new_password.data)
+                accounts.change_password(
+                    db_session(), _hasher(), current_actor(), form.new_password.data
+                )
             except (PasswordRejected, accounts.AccountError) as exc:
                 form.new_password.errors.append(str(exc))
             else:
-                audit.record(
-                    db_session(),
-                    category=audit.Category.SECURITY,
-                    action="password.change",
-                    user=user,
-                    remote_addr=request.remote_addr or "",
-                )
                 db_session().commit()
                 # The token rotated: this browser carries on, every other session ends.
                 begin_session(user, started_at=session.get(SESSION_STARTED))

@@ -14,6 +14,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..audit import Actor
 from ..extensions import db_session, require_current_schema
 from . import imports
 from .files import ImportRefused
@@ -49,10 +50,10 @@ def _run(kind: str, path: Path, yes: bool) -> None:
         session.rollback()
         click.echo("Nothing was imported.")
         return
-    who = f"cli:{getpass.getuser()}"
-    batch = imports.stage(session, preview, data, None, username=who)
+    operator = Actor(username=f"cli:{getpass.getuser()}")
+    batch = imports.stage(session, preview, data, operator)
     try:
-        imports.confirm(session, batch, config, None, username=who)
+        imports.confirm(session, batch, config, operator)
     except (imports.PreviewChanged, ImportRefused) as exc:
         session.rollback()
         raise click.ClickException(f"{exc} Nothing was imported; run the import again.") from None

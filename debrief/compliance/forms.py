@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -21,6 +21,8 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.validators import AnyOf, InputRequired
+
+from .. import periods
 
 DOWNLOAD_PURPOSES = {
     "hub": "Hub use only, not shared",
@@ -84,3 +86,23 @@ class PeriodForm(FlaskForm):
     start = SelectField("From", widget=GovSelect(), validators=[InputRequired()])
     end = SelectField("To", widget=GovSelect(), validators=[InputRequired()])
     submit = SubmitField("Show", widget=GovSubmitInput())
+
+    period: periods.Period | None = None
+
+    def validate(self, extra_validators=None) -> bool:
+        """Check the months chosen, then turn them into the Period from the first day of
+        the start month to the last day of the end month."""
+        if not super().validate(extra_validators):
+            return False
+        start = date.fromisoformat(f"{self.start.data}-01")
+        end_first = date.fromisoformat(f"{self.end.data}-01")
+        if end_first < start:
+            self.end.errors = ["The end month must be the same as or after the start month"]
+            return False
+        following = (end_first + timedelta(days=32)).replace(day=1)
+        try:
+            self.period = periods.custom(start, following - timedelta(days=1))
+        except periods.PeriodError as exc:
+            self.end.errors = [str(exc)]
+            return False
+        return True

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..models import Debrief, ImportBatch, User
+from ..audit import Actor
+from ..models import Debrief, ImportBatch
 from ..timeutil import to_local, utcnow
 from .fields import EVENTS, KIND_LABELS, KINDS, NCCU, Context, Kind
 from .files import ImportRefused, heading_key, read_table
@@ -274,15 +275,7 @@ def _debriefed_events(session: Session, events) -> set[int]:
     return found
 
 
-def stage(
-    session: Session,
-    preview: Preview,
-    data: bytes,
-    user: User | None,
-    remote_addr: str = "",
-    *,
-    username: str = "",
-) -> ImportBatch:
+def stage(session: Session, preview: Preview, data: bytes, actor: Actor) -> ImportBatch:
     """Keep the file and its preview until the reviewer confirms or cancels."""
     _clear_stale_previews(session)
     batch = ImportBatch(
@@ -292,11 +285,19 @@ def stage(
         content=data,
         status="previewed",
         summary=preview.summary(),
-        uploaded_by_id=user.id if user else None,
+        uploaded_by_id=actor.user.id if actor.user else None,
     )
     session.add(batch)
     session.flush()
-    _audit(session, batch, "previewed", user, remote_addr, username=username)
+    audit.record(
+        session,
+        actor,
+        audit.Category.COLLECTION,
+        f"import.{batch.kind}.previewed",
+        object_type="import_batch",
+        object_id=batch.id,
+        details=_audit_details(batch),
+    )
     return batch
 
 
@@ -313,13 +314,7 @@ def _clear_stale_previews(session: Session) -> None:
 
 
 def confirm(
-    session: Session,
-    batch: ImportBatch,
-    config: Mapping[str, Any],
-    user: User | None,
-    remote_addr: str = "",
-    *,
-    username: str = "",
+    session: Session, batch: ImportBatch, config: Mapping[str, Any], actor: Actor
 ) -> Preview:
     """Apply a previewed batch in the caller's transaction; raise PreviewChanged if it moved."""
     if batch.status != "previewed" or batch.content is None:
@@ -328,15 +323,23 @@ def confirm(
     if preview.summary() != batch.summary:
         batch.summary = preview.summary()
         raise PreviewChanged(preview)
-    apply(session, preview, batch, user)
+    apply(session, preview, batch, actor)
     batch.status = "applied"
     batch.applied_at = utcnow()
     batch.content = None
-    _audit(session, batch, "applied", user, remote_addr, username=username)
+    audit.record(
+        session,
+        actor,
+        audit.Category.COLLECTION,
+        f"import.{batch.kind}.applied",
+        object_type="import_batch",
+        object_id=batch.id,
+        details=_audit_details(batch),
+    )
     return preview
 
 
-def apply(session: Session, preview: Preview, batch: ImportBatch, user: User | None) -> None:
+def apply(session: Session, preview: Preview, batch: ImportBatch, actor: Actor) -> None:
     """Write every add and update of a preview; the caller commits once, or not at all."""
     spec = KINDS[preview.kind]
     changing = preview.rows("add") + preview.rows("update")
@@ -347,17 +350,17 @@ def apply(session: Session, preview: Preview, batch: ImportBatch, user: User | N
         for row in session.scalars(select(spec.model).where(spec.model_key.in_(chunk))):
             existing[getattr(row, spec.key)] = row
     for plan in changing:
-        _write_row(session, spec, plan, existing.get(plan.reference), batch, user)
+        _write_row(session, spec, plan, existing.get(plan.reference), batch, actor)
     session.flush()
 
 
-def _write_row(session, spec: Kind, plan: RowPlan, record, batch: ImportBatch, user) -> None:
+def _write_row(session, spec: Kind, plan: RowPlan, record, batch: ImportBatch, actor) -> None:
     """Add or update one record from a checked row."""
     if record is None:
         record = spec.model(**plan.values)
         if spec.name == EVENTS:
             record.source = "import"
-            record.created_by_id = user.id if user else None
+            record.created_by_id = actor.user.id if actor.user else None
             record.partner_agencies = []
         session.add(record)
     else:
@@ -369,23 +372,22 @@ def _write_row(session, spec: Kind, plan: RowPlan, record, batch: ImportBatch, u
         record.batch_id = batch.id
 
 
-def discard(session: Session, batch: ImportBatch, user: User | None, remote_addr: str = ""):
+def discard(session: Session, batch: ImportBatch, actor: Actor) -> None:
     """Cancel a previewed import and forget its file."""
     if batch.status == "previewed":
         batch.status = "discarded"
         batch.content = None
-        _audit(session, batch, "discarded", user, remote_addr)
+        audit.record(
+            session,
+            actor,
+            audit.Category.COLLECTION,
+            f"import.{batch.kind}.discarded",
+            object_type="import_batch",
+            object_id=batch.id,
+            details=_audit_details(batch),
+        )
 
 
-def _audit(session, batch: ImportBatch, what: str, user, remote_addr: str, username: str = ""):
-    audit.record(
-        session,
-        category=audit.Category.COLLECTION,
-        action=f"import.{batch.kind}.{what}",
-        user=user,
-        username=username,
-        object_type="import_batch",
-        object_id=batch.id,
-        details={"file": batch.filename, "sha256": batch.sha256, **(batch.summary or {})},
-        remote_addr=remote_addr,
-    )
+def _audit_details(batch: ImportBatch) -> dict[str, Any]:
+    """Return what an import's audit records say of it: the file and the preview's counts."""
+    return {"file": batch.filename, "sha256": batch.sha256, **(batch.summary or {})}

@@ -17,7 +17,8 @@ from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..models import Answer, Debrief, Event, NccuReferral, User
+from ..audit import Actor
+from ..models import Answer, Debrief, Event, NccuReferral
 from ..timeutil import utcnow
 from ..workflow import State
 
@@ -301,37 +302,32 @@ def undebriefed_events(
 # A reviewer's decisions on suggested matches.
 
 
-def confirm_match(
-    session: Session, referral: NccuReferral, event: Event, user: User, remote_addr: str = ""
-) -> None:
+def confirm_match(session: Session, referral: NccuReferral, event: Event, actor: Actor) -> None:
     """Record that this referral is about this event."""
     referral.event_id = event.id
     referral.match_status = "confirmed"
     referral.rejected_event_ids = [i for i in referral.rejected_event_ids or [] if i != event.id]
-    _decided(session, referral, event, user, "confirmed", remote_addr)
+    _decided(session, referral, event, actor, "confirmed")
 
 
-def reject_match(
-    session: Session, referral: NccuReferral, event: Event, user: User, remote_addr: str = ""
-) -> None:
+def reject_match(session: Session, referral: NccuReferral, event: Event, actor: Actor) -> None:
     """Record that this referral is not about this event, so it is not suggested again."""
     if referral.event_id == event.id:
         referral.event_id = None
     referral.match_status = "rejected"
     referral.rejected_event_ids = sorted({*(referral.rejected_event_ids or []), event.id})
-    _decided(session, referral, event, user, "rejected", remote_addr)
+    _decided(session, referral, event, actor, "rejected")
 
 
-def _decided(session, referral, event, user, what: str, remote_addr: str) -> None:
-    referral.match_decided_by_id = user.id
+def _decided(session, referral, event, actor: Actor, what: str) -> None:
+    referral.match_decided_by_id = actor.user.id
     referral.match_decided_at = utcnow()
     audit.record(
         session,
-        category=audit.Category.COMBINATION,
-        action=f"nccu.match.{what}",
-        user=user,
+        actor,
+        audit.Category.COMBINATION,
+        f"nccu.match.{what}",
         object_type="nccu_referral",
         object_id=referral.id,
         details={"event_id": event.id},
-        remote_addr=remote_addr,
     )

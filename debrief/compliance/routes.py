@@ -7,7 +7,6 @@ imports and the reconciliation lists name references and are for the hub.
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
 
 from flask import (
     Blueprint,
@@ -17,13 +16,11 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
-from flask_login import current_user
 from sqlalchemy import select
 
-from .. import audit, periods
+from .. import audit
 from ..extensions import db_session
 from ..models import Event, ImportBatch, NccuReferral
 from ..periods import ReviewTarget
@@ -31,6 +28,7 @@ from ..questions.active import active_question_set
 from ..roles import Permission
 from ..security import requires
 from ..timeutil import local_today, utcnow
+from ..web import current_actor, send_workbook
 from . import imports, reconcile
 from .dashboard import build, default_period
 from .files import ImportRefused
@@ -49,15 +47,6 @@ bp = Blueprint("compliance", __name__, url_prefix="/compliance")
 
 LIST_PAGE_SIZE = 100
 PREVIEW_ROWS_SHOWN = 200
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _user():
-    return current_user._get_current_object()
-
-
-def _remote() -> str:
-    return request.remote_addr or ""
 
 
 # The dashboard
@@ -72,8 +61,7 @@ def dashboard():
     form.start.choices = form.end.choices = month_choices(today)
     period = default_period(today)
     if request.args:
-        chosen = _chosen_period(form)
-        period = chosen or period
+        period = form.period if form.validate() else period
     else:
         form.start.data, form.end.data = f"{period.start:%Y-%m}", f"{period.end:%Y-%m}"
     config = current_app.config
@@ -87,23 +75,6 @@ def dashboard():
     return render_template(
         "compliance/dashboard.html", form=form, d=figures, charts=_charts(figures)
     )
-
-
-def _chosen_period(form: PeriodForm) -> periods.Period | None:
-    """Return the period asked for in the URL, or None with errors on the form."""
-    if not form.validate():
-        return None
-    start = date.fromisoformat(f"{form.start.data}-01")
-    end_first = date.fromisoformat(f"{form.end.data}-01")
-    if end_first < start:
-        form.end.errors = ["The end month must be the same as or after the start month"]
-        return None
-    following = (end_first + timedelta(days=32)).replace(day=1)
-    try:
-        return periods.custom(start, following - timedelta(days=1))
-    except periods.PeriodError as exc:
-        form.end.errors = [str(exc)]
-        return None
 
 
 def _theme_labels() -> dict[str, str]:
@@ -190,7 +161,7 @@ def upload(kind: str):
             session.rollback()
             form.file.errors = [str(exc)]
         else:
-            batch = imports.stage(session, preview, data, _user(), _remote())
+            batch = imports.stage(session, preview, data, current_actor())
             session.commit()
             return redirect(url_for(".batch", batch_id=batch.id))
     columns = config["NCCU_IMPORT_COLUMNS" if kind == imports.NCCU else "EVENTS_IMPORT_COLUMNS"]
@@ -241,16 +212,8 @@ def confirm(batch_id: int):
     session = db_session()
     batch = _batch_or_404(batch_id, for_update=True)
     try:
-        imports.confirm(session, batch, current_app.config, _user(), _remote())
-    except imports.PreviewChanged:
-        session.commit()  # keeps the new counts, so confirming the new preview works
-        flash(
-            "The records changed since the preview was made. Check the new preview, "
-            "then confirm again.",
-            "info",
-        )
-        return redirect(url_for(".batch", batch_id=batch_id))
-    except ImportRefused as exc:
+        imports.confirm(session, batch, current_app.config, current_actor())
+    except ImportRefused as exc:  # dealt with already, or unreadable now: say so on its page
         session.rollback()
         flash(str(exc), "info")
         return redirect(url_for(".batch", batch_id=batch_id))
@@ -260,13 +223,25 @@ def confirm(batch_id: int):
     return redirect(url_for(".batch", batch_id=batch_id))
 
 
+@bp.errorhandler(imports.PreviewChanged)
+def preview_changed(_changed: imports.PreviewChanged):
+    """Show the new preview of an import whose records changed since it was previewed."""
+    db_session().commit()  # keeps the new counts, so confirming the new preview works
+    flash(
+        "The records changed since the preview was made. Check the new preview, "
+        "then confirm again.",
+        "info",
+    )
+    return redirect(url_for(".batch", batch_id=request.view_args["batch_id"]))
+
+
 @bp.post("/imports/batch/<int:batch_id>/cancel")
 @requires(Permission.IMPORT_LISTS)
 def cancel(batch_id: int):
     """Cancel a previewed import; nothing is written."""
     session = db_session()
     batch = _batch_or_404(batch_id, for_update=True)
-    imports.discard(session, batch, _user(), _remote())
+    imports.discard(session, batch, current_actor())
     session.commit()
     flash("The import was cancelled. Nothing was imported.", "info")
     return redirect(url_for(".imports_index"))
@@ -312,13 +287,12 @@ def _render_list(slug: str, form: DownloadForm):
     session = db_session()
     audit.record(
         session,
-        category=audit.Category.CONSULTATION,
-        action="reconciliation.viewed",
-        user=_user(),
+        current_actor(),
+        audit.Category.CONSULTATION,
+        "reconciliation.viewed",
         object_type="reconciliation_list",
         object_id=slug,
         details={"rows_shown": len(shown), "page": page},
-        remote_addr=_remote(),
     )
     session.commit()
     return render_template(
@@ -365,9 +339,9 @@ def download(slug: str):
     session = db_session()
     audit.record(
         session,
-        category=audit.Category.DISCLOSURE,
-        action="reconciliation.exported",
-        user=_user(),
+        current_actor(),
+        audit.Category.DISCLOSURE,
+        "reconciliation.exported",
         object_type="reconciliation_list",
         object_id=slug,
         details={
@@ -375,16 +349,10 @@ def download(slug: str):
             "purpose": form.purpose.data,
             "recipients": DOWNLOAD_PURPOSES[form.purpose.data],
         },
-        remote_addr=_remote(),
     )
     session.commit()
     buffer.seek(0)
-    return send_file(
-        buffer,
-        mimetype=XLSX_TYPE,
-        as_attachment=True,
-        download_name=f"{slug}-{local_today().isoformat()}.xlsx",
-    )
+    return send_workbook(buffer, f"{slug}-{local_today().isoformat()}.xlsx")
 
 
 @bp.post("/referrals/<int:referral_id>/match")
@@ -402,10 +370,10 @@ def decide_match(referral_id: int):
     if event is None:
         abort(404)
     if form.decision.data == "confirm":
-        reconcile.confirm_match(session, referral, event, _user(), _remote())
+        reconcile.confirm_match(session, referral, event, current_actor())
         message = f"{referral.nccu_reference} is now matched to {event.incident_ref}."
     else:
-        reconcile.reject_match(session, referral, event, _user(), _remote())
+        reconcile.reject_match(session, referral, event, current_actor())
         message = f"{event.incident_ref} will not be suggested for {referral.nccu_reference} again."
     session.commit()
     flash(message, "success")

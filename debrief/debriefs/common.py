@@ -1,19 +1,34 @@
-"""Helpers the sergeant's debrief views share: loading with the owner check, audit, form input."""
+"""Helpers the sergeant's debrief views share: loading with the owner check, recording a
+page view, form input, and the answer to each refusal the domain raises (a debrief no
+longer the sergeant's to change 409, an event already debriefed, no such imported event
+404). A page drawn before a change elsewhere is answered next to its view, redrawn."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from .. import audit
+from ..errors import refusal
 from ..extensions import db_session
 from ..models import Debrief
 from ..questions.types import is_answered
+from ..web import current_actor
 from ..workflow import STATE_LABELS, State
-from . import drafting, event_record
+from . import drafting, event_record, event_saving
 from .presenting import format_answer
 
 bp = Blueprint("debriefs", __name__, url_prefix="/debriefs")
+bp.register_error_handler(drafting.NotEditable, refusal(409))
+bp.register_error_handler(event_saving.NoSuchImportedEvent, refusal(404))
+
+
+@bp.errorhandler(event_saving.EventTaken)
+def event_taken(taken: event_saving.EventTaken):
+    """Send the sergeant back to the imported events, saying who has the debrief."""
+    db_session().rollback()
+    flash(str(taken), "error")
+    return redirect(url_for("debriefs.imported"))
 
 
 def current_sergeant():
@@ -34,23 +49,17 @@ def load_debrief(debrief_id: int) -> Debrief:
     return debrief
 
 
-def audit_debrief(debrief: Debrief, category: audit.Category, action: str, **details) -> None:
-    """Record an operation on this debrief in the audit trail (no free text in details)."""
-    audit.record(
-        db_session(),
-        category=category,
-        action=action,
-        user=current_sergeant(),
-        object_type="debrief",
-        object_id=debrief.id,
-        details=details,
-        remote_addr=request.remote_addr or "",
-    )
-
-
 def record_view(debrief: Debrief, page: str) -> None:
     """Record that the sergeant looked at this debrief (DPA s.62 consultation)."""
-    audit_debrief(debrief, audit.Category.CONSULTATION, "debrief.view", page=page)
+    audit.record(
+        db_session(),
+        current_actor(),
+        audit.Category.CONSULTATION,
+        "debrief.view",
+        object_type="debrief",
+        object_id=debrief.id,
+        details={"page": page},
+    )
     db_session().commit()
 
 
@@ -61,10 +70,7 @@ def posted_form() -> dict[str, list[str]]:
 
 def posted_version() -> int:
     """Return the debrief version the posted page was drawn from (0 if missing)."""
-    try:
-        return int(request.form.get("version", ""))
-    except ValueError:
-        return 0
+    return request.form.get("version", 0, type=int)
 
 
 def state_label(debrief: Debrief) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit, workflow
+from ..audit import Actor
 from ..db import hold_write_lock
 from ..models import Answer, Debrief, Event, HistoryEntry, User
 from ..questions.loader import QuestionSet, Section
@@ -69,6 +70,10 @@ class StaleDraft(DraftError):
             "This debrief was changed in another tab or window after you opened this page. "
             "Nothing you typed here has been saved yet."
         )
+
+
+class SectionChanged(StaleDraft):
+    """A section's answers changed after its page was drawn (the page is shown again)."""
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -246,7 +251,7 @@ def section_base(question_set: QuestionSet, debrief: Debrief, section: Section) 
 def save_section(
     session: Session,
     debrief: Debrief,
-    user: User,
+    actor: Actor,
     question_set: QuestionSet,
     section: Section,
     form: Form,
@@ -254,11 +259,10 @@ def save_section(
     form_version: int,
     base: Mapping[str, Any] | None,
     revealed_in_place: bool,
-    remote_addr: str = "",
 ) -> SaveOutcome:
     """Save what was typed on one section page (valid answers, and invalid input kept)."""
     rows = lock(session, debrief)
-    require_editable(debrief, user)
+    require_editable(debrief, actor.user)
     current = {k: r.value for k, r in rows.items()}
     if form_version != debrief.version:
         now = section_base(question_set, debrief, section)
@@ -269,7 +273,7 @@ def save_section(
             if base.get(q.id) != now.get(q.id)
         ]
         if changes:
-            raise StaleDraft(changes, debrief.version)
+            raise SectionChanged(changes, debrief.version)
     derived = event_record.derived_ids(question_set, debrief.event)
     answers = dict(current)
     unsaved = dict(debrief.unsaved_input or {})
@@ -305,12 +309,11 @@ def save_section(
         debrief.version += 1
         audit.record(
             session,
-            category=audit.Category.ALTERATION,
-            action="debrief.save",
-            user=user,
+            actor,
+            audit.Category.ALTERATION,
+            "debrief.save",
             object_type="debrief",
             object_id=debrief.id,
             details={"section": section.id, "questions": outcome.changed},
-            remote_addr=remote_addr,
         )
     return outcome

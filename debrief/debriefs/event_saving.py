@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
+from ..audit import Actor
 from ..models import Debrief, Event, User
 from ..questions.loader import QuestionSet
 from ..questions.store import stored_version
@@ -29,6 +30,14 @@ from .drafting import Change, DraftError, StaleDraft, lock, require_editable, se
 
 class EventTaken(DraftError):
     """The event already has a debrief, so it cannot be given a second one."""
+
+
+class NoSuchImportedEvent(LookupError):
+    """There is no imported event with that id to debrief."""
+
+
+class EventRecordChanged(StaleDraft):
+    """The event record changed after its page was drawn (the page is shown again)."""
 
 
 @dataclass(frozen=True)
@@ -61,24 +70,24 @@ def claim_imported(session: Session, user: User, event_id: int) -> Event | None:
 
 def start(
     session: Session,
-    user: User,
+    actor: Actor,
     question_set: QuestionSet,
     settings: event_record.EventSettings,
     form: Form,
-    remote_addr: str = "",
     *,
     imported_event_id: int | None = None,
 ) -> tuple[Debrief | None, dict[str, FieldError]]:
     """Record the event (or complete an imported one) and start a draft, or return errors.
 
-    Raises EventTaken when the imported event already has a debrief; LookupError when
-    there is no such imported event.
+    Raises EventTaken when the imported event already has a debrief; NoSuchImportedEvent
+    when there is none.
     """
+    user = actor.user
     event = None
     if imported_event_id is not None:
         event = claim_imported(session, user, imported_event_id)
         if event is None:
-            raise LookupError("no such imported event")
+            raise NoSuchImportedEvent(imported_event_id)
         form = {**form, "incident_ref": [event.incident_ref]}  # the reference is kept
     values, errors = event_record.parse(settings, form)
     _check_incident_ref_free(
@@ -110,13 +119,12 @@ def start(
         details.update(source="import", fields=changed)
     audit.record(
         session,
-        category=audit.Category.COLLECTION,
-        action="debrief.create",
-        user=user,
+        actor,
+        audit.Category.COLLECTION,
+        "debrief.create",
         object_type="debrief",
         object_id=debrief.id,
         details=details,
-        remote_addr=remote_addr,
     )
     return debrief, {}
 
@@ -162,16 +170,16 @@ def _check_incident_ref_free(
 def update_event(
     session: Session,
     debrief: Debrief,
-    user: User,
+    actor: Actor,
     question_set: QuestionSet,
     settings: event_record.EventSettings,
     form: Form,
     *,
     form_version: int,
     base: Mapping[str, Any] | None,
-    remote_addr: str = "",
 ) -> dict[str, FieldError]:
-    """Correct the event record; return errors, or raise StaleDraft / NotEditable."""
+    """Correct the event record; return errors, or raise EventRecordChanged / NotEditable."""
+    user = actor.user
     rows = lock(session, debrief)
     require_editable(debrief, user)
     event = debrief.event
@@ -185,7 +193,7 @@ def update_event(
             if (base or {}).get(k) != now.get(k)
         ]
         if changes:
-            raise StaleDraft(changes, debrief.version)
+            raise EventRecordChanged(changes, debrief.version)
     values, errors = event_record.parse(settings, form)
     _check_incident_ref_free(session, values, errors, user, own_event_id=event.id)
     if errors:
@@ -204,12 +212,11 @@ def update_event(
     debrief.version += 1
     audit.record(
         session,
-        category=audit.Category.ALTERATION,
-        action="debrief.event.save",
-        user=user,
+        actor,
+        audit.Category.ALTERATION,
+        "debrief.event.save",
         object_type="debrief",
         object_id=debrief.id,
         details={"fields": changed},
-        remote_addr=remote_addr,
     )
     return {}

@@ -8,6 +8,7 @@ from ..extensions import db_session
 from ..questions.active import active_question_set
 from ..roles import Permission
 from ..security import requires, restore_typed_form
+from ..web import current_actor
 from . import drafting, event_record, event_saving
 from .common import (
     bp,
@@ -51,17 +52,13 @@ def _imported_id(values) -> int | None:
     return int(raw) if str(raw).isdigit() else None
 
 
-def _imported_or_redirect(event_id: int):
-    """Return the imported event, or a redirect saying it already has a debrief (404: none)."""
-    try:
-        event = event_saving.claim_imported(db_session(), current_sergeant(), event_id)
-    except event_saving.EventTaken as taken:
-        db_session().rollback()
-        flash(str(taken), "error")
-        return None, redirect(url_for(".imported"))
+def _imported_event(event_id: int):
+    """Return the imported event to debrief (404 if there is none); one that already has
+    a debrief raises EventTaken."""
+    event = event_saving.claim_imported(db_session(), current_sergeant(), event_id)
     if event is None:
         abort(404)
-    return event, None
+    return event
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -73,10 +70,8 @@ def new():
         imported_id = _imported_id(restored or request.args)
         imported = None
         if imported_id is not None:
-            imported, refused = _imported_or_redirect(imported_id)
+            imported = _imported_event(imported_id)
             db_session().rollback()  # release the lock: nothing is written until saved
-            if refused:
-                return refused
         if restored:
             form = restored.to_dict(flat=False)
         elif imported:
@@ -90,23 +85,14 @@ def new():
         return _event_page(form, {}, kept=bool(restored), imported=imported)
     session = db_session()
     imported_id = _imported_id(request.form)
-    try:
-        debrief, errors = event_saving.start(
-            session,
-            current_sergeant(),
-            active_question_set(current_app),
-            event_settings(),
-            posted_form(),
-            remote_addr=request.remote_addr or "",
-            imported_event_id=imported_id,
-        )
-    except event_saving.EventTaken as taken:
-        session.rollback()
-        flash(str(taken), "error")
-        return redirect(url_for(".imported"))
-    except LookupError:
-        session.rollback()
-        abort(404)
+    debrief, errors = event_saving.start(
+        session,
+        current_actor(),
+        active_question_set(current_app),
+        event_settings(),
+        posted_form(),
+        imported_event_id=imported_id,
+    )
     if errors:
         session.rollback()
         imported = (
@@ -145,33 +131,16 @@ def event(debrief_id: int):
             form, {}, debrief=debrief, version=version, base=base, kept=bool(restored)
         )
     session = db_session()
-    try:
-        errors = event_saving.update_event(
-            session,
-            debrief,
-            current_sergeant(),
-            drafting.question_set_for(debrief),
-            event_settings(),
-            posted_form(),
-            form_version=posted_version(),
-            base=decode_base(request.form.get("base")),
-            remote_addr=request.remote_addr or "",
-        )
-    except drafting.StaleDraft as stale:
-        session.rollback()
-        debrief = load_debrief(debrief_id)
-        return _event_page(
-            posted_form(),
-            {},
-            debrief=debrief,
-            version=debrief.version,
-            base=event_record.values_of(debrief.event),
-            status=409,
-            conflict=conflict_rows(event_record.event_form(event_settings()), stale),
-        )
-    except drafting.NotEditable as exc:
-        session.rollback()
-        abort(409, description=str(exc))
+    errors = event_saving.update_event(
+        session,
+        debrief,
+        current_actor(),
+        drafting.question_set_for(debrief),
+        event_settings(),
+        posted_form(),
+        form_version=posted_version(),
+        base=decode_base(request.form.get("base")),
+    )
     if errors:
         session.rollback()
         return _event_page(
@@ -185,3 +154,19 @@ def event(debrief_id: int):
     if drafting.question_set_for(debrief).section(return_to):
         return redirect(url_for(".section", debrief_id=debrief.id, section_id=return_to))
     return redirect(url_for(".overview", debrief_id=debrief.id))
+
+
+@bp.errorhandler(event_saving.EventRecordChanged)
+def event_changed_meanwhile(stale: event_saving.EventRecordChanged):
+    """Answer 409 with the event record as typed and what changed since it was drawn."""
+    db_session().rollback()
+    debrief = load_debrief(request.view_args["debrief_id"])
+    return _event_page(
+        posted_form(),
+        {},
+        debrief=debrief,
+        version=debrief.version,
+        base=event_record.values_of(debrief.event),
+        status=409,
+        conflict=conflict_rows(event_record.event_form(event_settings()), stale),
+    )

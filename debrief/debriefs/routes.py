@@ -14,6 +14,7 @@ from ..extensions import db_session, locks_before_writing
 from ..roles import Permission
 from ..security import requires, restore_typed_form
 from ..vocabulary import EVENT_TYPES
+from ..web import current_actor
 from ..workflow import State
 from . import drafting, event_record, imported_events, submitting
 from .common import (
@@ -181,38 +182,18 @@ def section(debrief_id: int, section_id: str):
 
 
 def _save_section(debrief, question_set, section):
-    session = db_session()
-    try:
-        outcome = drafting.save_section(
-            session,
-            debrief,
-            current_sergeant(),
-            question_set,
-            section,
-            posted_form(),
-            form_version=posted_version(),
-            base=decode_base(request.form.get("base")),
-            revealed_in_place=request.form.get("reveal") == "js",
-            remote_addr=request.remote_addr or "",
-        )
-    except drafting.StaleDraft as stale:
-        session.rollback()
-        debrief = load_debrief(debrief.id)
-        return _section_page(
-            debrief,
-            question_set,
-            section,
-            posted_form(),
-            {},
-            version=debrief.version,
-            base=drafting.section_base(question_set, debrief, section),
-            status=409,
-            conflict=conflict_rows(question_set, stale),
-        )
-    except drafting.NotEditable as exc:
-        session.rollback()
-        abort(409, description=str(exc))
-    session.commit()
+    outcome = drafting.save_section(
+        db_session(),
+        debrief,
+        current_actor(),
+        question_set,
+        section,
+        posted_form(),
+        form_version=posted_version(),
+        base=decode_base(request.form.get("base")),
+        revealed_in_place=request.form.get("reveal") == "js",
+    )
+    db_session().commit()
     here = url_for(".section", debrief_id=debrief.id, section_id=section.id)
     if request.form.get("action") == "later":
         message = (
@@ -238,6 +219,26 @@ def _save_section(debrief, question_set, section):
     return redirect(_next_page(question_set, debrief, section))
 
 
+@bp.errorhandler(drafting.SectionChanged)
+def section_changed_meanwhile(stale: drafting.SectionChanged):
+    """Answer 409 with the section as typed and what changed since it was drawn."""
+    db_session().rollback()
+    debrief = load_debrief(request.view_args["debrief_id"])
+    question_set = drafting.question_set_for(debrief)
+    section = _section_or_404(question_set, request.view_args["section_id"])
+    return _section_page(
+        debrief,
+        question_set,
+        section,
+        posted_form(),
+        {},
+        version=debrief.version,
+        base=drafting.section_base(question_set, debrief, section),
+        status=409,
+        conflict=conflict_rows(question_set, stale),
+    )
+
+
 def _next_page(question_set, debrief, section) -> str:
     ids = [s.id for s in question_set.sections]
     position = ids.index(section.id)
@@ -246,4 +247,3 @@ def _next_page(question_set, debrief, section) -> str:
     if submitting.submission_problems(question_set, debrief):
         return url_for(".overview", debrief_id=debrief.id)
     return url_for(".check", debrief_id=debrief.id)
-

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from ..extensions import db_session
 from ..roles import Permission
 from ..security import requires
+from ..web import current_actor
 from ..workflow import State
 from . import drafting, event_record, submitting
 from .answers import Status
-from .common import bp, current_sergeant, load_debrief, posted_version, record_view
+from .common import bp, load_debrief, posted_version, record_view
 from .presenting import present
 
 
@@ -86,22 +87,22 @@ def submit(debrief_id: int):
         done = submitting.submit(
             session,
             debrief,
-            current_sergeant(),
+            current_actor(),
             drafting.question_set_for(debrief),
             form_version=posted_version(),
-            remote_addr=request.remote_addr or "",
         )
-    except drafting.StaleDraft:
-        session.rollback()
-        return _check_page(load_debrief(debrief_id), stale=True, status=409)
-    except submitting.Incomplete:
+    except submitting.Incomplete:  # the check page again, with the sections to finish
         session.rollback()
         return _check_page(load_debrief(debrief_id))
-    except drafting.NotEditable as exc:
-        session.rollback()
-        abort(409, description=str(exc))
     session.commit()
     return redirect(url_for(".submitted", debrief_id=debrief.id, new=1 if done else None))
+
+
+@bp.errorhandler(submitting.ChangedSinceChecked)
+def changed_since_checked(_stale: submitting.ChangedSinceChecked):
+    """Answer 409 with the check page as the debrief is now, saying that it changed."""
+    db_session().rollback()
+    return _check_page(load_debrief(request.view_args["debrief_id"]), stale=True, status=409)
 
 
 @bp.get("/<int:debrief_id>/submitted")

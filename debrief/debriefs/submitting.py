@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit, workflow
-from ..models import Debrief, DebriefTheme, User
+from ..audit import Actor
+from ..models import Debrief, DebriefTheme
 from ..questions.loader import QuestionSet, Section
 from ..questions.themes import suggest
 from ..vocabulary import event_counts
@@ -29,6 +30,13 @@ from .drafting import (
 )
 
 SUBMITTED_STATES = frozenset({State.SUBMITTED, State.IN_REVIEW, State.CLOSED})
+
+
+class ChangedSinceChecked(StaleDraft):
+    """The debrief changed after the check page was drawn: check it again."""
+
+    def __init__(self, current_version: int):
+        super().__init__([], current_version)
 
 
 class Incomplete(DraftError):
@@ -54,22 +62,22 @@ def submission_problems(
 def submit(
     session: Session,
     debrief: Debrief,
-    user: User,
+    actor: Actor,
     question_set: QuestionSet,
     *,
     form_version: int,
-    remote_addr: str = "",
 ) -> bool:
     """Submit (or resubmit) the debrief; False when it was already submitted (a double click).
 
-    Raises Incomplete, StaleDraft (answers changed since the check page) or NotEditable.
+    Raises Incomplete, ChangedSinceChecked or NotEditable.
     """
+    user = actor.user
     rows = lock(session, debrief)
     if debrief.host_id == user.id and debrief.state in SUBMITTED_STATES:
         return False
     require_editable(debrief, user)
     if form_version != debrief.version:
-        raise StaleDraft([], debrief.version)
+        raise ChangedSinceChecked(debrief.version)
     # Store the event record's facts as they stand, so the hub reads what was checked.
     answers, _ = settle(question_set, debrief.event, {k: r.value for k, r in rows.items()}, {})
     write_answers(session, debrief, rows, answers)
@@ -84,13 +92,12 @@ def submit(
     _suggest_themes(session, debrief, question_set, answers)
     audit.record(
         session,
-        category=audit.Category.ALTERATION,
-        action=f"debrief.{action.value}",
-        user=user,
+        actor,
+        audit.Category.ALTERATION,
+        f"debrief.{action.value}",
         object_type="debrief",
         object_id=debrief.id,
         details={"question_set": question_set.short_version},
-        remote_addr=remote_addr,
     )
     return True
 

@@ -18,6 +18,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .. import periods
+from ..audit import Actor
 from ..extensions import db_session, require_current_schema
 from ..vocabulary import EVENT_TYPES
 from . import workbook as export
@@ -79,13 +80,12 @@ def export_themes_command(
         ) as bar:
             result = export.export_themes(
                 session,
-                None,
+                Actor(username=f"command line ({getpass.getuser()})"),
                 options,
                 export.ExportSettings.from_config(config),
                 Path(name),
                 progress=bar.update,
                 via="cli",
-                operator=f"command line ({getpass.getuser()})",
             )
         session.commit()
         os.replace(name, output)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from .. import audit, xlsx
+from ..audit import Actor
 from ..db import reads_first
 from ..models import User
 from ..questions.loader import Question, QuestionSet
@@ -125,23 +126,22 @@ def check_permission(user: User | None, options: ExportOptions) -> None:
 
 def export_themes(
     session: Session,
-    user: User | None,
+    actor: Actor,
     options: ExportOptions,
     settings: ExportSettings,
     target: Path,
     *,
     progress: Callable[[int], None] | None = None,
-    remote_addr: str = "",
     via: str = "web",
-    operator: str = "",
 ) -> ExportResult:
     """Write the workbook to `target` and add its disclosure record; the caller commits.
 
-    Ends the session's current transaction first, so the long read runs in its
-    own read-only transaction and never holds the database's write lock.
+    An actor without an account is the server operator's command line. Ends the
+    session's current transaction first, so the long read runs in its own
+    read-only transaction and never holds the database's write lock.
     """
-    check_permission(user, options)
-    generated_by = _generated_by(user, options)
+    check_permission(actor.user, options)
+    generated_by = _generated_by(actor.user, options)
     session.commit()
     with reads_first():
         try:
@@ -154,10 +154,9 @@ def export_themes(
     name = file_name(options)
     audit.record(
         session,
-        category=audit.Category.DISCLOSURE,
-        action="export.themes",
-        user=user,
-        username="" if user else (operator or "command line"),
+        actor,
+        audit.Category.DISCLOSURE,
+        "export.themes",
         object_type="export",
         object_id=name,
         details={
@@ -175,7 +174,6 @@ def export_themes(
             "sha256": digest,
             "via": via,
         },
-        remote_addr=remote_addr,
     )
     return ExportResult(target, name, counts["debriefs"], counts["events"], digest)
 

@@ -1,4 +1,7 @@
-"""The hub's follow-up action pages: raise, update (even after close), and the Actions list."""
+"""The hub's follow-up action pages: raise, update (even after close), and the Actions list.
+
+A self-review is refused by the blueprint's handler (common.py); an update drawn from
+an older version of the action is answered here, with the form as it was typed."""
 
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ from ..models import Debrief, FollowUpAction
 from ..roles import Permission
 from ..security import requires
 from ..timeutil import local_today
-from ..workflow import NotPermitted
+from ..web import current_actor
 from . import follow_up, reviewing
-from .common import audit_change, bp, load_debrief, refuse, signed_in_user
+from .common import bp, load_debrief, signed_in_user
 from .forms import ActionForm
+
+EDIT_TITLE = "Update the follow-up action"
 
 
 def _input(form: ActionForm) -> follow_up.ActionInput:
@@ -41,23 +46,11 @@ def _form_page(form: ActionForm, debrief: Debrief, title: str, status: int = 200
 def new_action(debrief_id: int):
     """Raise a follow-up action on a debrief."""
     debrief = load_debrief(debrief_id)
-    user, session = signed_in_user(), db_session()
-    if not reviewing.may_act(debrief, user):
-        return refuse(debrief, reviewing.SELF_REVIEW_MESSAGE)
+    reviewing.ensure_may_act(debrief, signed_in_user())
     form = ActionForm()
     if request.method == "POST" and form.validate():
-        try:
-            action = follow_up.create_action(session, debrief, user, _input(form))
-        except NotPermitted as exc:
-            return refuse(debrief, str(exc))
-        session.flush()
-        audit_change(
-            audit.Category.ALTERATION,
-            "action.create",
-            "follow_up_action",
-            action.id,
-            debrief_id=debrief.id,
-        )
+        session = db_session()
+        action = follow_up.create_action(session, debrief, current_actor(), _input(form))
         session.commit()
         flash(f"Follow-up action raised for {action.owner}.", "success")
         return redirect(url_for("review.show", debrief_id=debrief.id) + "#actions")
@@ -81,45 +74,42 @@ def _load_action(action_id: int) -> FollowUpAction:
 def edit_action(action_id: int):
     """Update a follow-up action: status, outcome and the rest, even after the debrief closed."""
     action = _load_action(action_id)
-    debrief, user, session = action.debrief, signed_in_user(), db_session()
-    if not reviewing.may_act(debrief, user):
-        return refuse(debrief, reviewing.SELF_REVIEW_MESSAGE)
-    title = "Update the follow-up action"
+    debrief, session = action.debrief, db_session()
+    reviewing.ensure_may_act(debrief, signed_in_user())
     if request.method == "GET":
         form = ActionForm(obj=action)
-        audit_change(
+        audit.record(
+            session,
+            current_actor(),
             audit.Category.CONSULTATION,
             "action.view",
-            "follow_up_action",
-            action.id,
-            debrief_id=debrief.id,
+            object_type="follow_up_action",
+            object_id=action.id,
+            details={"debrief_id": debrief.id},
         )
         session.commit()
-        return _form_page(form, debrief, title, action=action)
+        return _form_page(form, debrief, EDIT_TITLE, action=action)
     form = ActionForm()
     if not form.validate():
-        return _form_page(form, debrief, title, 400, action=action)
-    try:
-        changed = follow_up.update_action(session, action, user, _input(form), form.version.data)
-    except reviewing.StaleVersion:
-        session.rollback()
-        action = _load_action(action_id)
-        form.version.data = action.version  # saving again now overwrites on purpose
-        return _form_page(form, debrief, title, 409, action=action, conflict=True)
-    except NotPermitted as exc:
-        return refuse(debrief, str(exc))
+        return _form_page(form, debrief, EDIT_TITLE, 400, action=action)
+    changed = follow_up.update_action(
+        session, action, current_actor(), _input(form), form.version.data
+    )
     if changed:
-        audit_change(
-            audit.Category.ALTERATION,
-            "action.update",
-            "follow_up_action",
-            action.id,
-            debrief_id=debrief.id,
-            fields=changed,
-        )
         session.commit()
         flash(f"Follow-up action for {action.owner} updated.", "success")
     return redirect(url_for("review.show", debrief_id=debrief.id) + "#actions")
+
+
+@bp.errorhandler(follow_up.StaleAction)
+def action_changed_meanwhile(_stale: follow_up.StaleAction):
+    """Answer 409 with the update as typed over the action as it is now, so that saving
+    again overwrites on purpose."""
+    db_session().rollback()
+    action = _load_action(request.view_args["action_id"])
+    form = ActionForm()
+    form.version.data = action.version
+    return _form_page(form, action.debrief, EDIT_TITLE, 409, action=action, conflict=True)
 
 
 @bp.get("/actions")
@@ -134,13 +124,13 @@ def actions():
     page = max(1, request.args.get("page", 1, type=int) or 1)
     today = local_today()
     items, total = follow_up.open_actions(session, today, owner, size, (page - 1) * size)
-    audit_change(
+    audit.record(
+        session,
+        current_actor(),
         audit.Category.CONSULTATION,
         "actions.view",
-        "follow_up_action",
-        "",
-        owner=owner,
-        action_ids=[a.id for a in items],
+        object_type="follow_up_action",
+        details={"owner": owner, "action_ids": [a.id for a in items]},
     )
     session.commit()
     pages = max(1, -(-total // size))

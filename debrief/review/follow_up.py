@@ -2,6 +2,7 @@
 
 Flask-free. Actions stay updatable after their debrief is closed; each carries
 its own version so two people updating one action cannot overwrite each other.
+Raising and updating one are written to the debrief's history and the audit trail.
 """
 
 from __future__ import annotations
@@ -12,12 +13,18 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, contains_eager
 
-from ..models import Debrief, FollowUpAction, User
+from .. import audit
+from ..audit import Actor
+from ..models import Debrief, FollowUpAction
 from ..timeutil import utcnow
-from ..workflow import State
-from .reviewing import InvalidInput, StaleVersion, ensure_may_act, record
+from ..workflow import State, add_history
+from .reviewing import InvalidInput, StaleVersion, ensure_may_act
 
 ACTION_STATUSES = {"open": "Open", "done": "Done"}
+
+
+class StaleAction(StaleVersion):
+    """The form was drawn from an older version of the action than the one saved now."""
 
 
 @dataclass(frozen=True)
@@ -48,9 +55,10 @@ class ActionInput:
 
 
 def create_action(
-    session: Session, debrief: Debrief, user: User, data: ActionInput
+    session: Session, debrief: Debrief, actor: Actor, data: ActionInput
 ) -> FollowUpAction:
     """Raise a follow-up action on a debrief (allowed in any state the hub sees)."""
+    user = actor.user
     ensure_may_act(debrief, user)
     data = data.checked()
     action = FollowUpAction(
@@ -63,23 +71,33 @@ def create_action(
         created_by_id=user.id,
     )
     session.add(action)
-    record(
+    add_history(
         session,
         debrief,
         user,
         "action",
         f"Raised a follow-up action for {data.owner}: {data.description}",
     )
+    session.flush()  # the action's id, for the record
+    audit.record(
+        session,
+        actor,
+        audit.Category.ALTERATION,
+        "action.create",
+        object_type="follow_up_action",
+        object_id=action.id,
+        details={"debrief_id": debrief.id},
+    )
     return action
 
 
 def update_action(
-    session: Session, action: FollowUpAction, user: User, data: ActionInput, seen: int | None
+    session: Session, action: FollowUpAction, actor: Actor, data: ActionInput, seen: int | None
 ) -> list[str]:
     """Update a follow-up action, even after the debrief closed; return what changed."""
-    ensure_may_act(action.debrief, user)
+    ensure_may_act(action.debrief, actor.user)
     if seen != action.version:
-        raise StaleVersion(seen, action.version)
+        raise StaleAction(seen, action.version)
     data = data.checked()
     changed = []
     for name, words in (
@@ -96,12 +114,21 @@ def update_action(
         action.version += 1
         action.updated_at = utcnow()
         status = f" (now {ACTION_STATUSES[action.status].lower()})" if "status" in changed else ""
-        record(
+        add_history(
             session,
             action.debrief,
-            user,
+            actor.user,
             "action",
             f"Updated the follow-up action for {action.owner}: {', '.join(changed)}{status}",
+        )
+        audit.record(
+            session,
+            actor,
+            audit.Category.ALTERATION,
+            "action.update",
+            object_type="follow_up_action",
+            object_id=action.id,
+            details={"debrief_id": action.debrief_id, "fields": changed},
         )
     return changed
 

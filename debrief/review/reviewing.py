@@ -1,7 +1,9 @@
 """What a hub reviewer does to one debrief: assign, themes, notes, follow-up actions, decide.
 
-Flask-free. Every change writes a HistoryEntry with who and when. A reviewer
-never acts on a debrief they hosted (the same rule as workflow's `not_host`).
+Flask-free. Every change writes a HistoryEntry with who and when, and an audit
+record with where from (one that finds nothing to change too: the record is of
+the request). A reviewer never acts on a debrief they hosted (the same rule as
+workflow's `not_host`).
 Forms carry the version they were drawn from; a stale one raises StaleVersion
 so the second reviewer is shown what changed and nothing they typed is lost.
 """
@@ -9,16 +11,18 @@ so the second reviewer is shown what changed and nothing they typed is lost.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
-from .. import workflow
+from .. import audit, workflow
+from ..audit import Actor
 from ..models import Debrief, DebriefTheme, HistoryEntry, ReviewNote, User
 from ..questions.loader import QuestionSet
 from ..roles import Permission, can
 from ..timeutil import utcnow
-from ..workflow import Action, NotPermitted, State, TransitionRefused
+from ..workflow import Action, NotPermitted, State, TransitionRefused, add_history
 
 SELF_REVIEW_MESSAGE = "You cannot review a debrief you hosted yourself."
 
@@ -52,7 +56,7 @@ def may_act(debrief: Debrief, user: User) -> bool:
     return can(user, Permission.REVIEW) and debrief.host_id != user.id
 
 
-def ensure_may_act(debrief: Debrief, user: User) -> None:
+def ensure_may_act(debrief: Debrief, user: User | None) -> None:
     """Refuse anyone without the review permission, and the debrief's own host."""
     if not can(user, Permission.REVIEW):
         raise NotPermitted("You do not have permission to do that.")
@@ -66,44 +70,39 @@ def check_version(debrief: Debrief, seen: int | None) -> None:
         raise StaleVersion(seen, debrief.version)
 
 
-def record(
-    session: Session,
-    debrief: Debrief,
-    user: User,
-    kind: str,
-    summary: str,
-    reason: str | None = None,
-) -> HistoryEntry:
-    """Add one entry to the debrief's history."""
-    entry = HistoryEntry(
-        debrief_id=debrief.id,
-        at=utcnow(),
-        actor_id=user.id,
-        kind=kind,
-        summary=summary,
-        reason=reason,
-    )
-    session.add(entry)
-    return entry
-
-
 def _changeable(debrief: Debrief, what: str) -> None:
     if debrief.state == State.CLOSED:
         raise TransitionRefused(f"A closed debrief's {what} cannot be changed. Reopen it first.")
 
 
+def _after(debrief: Debrief, detail: str = "") -> dict[str, Any]:
+    """Return the audit details of a change to a debrief: which kind, and where it left it."""
+    return {"detail": detail, "state": debrief.state, "version": debrief.version}
+
+
 # --- assignment -------------------------------------------------------------------------------
 
 
-def assign_to_me(session: Session, debrief: Debrief, user: User, seen: int | None) -> bool:
-    """Make this reviewer the debrief's assignee, taking a submitted one into review."""
+def assign_to_me(session: Session, debrief: Debrief, actor: Actor, seen: int | None) -> bool:
+    """Make this reviewer the debrief's assignee, taking a submitted one into review;
+    False if it was theirs already."""
+    user = actor.user
     ensure_may_act(debrief, user)
     check_version(debrief, seen)
     _changeable(debrief, "assignee")
-    if debrief.assignee_id == user.id:
-        return False
-    _assign(session, debrief, user)
-    return True
+    changed = debrief.assignee_id != user.id
+    if changed:
+        _assign(session, debrief, user)
+    audit.record(
+        session,
+        actor,
+        audit.Category.ALTERATION,
+        "debrief.assign",
+        object_type="debrief",
+        object_id=debrief.id,
+        details=_after(debrief),
+    )
+    return changed
 
 
 def _assign(session: Session, debrief: Debrief, user: User) -> None:
@@ -111,15 +110,16 @@ def _assign(session: Session, debrief: Debrief, user: User) -> None:
     debrief.assignee_id = user.id
     debrief.assignee = user
     taken = f" (taken over from {previous.display_name})" if previous else ""
-    record(session, debrief, user, "assignment", f"Assigned to {user.display_name}{taken}")
+    add_history(session, debrief, user, "assignment", f"Assigned to {user.display_name}{taken}")
     if debrief.state == State.SUBMITTED:
         workflow.apply(session, debrief, Action.START_REVIEW, user)
     else:
         debrief.version += 1
 
 
-def release(session: Session, debrief: Debrief, user: User, seen: int | None) -> None:
+def release(session: Session, debrief: Debrief, actor: Actor, seen: int | None) -> None:
     """Stop being the debrief's assignee, so another reviewer can pick it up."""
+    user = actor.user
     ensure_may_act(debrief, user)
     check_version(debrief, seen)
     if debrief.assignee_id != user.id:
@@ -127,7 +127,16 @@ def release(session: Session, debrief: Debrief, user: User, seen: int | None) ->
     debrief.assignee_id = None
     debrief.assignee = None
     debrief.version += 1
-    record(session, debrief, user, "assignment", f"Released by {user.display_name}")
+    add_history(session, debrief, user, "assignment", f"Released by {user.display_name}")
+    audit.record(
+        session,
+        actor,
+        audit.Category.ALTERATION,
+        "debrief.release",
+        object_type="debrief",
+        object_id=debrief.id,
+        details=_after(debrief),
+    )
 
 
 # --- themes -----------------------------------------------------------------------------------
@@ -143,16 +152,28 @@ def _theme_label(question_set: QuestionSet, theme_id: str) -> str:
 def confirm_theme(
     session: Session,
     debrief: Debrief,
-    user: User,
+    actor: Actor,
     question_set: QuestionSet,
     theme_id: str,
     seen: int | None,
 ) -> bool:
     """Confirm a suggested theme, or add one from the theme list; False if already confirmed."""
-    ensure_may_act(debrief, user)
+    ensure_may_act(debrief, actor.user)
     check_version(debrief, seen)
     _changeable(debrief, "themes")
-    return _confirm(session, debrief, user, theme_id, _theme_label(question_set, theme_id))
+    label = _theme_label(question_set, theme_id)
+    suggested = any(t.theme_id == theme_id for t in debrief.themes)
+    changed = _confirm(session, debrief, actor.user, theme_id, label)
+    audit.record(
+        session,
+        actor,
+        audit.Category.ALTERATION,
+        "debrief.theme",
+        object_type="debrief",
+        object_id=debrief.id,
+        details=_after(debrief, "confirm" if suggested else "add"),
+    )
+    return changed
 
 
 def _confirm(session: Session, debrief: Debrief, user: User, theme_id: str, label: str) -> bool:
@@ -167,48 +188,58 @@ def _confirm(session: Session, debrief: Debrief, user: User, theme_id: str, labe
         summary = f"Confirmed suggested theme: {label}"
     row.confirmed, row.confirmed_by_id, row.confirmed_at = True, user.id, utcnow()
     debrief.version += 1
-    record(session, debrief, user, "theme", summary)
+    add_history(session, debrief, user, "theme", summary)
     return True
 
 
 def remove_theme(
     session: Session,
     debrief: Debrief,
-    user: User,
+    actor: Actor,
     question_set: QuestionSet,
     theme_id: str,
     seen: int | None,
 ) -> bool:
-    """Remove a theme (a suggestion the reviewer disagrees with, or a confirmed one)."""
-    ensure_may_act(debrief, user)
+    """Remove a theme (a suggestion the reviewer disagrees with, or a confirmed one);
+    False if the debrief did not have it."""
+    ensure_may_act(debrief, actor.user)
     check_version(debrief, seen)
     _changeable(debrief, "themes")
     row = next((t for t in debrief.themes if t.theme_id == theme_id), None)
-    if row is None:
-        return False
-    theme = question_set.theme(theme_id)
-    label = theme.label if theme else theme_id
-    kind = "confirmed theme" if row.confirmed else "suggested theme"
-    debrief.themes.remove(row)
-    debrief.version += 1
-    record(
+    if row is not None:
+        theme = question_set.theme(theme_id)
+        label = theme.label if theme else theme_id
+        kind = "confirmed theme" if row.confirmed else "suggested theme"
+        debrief.themes.remove(row)
+        debrief.version += 1
+        add_history(
+            session,
+            debrief,
+            actor.user,
+            "theme",
+            f"Removed {kind}: {label}",
+            reason=row.suggestion_reason or None,
+        )
+    audit.record(
         session,
-        debrief,
-        user,
-        "theme",
-        f"Removed {kind}: {label}",
-        reason=row.suggestion_reason or None,
+        actor,
+        audit.Category.ALTERATION,
+        "debrief.theme",
+        object_type="debrief",
+        object_id=debrief.id,
+        details=_after(debrief, "remove"),
     )
-    return True
+    return row is not None
 
 
 # --- notes ------------------------------------------------------------------------------------
 
 
 def add_note(
-    session: Session, debrief: Debrief, user: User, text: str, seen: int | None
+    session: Session, debrief: Debrief, actor: Actor, text: str, seen: int | None
 ) -> ReviewNote:
     """Add a reviewer note (hub only); the history says a note was added, not what it says."""
+    user = actor.user
     ensure_may_act(debrief, user)
     check_version(debrief, seen)
     text = (text or "").strip()
@@ -217,7 +248,16 @@ def add_note(
     note = ReviewNote(debrief_id=debrief.id, author_id=user.id, at=utcnow(), text=text)
     session.add(note)
     debrief.version += 1
-    record(session, debrief, user, "note", "Added a reviewer note")
+    add_history(session, debrief, user, "note", "Added a reviewer note")
+    audit.record(
+        session,
+        actor,
+        audit.Category.ALTERATION,
+        "debrief.note",
+        object_type="debrief",
+        object_id=debrief.id,
+        details=_after(debrief),
+    )
     return note
 
 
@@ -227,15 +267,25 @@ def add_note(
 def decide(
     session: Session,
     debrief: Debrief,
-    user: User,
+    actor: Actor,
     action: Action | str,
     reason: str,
     seen: int | None,
 ) -> HistoryEntry:
     """Take a workflow action (start review, return, close, reopen) on a current form."""
-    ensure_may_act(debrief, user)
+    ensure_may_act(debrief, actor.user)
     check_version(debrief, seen)
-    return workflow.apply(session, debrief, action, user, reason=reason)
+    entry = workflow.apply(session, debrief, action, actor.user, reason=reason)
+    audit.record(
+        session,
+        actor,
+        audit.Category.ALTERATION,
+        "debrief.transition",
+        object_type="debrief",
+        object_id=debrief.id,
+        details=_after(debrief, Action(action).value),
+    )
+    return entry
 
 
 def history_since(session: Session, debrief_id: int, after_id: int) -> list[HistoryEntry]:
@@ -309,8 +359,9 @@ def plan_bulk(
     return BulkPlan(action, theme_id, label, len(rows), tuple(to_change), hosted, closed, unchanged)
 
 
-def apply_bulk(session: Session, user: User, plan: BulkPlan, chunk: int = 500) -> int:
+def apply_bulk(session: Session, actor: Actor, plan: BulkPlan, chunk: int = 500) -> int:
     """Apply a bulk plan; returns how many debriefs changed."""
+    user = actor.user
     if not can(user, Permission.REVIEW):
         raise NotPermitted("You do not have permission to do that.")
     changed = 0
@@ -329,4 +380,16 @@ def apply_bulk(session: Session, user: User, plan: BulkPlan, chunk: int = 500) -
             elif _confirm(session, debrief, user, plan.theme_id, plan.theme_label):
                 changed += 1
         session.flush()
+    audit.record(
+        session,
+        actor,
+        audit.Category.ALTERATION,
+        f"debrief.bulk_{plan.action}",
+        object_type="debrief",
+        details={
+            "theme_id": plan.theme_id,
+            "debrief_ids": list(plan.to_change),
+            "changed": changed,
+        },
+    )
     return changed

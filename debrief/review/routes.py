@@ -1,8 +1,9 @@
 """The safeguarding hub's pages: the queue, one debrief under review, bulk actions, actions.
 
 Thin views: parse the request, call queue / reviewing / follow_up, render or
-redirect. Domain refusals become 403 (self-review), 409 (not allowed from this
-state, or someone else changed it first) or form errors.
+redirect. The domain's refusals are answered by the blueprint's error handlers
+(common.py): 403 for self-review, 409 for not from this state or someone else's
+change first.
 """
 
 from __future__ import annotations
@@ -32,16 +33,15 @@ from ..questions.store import question_set_of
 from ..roles import Permission
 from ..security import requires
 from ..vocabulary import EVENT_TYPES
+from ..web import current_actor
 from ..workflow import (
     STATE_LABELS,
     Action,
-    NotPermitted,
     State,
-    TransitionRefused,
     allowed_actions,
 )
 from . import queue, reviewing
-from .common import audit_change, bp, load_debrief, refuse, signed_in_user
+from .common import bp, load_debrief, posted_version, signed_in_user
 from .forms import NoteForm, ReasonForm
 from .pages import debrief_page_context, latest_history_id, queue_labels
 from .queue_rows import queue_rows_html
@@ -102,13 +102,13 @@ def queue_page():
     # Recorded after rendering, so that the header's count is read in the same
     # transaction as the page (not a fresh one after the write); nothing is sent
     # unless the record is committed.
-    audit_change(
+    audit.record(
+        session,
+        current_actor(),
         audit.Category.CONSULTATION,
         "queue.view",
-        "queue",
-        "",
-        filter=qf.to_args(),
-        debrief_ids=[row.id for row in page.rows],
+        object_type="queue",
+        details={"filter": qf.to_args(), "debrief_ids": [row.id for row in page.rows]},
     )
     session.commit()
     return html
@@ -198,16 +198,7 @@ def bulk_apply():
     if plan is None:
         return redirect(queue_url(qf))
     session = db_session()
-    changed = reviewing.apply_bulk(session, signed_in_user(), plan)
-    audit_change(
-        audit.Category.ALTERATION,
-        f"debrief.bulk_{plan.action}",
-        "debrief",
-        "",
-        theme_id=plan.theme_id,
-        debrief_ids=list(plan.to_change),
-        changed=changed,
-    )
+    changed = reviewing.apply_bulk(session, current_actor(), plan)
     session.commit()
     what = "assigned to you" if plan.action == "assign" else f"tagged ‘{plan.theme_label}’"
     flash(f"{changed} debrief{'' if changed == 1 else 's'} {what}.", "success")
@@ -223,7 +214,15 @@ def render_debrief(debrief: Debrief, note_form: NoteForm | None = None, status: 
     context = debrief_page_context(
         session, debrief, signed_in_user(), ReviewTarget.from_config(current_app.config)
     )
-    audit_change(audit.Category.CONSULTATION, "debrief.view", "debrief", debrief.id, page="review")
+    audit.record(
+        session,
+        current_actor(),
+        audit.Category.CONSULTATION,
+        "debrief.view",
+        object_type="debrief",
+        object_id=debrief.id,
+        details={"page": "review"},
+    )
     session.commit()
     if note_form is None:
         note_form = NoteForm(formdata=None, version=debrief.version, seen=context["seen"])
@@ -237,85 +236,11 @@ def show(debrief_id: int):
     return render_debrief(load_debrief(debrief_id))
 
 
-def _seen() -> tuple[int | None, int]:
-    return request.form.get("version", type=int), request.form.get("seen", 0, type=int)
-
-
-ATTEMPTED = {
-    "assign": "assign it to yourself",
-    "release": "release it",
-    "theme:confirm": "confirm the theme",
-    "theme:add": "add the theme",
-    "theme:remove": "remove the theme",
-    "note": "add a note",
-    "transition:start_review": "start the review",
-    "transition:close": "close it",
-    "transition:return": "return it to the sergeant",
-    "transition:reopen": "reopen it",
-}
-
-
-def conflict(debrief: Debrief, seen_history: int, attempted: str):
-    """Answer 409: show what changed since the page was drawn and offer the change again."""
-    session = db_session()
-    session.rollback()
-    debrief = load_debrief(debrief.id)
-    changes = reviewing.history_since(session, debrief.id, seen_history)
-    latest = max([seen_history] + [c.id for c in changes])
-    kept = [
-        (k, v)
-        for k, v in request.form.items(multi=True)
-        if k not in {"csrf_token", "version", "seen"}
-    ]
-    return (
-        render_template(
-            "review/conflict.html",
-            title="Someone else changed this debrief",
-            debrief=debrief,
-            changes=changes,
-            attempted_text=_attempted_text(debrief, attempted),
-            kept=kept,
-            latest=latest,
-            action_url=request.path,
-        ),
-        409,
-    )
-
-
-def _attempted_text(debrief: Debrief, attempted: str) -> str:
-    text = ATTEMPTED.get(attempted, "make a change")
-    if attempted.startswith("theme:"):
-        theme = question_set_of(debrief.question_set).theme(request.form.get("theme_id", ""))
-        text += f" ‘{theme.label}’" if theme else ""
-    return text
-
-
-def _change(debrief: Debrief, attempted: str, change, success: str | None, anchor: str = ""):
-    """Run one change to a debrief and answer for every way it can be refused."""
-    version, seen_history = _seen()
-    session = db_session()
-    try:
-        result = change(version)
-    except reviewing.StaleVersion:
-        return conflict(debrief, seen_history, attempted)
-    except NotPermitted as exc:
-        return refuse(debrief, str(exc))
-    except TransitionRefused as exc:
-        session.rollback()
-        abort(409, description=str(exc))
-    kind, _, detail = attempted.partition(":")
-    audit_change(
-        audit.Category.ALTERATION,
-        f"debrief.{kind}",
-        "debrief",
-        debrief.id,
-        detail=detail,
-        state=debrief.state,
-        version=debrief.version,
-    )
-    session.commit()
-    if success and result is not False:
-        flash(success, "success")
+def _saved(debrief: Debrief, message: str | None, anchor: str = ""):
+    """Commit a change to the debrief and go back to its page, saying what was done."""
+    db_session().commit()
+    if message:
+        flash(message, "success")
     return redirect(url_for("review.show", debrief_id=debrief.id) + anchor)
 
 
@@ -324,17 +249,12 @@ def _change(debrief: Debrief, attempted: str, change, success: str | None, ancho
 def assign(debrief_id: int):
     """Assign the debrief to the signed-in reviewer, or release it."""
     debrief = load_debrief(debrief_id)
-    session, user = db_session(), signed_in_user()
+    session, actor = db_session(), current_actor()
     if request.form.get("op") == "release":
-        return _change(
-            debrief, "release", lambda v: reviewing.release(session, debrief, user, v), "Released."
-        )
-    return _change(
-        debrief,
-        "assign",
-        lambda v: reviewing.assign_to_me(session, debrief, user, v),
-        "Assigned to you.",
-    )
+        reviewing.release(session, debrief, actor, posted_version())
+        return _saved(debrief, "Released.")
+    assigned = reviewing.assign_to_me(session, debrief, actor, posted_version())
+    return _saved(debrief, "Assigned to you." if assigned else None)
 
 
 @bp.post("/<int:debrief_id>/themes")
@@ -342,20 +262,20 @@ def assign(debrief_id: int):
 def theme(debrief_id: int):
     """Confirm, add or remove one theme."""
     debrief = load_debrief(debrief_id)
-    session, user = db_session(), signed_in_user()
+    session, actor = db_session(), current_actor()
     qs = question_set_of(debrief.question_set)
     theme_id = request.form.get("theme_id", "")
     op = request.form.get("op", "confirm")
     if op == "remove":
-        change = lambda v: reviewing.remove_theme(session, debrief, user, qs, theme_id, v)  # noqa: E731
+        changed = reviewing.remove_theme(session, debrief, actor, qs, theme_id, posted_version())
+    elif qs.theme(theme_id):
+        changed = reviewing.confirm_theme(session, debrief, actor, qs, theme_id, posted_version())
     else:
-        if not qs.theme(theme_id):
-            flash("Select a theme to add.", "info")
-            return redirect(url_for("review.show", debrief_id=debrief.id) + "#themes")
-        change = lambda v: reviewing.confirm_theme(session, debrief, user, qs, theme_id, v)  # noqa: E731
+        flash("Select a theme to add.", "info")
+        return redirect(url_for("review.show", debrief_id=debrief.id) + "#themes")
     label = qs.theme(theme_id).label if qs.theme(theme_id) else theme_id
     done = "Removed" if op == "remove" else ("Added" if op == "add" else "Confirmed")
-    return _change(debrief, f"theme:{op}", change, f"{done} theme ‘{label}’.", "#themes")
+    return _saved(debrief, f"{done} theme ‘{label}’." if changed else None, "#themes")
 
 
 @bp.post("/<int:debrief_id>/notes")
@@ -365,17 +285,11 @@ def note(debrief_id: int):
     debrief = load_debrief(debrief_id)
     form = NoteForm()
     if not form.validate():
-        if form.version.data is not None and form.version.data != debrief.version:
-            return conflict(debrief, form.seen.data or 0, "note")
+        if form.version.data is not None:
+            reviewing.check_version(debrief, form.version.data)
         return render_debrief(debrief, note_form=form, status=400)
-    session, user = db_session(), signed_in_user()
-    return _change(
-        debrief,
-        "note",
-        lambda v: reviewing.add_note(session, debrief, user, form.text.data, v),
-        "Note added.",
-        "#notes",
-    )
+    reviewing.add_note(db_session(), debrief, current_actor(), form.text.data, posted_version())
+    return _saved(debrief, "Note added.", "#notes")
 
 
 @bp.post("/<int:debrief_id>/decide")
@@ -386,14 +300,8 @@ def decide(debrief_id: int):
     action = request.form.get("action", "")
     if action not in {Action.START_REVIEW, Action.CLOSE}:
         abort(400)
-    session, user = db_session(), signed_in_user()
-    message = "Debrief closed." if action == Action.CLOSE else "Review started."
-    return _change(
-        debrief,
-        f"transition:{action}",
-        lambda v: reviewing.decide(session, debrief, user, action, "", v),
-        message,
-    )
+    reviewing.decide(db_session(), debrief, current_actor(), action, "", posted_version())
+    return _saved(debrief, "Debrief closed." if action == Action.CLOSE else "Review started.")
 
 
 REFUSED_WORDS = {Action.RETURN: "returned", Action.REOPEN: "reopened"}
@@ -420,8 +328,7 @@ def _reason_page(debrief_id: int, action: Action):
     title, label, hint, button, success = REASON_PAGES[action]
     user, session = signed_in_user(), db_session()
     if request.method == "GET" and action not in allowed_actions(debrief, user):
-        if not reviewing.may_act(debrief, user):
-            return refuse(debrief, reviewing.SELF_REVIEW_MESSAGE)
+        reviewing.ensure_may_act(debrief, user)
         state = STATE_LABELS[State(debrief.state)].lower()
         abort(409, description=f"A debrief that is {state} cannot be {REFUSED_WORDS[action]}.")
     form = ReasonForm(
@@ -433,14 +340,12 @@ def _reason_page(debrief_id: int, action: Action):
     form.reason.description = hint
     form.submit.label.text = button
     if request.method == "POST" and form.validate():
-        return _change(
-            debrief,
-            f"transition:{action}",
-            lambda v: reviewing.decide(session, debrief, user, action, form.reason.data, v),
-            success,
+        reviewing.decide(
+            session, debrief, current_actor(), action, form.reason.data, posted_version()
         )
-    if request.method == "POST" and form.version.data != debrief.version:
-        return conflict(debrief, form.seen.data or 0, f"transition:{action}")
+        return _saved(debrief, success)
+    if request.method == "POST":
+        reviewing.check_version(debrief, form.version.data)
     return render_template(
         "review/reason.html", title=title.format(n=debrief.id), form=form, debrief=debrief
     ), (400 if form.errors else 200)

@@ -1,0 +1,45 @@
+"""What views in every blueprint share: who is acting, and sending a workbook as a download."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import Response, request, send_file
+from flask_login import current_user
+
+from .audit import Actor
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def current_actor() -> Actor:
+    """Return who is making this request, and from which address, for the audit trail."""
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    return Actor(user, request.remote_addr or "")
+
+
+def send_workbook(stream: BinaryIO, download_name: str) -> Response:
+    """Send an xlsx workbook as a download that no browser or proxy keeps (workbooks
+    name debriefs, events and people)."""
+    response = send_file(
+        stream, mimetype=XLSX_TYPE, as_attachment=True, download_name=download_name, max_age=0
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@contextmanager
+def temporary_workbook(prefix: str) -> Iterator[Path]:
+    """Give a temporary file to write a large workbook into, and delete its name on the way
+    out: a stream opened on it inside the block keeps the data until the response is sent."""
+    handle, name = tempfile.mkstemp(prefix=prefix, suffix=".xlsx")
+    os.close(handle)
+    try:
+        yield Path(name)
+    finally:
+        os.unlink(name)
