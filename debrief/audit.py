@@ -43,6 +43,13 @@ class Actor:
     remote_addr: str = ""
     username: str = ""
 
+    @property
+    def account(self) -> User:
+        """The person's account, for a change only a signed-in person can make."""
+        if self.user is None:
+            raise ValueError(f"{self.username or 'Someone'} has no account, so cannot do this")
+        return self.user
+
 
 def record(
     session: Session,

@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from flask import Response, request, send_file
 from flask_login import current_user
@@ -21,6 +21,11 @@ def current_actor() -> Actor:
     """Return who is making this request, and from which address, for the audit trail."""
     user = current_user._get_current_object() if current_user.is_authenticated else None
     return Actor(user, request.remote_addr or "")
+
+
+def view_arg(name: str) -> Any:
+    """Return a value the URL's rule took from the path (a debrief's id, a section's)."""
+    return (request.view_args or {})[name]
 
 
 def send_workbook(stream: BinaryIO, download_name: str) -> Response:

@@ -173,7 +173,7 @@ def _check_credentials(
 
 def change_password(session: Session, hasher: Hasher, actor: Actor, new_password: str) -> None:
     """Set the signed-in person's new password and end every other session of theirs."""
-    user = actor.user
+    user = actor.account
     check_new_password(new_password, username=user.username)
     if hasher.verify(user.password_hash, new_password):
         raise AccountError("Your new password must be different from the current one")
@@ -186,7 +186,7 @@ def change_password(session: Session, hasher: Hasher, actor: Actor, new_password
 
 def sign_out(session: Session, actor: Actor) -> None:
     """Sign the person out: every session cookie of theirs stops working."""
-    actor.user.session_token = new_token()
+    actor.account.session_token = new_token()
     audit.record(session, actor, audit.Category.SECURITY, "sign_out")
 
 

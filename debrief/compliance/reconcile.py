@@ -320,7 +320,7 @@ def reject_match(session: Session, referral: NccuReferral, event: Event, actor: 
 
 
 def _decided(session, referral, event, actor: Actor, what: str) -> None:
-    referral.match_decided_by_id = actor.user.id
+    referral.match_decided_by_id = actor.account.id
     referral.match_decided_at = utcnow()
     audit.record(
         session,

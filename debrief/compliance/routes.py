@@ -28,7 +28,7 @@ from ..questions.active import active_question_set
 from ..roles import Permission
 from ..security import requires
 from ..timeutil import local_today, utcnow
-from ..web import current_actor, send_workbook
+from ..web import current_actor, send_workbook, view_arg
 from . import imports, reconcile
 from .dashboard import build, default_period
 from .files import ImportRefused
@@ -232,7 +232,7 @@ def preview_changed(_changed: imports.PreviewChanged):
         "then confirm again.",
         "info",
     )
-    return redirect(url_for(".batch", batch_id=request.view_args["batch_id"]))
+    return redirect(url_for(".batch", batch_id=view_arg("batch_id")))
 
 
 @bp.post("/imports/batch/<int:batch_id>/cancel")

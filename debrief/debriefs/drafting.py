@@ -262,7 +262,7 @@ def save_section(
 ) -> SaveOutcome:
     """Save what was typed on one section page (valid answers, and invalid input kept)."""
     rows = lock(session, debrief)
-    require_editable(debrief, actor.user)
+    require_editable(debrief, actor.account)
     current = {k: r.value for k, r in rows.items()}
     if form_version != debrief.version:
         now = section_base(question_set, debrief, section)

@@ -199,7 +199,7 @@ def parse(settings: EventSettings, form: Form) -> tuple[dict[str, Any], dict[str
 
 def _check_pattern(fields: QuestionSet, values, errors, name: str, pattern: str) -> None:
     if name in values and not re.fullmatch(pattern, values[name]):
-        question = fields.question(name)
+        question = fields.known_question(name)
         errors[name] = FieldError(
             name,
             f"Enter {question.short} in the right format, for example {question.example}",
@@ -302,7 +302,7 @@ def derived_answers(question_set: QuestionSet, event: Event) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for qid in derived_ids(question_set, event):
         value = DERIVED[qid].value(event)
-        question = question_set.question(qid)
+        question = question_set.known_question(qid)
         if value is not None and question.choices and value not in question.choice_ids:
             continue  # a version whose choices differ: leave it to the sergeant
         found[qid] = value

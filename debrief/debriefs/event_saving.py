@@ -82,7 +82,7 @@ def start(
     Raises EventTaken when the imported event already has a debrief; NoSuchImportedEvent
     when there is none.
     """
-    user = actor.user
+    user = actor.account
     event = None
     if imported_event_id is not None:
         event = claim_imported(session, user, imported_event_id)
@@ -179,7 +179,7 @@ def update_event(
     base: Mapping[str, Any] | None,
 ) -> dict[str, FieldError]:
     """Correct the event record; return errors, or raise EventRecordChanged / NotEditable."""
-    user = actor.user
+    user = actor.account
     rows = lock(session, debrief)
     require_editable(debrief, user)
     event = debrief.event

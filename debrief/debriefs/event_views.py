@@ -8,7 +8,7 @@ from ..extensions import db_session
 from ..questions.active import active_question_set
 from ..roles import Permission
 from ..security import requires, restore_typed_form
-from ..web import current_actor
+from ..web import current_actor, view_arg
 from . import drafting, event_record, event_saving
 from .common import (
     bp,
@@ -160,7 +160,7 @@ def event(debrief_id: int):
 def event_changed_meanwhile(stale: event_saving.EventRecordChanged):
     """Answer 409 with the event record as typed and what changed since it was drawn."""
     db_session().rollback()
-    debrief = load_debrief(request.view_args["debrief_id"])
+    debrief = load_debrief(view_arg("debrief_id"))
     return _event_page(
         posted_form(),
         {},

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..questions.loader import Question, QuestionSet, Section
-from ..questions.types import EXCLUSIVE_CHOICES
+from ..questions.types import EXCLUSIVE_CHOICES, TextType
 from .answers import FieldError, Form, form_values, parse_answer
 
 SELECT_ABOVE = 10  # more choices than this: a drop-down instead of radios
@@ -56,7 +56,9 @@ class ErrorList:
         return bool(self.errors)
 
 
-def stored_form(question_set: QuestionSet, answers: Mapping[str, Any], unsaved: Mapping) -> Form:
+def stored_form(
+    question_set: QuestionSet, answers: Mapping[str, Any], unsaved: Mapping
+) -> dict[str, list[str]]:
     """Return the inputs that show stored answers, and kept invalid input, again."""
     form: dict[str, list[str]] = {}
     for question in question_set.questions:
@@ -116,7 +118,7 @@ def build_fields(
         size = "s" if nested else legend_size
         view = _field(question, form, errors.get(question.id), size, later=not shown)
         views[question.id] = view
-        if not nested:
+        if parent is None or condition is None or not nested:
             top.append(view)
         elif len(condition.answers) == 1 and parent.kind in {"radios", "checkboxes"}:
             parent.children.setdefault(condition.answers[0], []).append(view)
@@ -187,9 +189,13 @@ def _checkboxes(d: _Drawing) -> FieldView:
     question = d.question
     if len(question.choices) > SELECT_ABOVE:
         return _select(d)
-    items = []
+    items: list[dict[str, object]] = []
     for choice in question.choices:
-        item = {"value": choice.id, "text": choice.label, "checked": choice.id in d.values}
+        item: dict[str, object] = {
+            "value": choice.id,
+            "text": choice.label,
+            "checked": choice.id in d.values,
+        }
         if choice.id in EXCLUSIVE_CHOICES and len(question.choices) > 1:
             items.append({"divider": "or"})
             item["behaviour"] = "exclusive"
@@ -211,7 +217,9 @@ def _text_input(d: _Drawing) -> FieldView:
 
 def _textarea(d: _Drawing) -> FieldView:
     params = _input_params(d)
-    params.update({"rows": 5, "maxlength": d.question.kind.max_length, "threshold": 75})
+    kind = d.question.kind
+    assert isinstance(kind, TextType), "only a text type is drawn as a text area"
+    params.update({"rows": 5, "maxlength": kind.max_length, "threshold": 75})
     return d.view("textarea", {**d.common, **params})
 
 

@@ -91,8 +91,9 @@ def _latest_returns(session: Session, debrief_ids: list[int]) -> dict[int, tuple
 
 def returned_count(session: Session, user: User) -> int:
     """Return how many of this sergeant's debriefs the hub has returned to them."""
-    return session.scalar(
+    count = session.scalar(
         select(func.count())
         .select_from(Debrief)
         .where(Debrief.host_id == user.id, Debrief.state == State.RETURNED)
     )
+    return count or 0

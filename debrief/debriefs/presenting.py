@@ -121,7 +121,7 @@ def present(
 def event_rows(event: Event, change_href: str | None = None) -> tuple[Row, ...]:
     """Return the event record as summary-list rows (counts of people, never names)."""
     agencies = tuple(label(PARTNER_AGENCIES, a) for a in (event.partner_agencies or ()))
-    rows = [
+    rows: list[tuple[str, str, tuple[str, ...]]] = [
         ("incident_ref", "Force incident reference", (event.incident_ref,)),
         ("reported_at", "Date and time reported", (format_local(event.reported_at),)),
         ("district", "Policing district", (event.district,)),
@@ -147,4 +147,4 @@ def format_answer(question: Question, value: Any) -> tuple[str, ...]:
 
 
 def _yes_no(value: bool | None) -> str:
-    return {True: "Yes", False: "No"}.get(value, "Not recorded")
+    return "Not recorded" if value is None else ("Yes" if value else "No")

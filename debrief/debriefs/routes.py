@@ -14,7 +14,7 @@ from ..extensions import db_session, locks_before_writing
 from ..roles import Permission
 from ..security import requires, restore_typed_form
 from ..vocabulary import EVENT_TYPES
-from ..web import current_actor
+from ..web import current_actor, view_arg
 from ..workflow import State
 from . import drafting, event_record, imported_events, submitting
 from .common import (
@@ -148,14 +148,12 @@ def section(debrief_id: int, section_id: str):
     restored = restore_typed_form()
     record_view(debrief, f"section:{section.id}")
     if restored:
-        form = restored.to_dict(flat=False)
-        errors = {}
         return _section_page(
             debrief,
             question_set,
             section,
-            form,
-            errors,
+            restored.to_dict(flat=False),
+            {},
             version=restored.get("version"),
             base=decode_base(restored.get("base")),
             kept=True,
@@ -223,9 +221,9 @@ def _save_section(debrief, question_set, section):
 def section_changed_meanwhile(stale: drafting.SectionChanged):
     """Answer 409 with the section as typed and what changed since it was drawn."""
     db_session().rollback()
-    debrief = load_debrief(request.view_args["debrief_id"])
+    debrief = load_debrief(view_arg("debrief_id"))
     question_set = drafting.question_set_for(debrief)
-    section = _section_or_404(question_set, request.view_args["section_id"])
+    section = _section_or_404(question_set, view_arg("section_id"))
     return _section_page(
         debrief,
         question_set,

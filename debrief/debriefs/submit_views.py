@@ -7,7 +7,7 @@ from flask import redirect, render_template, request, url_for
 from ..extensions import db_session
 from ..roles import Permission
 from ..security import requires
-from ..web import current_actor
+from ..web import current_actor, view_arg
 from ..workflow import State
 from . import drafting, event_record, submitting
 from .answers import Status
@@ -102,7 +102,7 @@ def submit(debrief_id: int):
 def changed_since_checked(_stale: submitting.ChangedSinceChecked):
     """Answer 409 with the check page as the debrief is now, saying that it changed."""
     db_session().rollback()
-    return _check_page(load_debrief(request.view_args["debrief_id"]), stale=True, status=409)
+    return _check_page(load_debrief(view_arg("debrief_id")), stale=True, status=409)
 
 
 @bp.get("/<int:debrief_id>/submitted")

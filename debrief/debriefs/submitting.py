@@ -71,7 +71,7 @@ def submit(
 
     Raises Incomplete, ChangedSinceChecked or NotEditable.
     """
-    user = actor.user
+    user = actor.account
     rows = lock(session, debrief)
     if debrief.host_id == user.id and debrief.state in SUBMITTED_STATES:
         return False
@@ -88,7 +88,7 @@ def submit(
     workflow.apply(session, debrief, action, user)
     answers = answers_of(debrief)
     intel = answers.get("intel_doc_submitted")
-    debrief.intel_doc_submitted = {"yes": True, "no": False}.get(intel)
+    debrief.intel_doc_submitted = {"yes": True, "no": False}.get(str(intel))
     _suggest_themes(session, debrief, question_set, answers)
     audit.record(
         session,
@@ -123,10 +123,10 @@ def _suggest_themes(
         else:
             session.delete(row)
     for theme_id, suggestion in found.items():
-        row = existing.get(theme_id)
-        if row is None:
-            row = DebriefTheme(debrief_id=debrief.id, theme_id=theme_id, confirmed=False)
-            session.add(row)
-        row.suggested = True
-        row.suggestion_reason = suggestion.reason_text
+        kept = existing.get(theme_id)
+        if kept is None:
+            kept = DebriefTheme(debrief_id=debrief.id, theme_id=theme_id, confirmed=False)
+            session.add(kept)
+        kept.suggested = True
+        kept.suggestion_reason = suggestion.reason_text
     session.flush()

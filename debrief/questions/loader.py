@@ -150,6 +150,10 @@ class QuestionSet:
         """Return the question with this id, or None."""
         return self._by_id.get(question_id)
 
+    def known_question(self, question_id: str) -> Question:
+        """Return a question the caller has found in this set already (KeyError if not)."""
+        return self._by_id[question_id]
+
     def section(self, section_id: str) -> Section | None:
         """Return the section with this id, or None."""
         return next((s for s in self.sections if s.id == section_id), None)
@@ -351,7 +355,7 @@ class _Builder:
         suggests = self._suggests(raw, kind, choices, ident, where, theme_ids)
         return Question(
             id=ident,
-            type=qtype,
+            type=kind.name,
             text=str(raw.get("text", "")),
             section_id=section_id,
             hint=str(raw.get("hint", "")),
@@ -376,7 +380,7 @@ class _Builder:
         if not isinstance(raw_choices, list) or not raw_choices:
             self.problem(ident, f"{where}: a {kind.name} question needs a non-empty choices list")
             return ()
-        choices = []
+        choices: list[Choice] = []
         for item in raw_choices:
             if not isinstance(item, dict) or not item.get("id") or not item.get("label"):
                 self.problem(ident, f"{where}: every choice needs an id and a label")

@@ -45,10 +45,10 @@ def suggest(
             if why:
                 reasons.setdefault(rule.theme, []).append(why)
     for theme in question_set.themes:
-        for rule in theme.event_rules:
-            count = event_counts.get(rule.field) or 0
-            if count > rule.above:
-                label = rule.field.replace("_", " ")
+        for event_rule in theme.event_rules:
+            count = event_counts.get(event_rule.field) or 0
+            if count > event_rule.above:
+                label = event_rule.field.replace("_", " ")
                 reasons.setdefault(theme.id, []).append(f"Event record: {label} = {count}")
     suggested = []
     for theme in question_set.themes:  # in the order the file declares them

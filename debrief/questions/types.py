@@ -190,7 +190,8 @@ class ChoiceType(QuestionType):
     def cell(self, question: Question, value: Any, labels: Mapping[str, str] | None) -> Any:
         """Return the labels of what was chosen, joined by semicolons."""
         chosen = value if isinstance(value, list) else [value]
-        return "; ".join(labels.get(str(c), str(c)) for c in chosen)
+        names = labels or {}
+        return "; ".join(names.get(str(c), str(c)) for c in chosen)
 
     def suggestion(
         self, question: Question, rule: Suggestion, value: Any, reported_at: datetime | None
@@ -502,6 +503,7 @@ class DateTimeType(DateType):
             return None, field_error(
                 question, f"{words} must be a real time, for example 04:30 or 16:45", [time_name]
             )
+        assert day is not None, "read_day gives a day whenever a date was typed without error"
         when = datetime(day.year, day.month, day.day, *time)
         if from_local(when) > utcnow() + FUTURE_TOLERANCE:
             names = [*(f"{question.id}-{p}" for p in DATE_PARTS), time_name]

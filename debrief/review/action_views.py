@@ -14,7 +14,7 @@ from ..models import Debrief, FollowUpAction
 from ..roles import Permission
 from ..security import requires
 from ..timeutil import local_today
-from ..web import current_actor
+from ..web import current_actor, view_arg
 from . import follow_up, reviewing
 from .common import bp, load_debrief, signed_in_user
 from .forms import ActionForm
@@ -106,7 +106,7 @@ def action_changed_meanwhile(_stale: follow_up.StaleAction):
     """Answer 409 with the update as typed over the action as it is now, so that saving
     again overwrites on purpose."""
     db_session().rollback()
-    action = _load_action(request.view_args["action_id"])
+    action = _load_action(view_arg("action_id"))
     form = ActionForm()
     form.version.data = action.version
     return _form_page(form, action.debrief, EDIT_TITLE, 409, action=action, conflict=True)

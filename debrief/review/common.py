@@ -13,7 +13,7 @@ from ..errors import refusal
 from ..extensions import db_session
 from ..models import Debrief, FollowUpAction
 from ..questions.store import question_set_of
-from ..web import current_actor
+from ..web import current_actor, view_arg
 from ..workflow import NotPermitted, TransitionRefused
 from . import reviewing
 
@@ -51,8 +51,9 @@ def posted_version() -> int | None:
 def _debrief_acted_on() -> Debrief:
     """Return the debrief a refused request was about: its own, or its follow-up action's."""
     args = request.view_args or {}
-    if "action_id" in args:
-        return db_session().get(FollowUpAction, args["action_id"]).debrief
+    action = db_session().get(FollowUpAction, args["action_id"]) if "action_id" in args else None
+    if action is not None:
+        return action.debrief
     return load_debrief(args["debrief_id"])
 
 
@@ -98,7 +99,7 @@ def changed_meanwhile(_stale: reviewing.StaleVersion):
     """Answer 409: show what changed since the page was drawn and offer the change again."""
     session = db_session()
     session.rollback()
-    debrief = load_debrief(request.view_args["debrief_id"])
+    debrief = load_debrief(view_arg("debrief_id"))
     seen_history = request.form.get("seen", 0, type=int)
     changes = reviewing.history_since(session, debrief.id, seen_history)
     latest = max([seen_history] + [c.id for c in changes])
@@ -124,7 +125,7 @@ def changed_meanwhile(_stale: reviewing.StaleVersion):
 
 def _attempted_text(debrief: Debrief) -> str:
     choice = request.form.get("op") or request.form.get("action") or ""
-    text = ATTEMPTED.get((request.endpoint, choice), "make a change")
+    text = ATTEMPTED.get((request.endpoint or "", choice), "make a change")
     if request.endpoint == "review.theme":
         theme = question_set_of(debrief.question_set).theme(request.form.get("theme_id", ""))
         text += f" ‘{theme.label}’" if theme else ""

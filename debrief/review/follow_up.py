@@ -58,7 +58,7 @@ def create_action(
     session: Session, debrief: Debrief, actor: Actor, data: ActionInput
 ) -> FollowUpAction:
     """Raise a follow-up action on a debrief (allowed in any state the hub sees)."""
-    user = actor.user
+    user = actor.account
     ensure_may_act(debrief, user)
     data = data.checked()
     action = FollowUpAction(
@@ -95,7 +95,7 @@ def update_action(
     session: Session, action: FollowUpAction, actor: Actor, data: ActionInput, seen: int | None
 ) -> list[str]:
     """Update a follow-up action, even after the debrief closed; return what changed."""
-    ensure_may_act(action.debrief, actor.user)
+    ensure_may_act(action.debrief, actor.account)
     if seen != action.version:
         raise StaleAction(seen, action.version)
     data = data.checked()
@@ -117,7 +117,7 @@ def update_action(
         add_history(
             session,
             action.debrief,
-            actor.user,
+            actor.account,
             "action",
             f"Updated the follow-up action for {action.owner}: {', '.join(changed)}{status}",
         )

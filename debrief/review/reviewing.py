@@ -11,7 +11,7 @@ so the second reviewer is shown what changed and nothing they typed is lost.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
@@ -46,7 +46,7 @@ class InvalidInput(ValueError):
         super().__init__("; ".join(errors.values()))
 
 
-def visible_to_hub(debrief: Debrief | None) -> bool:
+def visible_to_hub(debrief: Debrief | None) -> TypeGuard[Debrief]:
     """Tell whether the hub may see this debrief at all: any that is not a draft."""
     return debrief is not None and debrief.state != State.DRAFT
 
@@ -58,7 +58,7 @@ def may_act(debrief: Debrief, user: User) -> bool:
 
 def ensure_may_act(debrief: Debrief, user: User | None) -> None:
     """Refuse anyone without the review permission, and the debrief's own host."""
-    if not can(user, Permission.REVIEW):
+    if user is None or not can(user, Permission.REVIEW):
         raise NotPermitted("You do not have permission to do that.")
     if debrief.host_id == user.id:
         raise NotPermitted(SELF_REVIEW_MESSAGE)
@@ -86,7 +86,7 @@ def _after(debrief: Debrief, detail: str = "") -> dict[str, Any]:
 def assign_to_me(session: Session, debrief: Debrief, actor: Actor, seen: int | None) -> bool:
     """Make this reviewer the debrief's assignee, taking a submitted one into review;
     False if it was theirs already."""
-    user = actor.user
+    user = actor.account
     ensure_may_act(debrief, user)
     check_version(debrief, seen)
     _changeable(debrief, "assignee")
@@ -119,7 +119,7 @@ def _assign(session: Session, debrief: Debrief, user: User) -> None:
 
 def release(session: Session, debrief: Debrief, actor: Actor, seen: int | None) -> None:
     """Stop being the debrief's assignee, so another reviewer can pick it up."""
-    user = actor.user
+    user = actor.account
     ensure_may_act(debrief, user)
     check_version(debrief, seen)
     if debrief.assignee_id != user.id:
@@ -158,12 +158,12 @@ def confirm_theme(
     seen: int | None,
 ) -> bool:
     """Confirm a suggested theme, or add one from the theme list; False if already confirmed."""
-    ensure_may_act(debrief, actor.user)
+    ensure_may_act(debrief, actor.account)
     check_version(debrief, seen)
     _changeable(debrief, "themes")
     label = _theme_label(question_set, theme_id)
     suggested = any(t.theme_id == theme_id for t in debrief.themes)
-    changed = _confirm(session, debrief, actor.user, theme_id, label)
+    changed = _confirm(session, debrief, actor.account, theme_id, label)
     audit.record(
         session,
         actor,
@@ -202,7 +202,7 @@ def remove_theme(
 ) -> bool:
     """Remove a theme (a suggestion the reviewer disagrees with, or a confirmed one);
     False if the debrief did not have it."""
-    ensure_may_act(debrief, actor.user)
+    ensure_may_act(debrief, actor.account)
     check_version(debrief, seen)
     _changeable(debrief, "themes")
     row = next((t for t in debrief.themes if t.theme_id == theme_id), None)
@@ -215,7 +215,7 @@ def remove_theme(
         add_history(
             session,
             debrief,
-            actor.user,
+            actor.account,
             "theme",
             f"Removed {kind}: {label}",
             reason=row.suggestion_reason or None,
@@ -239,7 +239,7 @@ def add_note(
     session: Session, debrief: Debrief, actor: Actor, text: str, seen: int | None
 ) -> ReviewNote:
     """Add a reviewer note (hub only); the history says a note was added, not what it says."""
-    user = actor.user
+    user = actor.account
     ensure_may_act(debrief, user)
     check_version(debrief, seen)
     text = (text or "").strip()
@@ -273,9 +273,9 @@ def decide(
     seen: int | None,
 ) -> HistoryEntry:
     """Take a workflow action (start review, return, close, reopen) on a current form."""
-    ensure_may_act(debrief, actor.user)
+    ensure_may_act(debrief, actor.account)
     check_version(debrief, seen)
-    entry = workflow.apply(session, debrief, action, actor.user, reason=reason)
+    entry = workflow.apply(session, debrief, action, actor.account, reason=reason)
     audit.record(
         session,
         actor,
@@ -361,7 +361,7 @@ def plan_bulk(
 
 def apply_bulk(session: Session, actor: Actor, plan: BulkPlan, chunk: int = 500) -> int:
     """Apply a bulk plan; returns how many debriefs changed."""
-    user = actor.user
+    user = actor.account
     if not can(user, Permission.REVIEW):
         raise NotPermitted("You do not have permission to do that.")
     changed = 0

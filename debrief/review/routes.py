@@ -273,7 +273,8 @@ def theme(debrief_id: int):
     else:
         flash("Select a theme to add.", "info")
         return redirect(url_for("review.show", debrief_id=debrief.id) + "#themes")
-    label = qs.theme(theme_id).label if qs.theme(theme_id) else theme_id
+    theme = qs.theme(theme_id)
+    label = theme.label if theme else theme_id
     done = "Removed" if op == "remove" else ("Added" if op == "add" else "Confirmed")
     return _saved(debrief, f"{done} theme ‘{label}’." if changed else None, "#themes")
 
