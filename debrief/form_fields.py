@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import DateField
+from wtforms import DateField, IntegerField
+
+from .text_input import DateProblem, parse_day, whole_number_or_none
 
 
 class SafeDateInput(GovDateInput):
@@ -18,6 +18,16 @@ class SafeDateInput(GovDateInput):
         if field.raw_data is not None and len(field.raw_data) != 3:
             field.raw_data = None
         return super().map_gov_params(field, **kwargs)
+
+
+class WholeNumberField(IntegerField):
+    """A hidden version or id: plain ASCII digits of a sensible length, or nothing (WTForms'
+    IntegerField took "1_0", "５" and 25-digit numbers, which PostgreSQL then refused)."""
+
+    def process_formdata(self, valuelist):
+        self.data = whole_number_or_none(valuelist[0]) if valuelist else None
+        if valuelist and self.data is None and valuelist[0]:
+            raise ValueError("Not a valid number")
 
 
 class DayField(DateField):
@@ -36,15 +46,8 @@ class DayField(DateField):
         self.data = None
         if not valuelist or len(valuelist) != 3 or not any(p.strip() for p in valuelist):
             return
-        day, month, year = (p.strip() for p in valuelist)
-        what = self.what[:1].upper() + self.what[1:]
-        missing = [n for n, p in (("day", day), ("month", month), ("year", year)) if not p]
-        if missing:
-            raise ValueError(f"{what} must include a {' and '.join(missing)}")
+        day, month, year = valuelist
         try:
-            self.data = date(int(year), int(month), int(day))
-        except ValueError:
-            raise ValueError(f"{what} must be a real date") from None
-        if not 2000 <= self.data.year <= 2100:
-            self.data = None
-            raise ValueError(f"{what} must have a 4-digit year, like 2025")
+            self.data = parse_day(day, month, year, what=self.what[:1].upper() + self.what[1:])
+        except DateProblem as problem:
+            raise ValueError(str(problem)) from None

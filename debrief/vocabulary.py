@@ -37,6 +37,10 @@ PARTNER_AGENCIES: dict[str, str] = {
 }
 
 # The counts of people on the event record (never names), in the order they are asked.
+# The most people one event's count can hold: the events import and the sergeant's event
+# record share it (the form allowed 999, so an imported event of 5,000 could not be debriefed).
+MAX_PEOPLE = 10_000
+
 PEOPLE_COUNTS: dict[str, str] = {
     "adults": "Adults",
     "accompanied_children": "Accompanied children",

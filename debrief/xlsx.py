@@ -32,6 +32,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
+from .text_input import CONTROL_CHARACTERS
+
 # Excel's limit on the characters in one cell (counted in UTF-16 units).
 CELL_LIMIT = 32_767
 CUT_MARKER = " […cut: longer than a spreadsheet cell holds]"
@@ -41,7 +43,7 @@ FORMULA_PREFIXES = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe
 
 # C0 and C1 control characters except tab, CR and LF; the XML non-characters;
 # lone surrogates (which cannot be encoded at all).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+_CONTROL = CONTROL_CHARACTERS
 
 HEADER_FONT = Font(name="Calibri", size=11, bold=True)
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="bottom")

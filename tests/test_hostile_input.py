@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from debrief.compliance.files import ImportRefused, read_table
-from debrief.models import AuditEntry, ReviewNote
-from debrief.text_input import clean_text
+from debrief.compliance.files import ImportRefused, parse_count, parse_reference, read_table
+from debrief.models import AuditEntry, Event, ReviewNote
+from debrief.text_input import (
+    DateProblem,
+    NotANumber,
+    NotWhole,
+    TooLarge,
+    clean_text,
+    parse_day,
+    parse_iso_day,
+    parse_whole_number,
+    whole_number_or_none,
+)
 from tests.factories import make_debrief, make_user
 
 # What a form can carry (a lone surrogate cannot be sent as UTF-8; clean_text drops it too).
@@ -52,3 +64,166 @@ def test_a_csv_with_a_nul_anywhere_is_refused():
     assert len(data) > 65536
     with pytest.raises(ImportRefused, match="not a CSV text file"):
         read_table("list.csv", data, max_bytes=10_000_000, max_rows=50_000)
+
+
+# --- numbers: one strict rule, checked before anything is converted --------------------------
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize("typed", ["1e700000", "1e400000", "1_0", "５", "١٢", "²", "0x1f", HUGE])
+def test_a_people_count_is_read_strictly_before_it_is_converted(client, login_as, db, typed):
+    """`adults=1e700000` took 26 s holding SQLite's write lock; 1_0 was read as 10 and
+    full-width or Arabic-Indic digits as 5 and 12."""
+    from tests.debrief_helpers import EVENT_FORM
+
+    login_as("sergeant")
+    response = client.post("/debriefs/new", data={**EVENT_FORM, "adults": typed})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'href="#adults">' in page
+    assert db.query(Event).count() == 0
+
+
+def test_an_event_of_5000_people_can_be_recorded_as_an_import_could_bring_it(client, login_as, db):
+    """The import allowed 10,000 and the sergeant's form 999: one limit now."""
+    from tests.debrief_helpers import start_debrief
+
+    login_as("sergeant")
+    start_debrief(client, adults="5,000")
+    assert db.query(Event).one().adults == 5000
+    assert parse_count("10000") == 10000
+    with pytest.raises(ValueError, match="0 to 10,000"):
+        parse_count("10001")
+
+
+def test_a_huge_number_typed_into_a_section_is_refused_and_kept_cheaply(client, login_as, db):
+    from tests.debrief_helpers import save_section, start_debrief
+
+    login_as("sergeant")
+    debrief_id = start_debrief(client)
+    response = save_section(client, debrief_id, "nccu", {"nccu_wait_minutes": "1e400000"})
+    assert response.status_code in (302, 400)
+    page = client.get(f"/debriefs/{debrief_id}/sections/nccu?check=1")
+    assert page.status_code == 200
+
+
+@pytest.mark.parametrize("text", ["NCCU-２０２５０６０１０１", "NCCU-٢٠٢٥٠٦٠١٠١"])
+def test_a_reference_is_written_in_ascii_digits(text):
+    with pytest.raises(ValueError, match="not"):
+        parse_reference(text, r"NCCU-\d{10}", "NCCU-2025060101", "an NCCU reference")
+    assert parse_reference("nccu-2025060101", r"NCCU-\d{10}", "", "") == "NCCU-2025060101"
+
+
+def test_whole_numbers_from_urls_and_hidden_fields():
+    assert [whole_number_or_none(t) for t in ("12", "²", "1_0", "-1", "", None, HUGE)] == [
+        12,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
+    assert parse_whole_number(" -1,200 ") == -1200 and parse_whole_number("3.0") == 3
+    for text, problem in (("2.5", NotWhole), ("1e3", NotANumber), (HUGE, TooLarge)):
+        with pytest.raises(problem):
+            parse_whole_number(text)
+
+
+def test_a_superscript_event_id_is_not_a_500(client, login_as):
+    login_as("sergeant")
+    assert client.get("/debriefs/new?event=²").status_code == 200
+
+
+def test_a_superscript_debrief_id_in_a_bulk_action_is_not_a_500(client, login_as):
+    login_as("hub_reviewer")
+    assert client.get("/review/bulk?id=²&id=1_0&action=assign").status_code in (200, 302)
+
+
+def test_huge_page_numbers_and_versions_are_not_500s(client, login_as, db):
+    sergeant = make_user(["sergeant"], username="sgt")
+    debrief = make_debrief(sergeant, state="submitted")
+    login_as("hub_reviewer", "admin")
+    assert client.get(f"/review/actions?page={HUGE}").status_code == 200
+    assert client.get(f"/admin/audit?page={HUGE}").status_code == 200
+    assert client.get(f"/review/?page={HUGE}").status_code == 200
+    stale = client.post(
+        f"/review/{debrief.id}/notes", data={"version": HUGE, "seen": HUGE, "text": "Note"}
+    )
+    assert stale.status_code in (400, 409)
+    assert db.query(ReviewNote).count() == 0
+
+
+def test_a_deeply_nested_base_on_a_stale_save_is_not_a_500(client, login_as):
+    from tests.debrief_helpers import start_debrief
+
+    login_as("sergeant")
+    debrief_id = start_debrief(client)
+    url = f"/debriefs/{debrief_id}/sections/learning"
+    response = client.post(
+        url, data={"version": "1", "base": "[" * 100_000 + "]" * 100_000, "went_well": "x"}
+    )
+    assert response.status_code in (302, 400, 409)
+
+
+# --- dates: GOV.UK boxes, a bounded year -----------------------------------------------------
+
+
+def test_a_huge_year_in_the_event_record_is_a_message(client, login_as, db):
+    from tests.debrief_helpers import EVENT_FORM
+
+    login_as("sergeant")
+    response = client.post("/debriefs/new", data={**EVENT_FORM, "reported_at-year": HUGE})
+    assert response.status_code == 200
+    assert "Year must include 4 numbers" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("year", [HUGE, "9999", "0001"])
+def test_a_huge_year_in_an_export_period_an_action_or_the_audit_filter_is_a_message(
+    client, login_as, db, year
+):
+    sergeant = make_user(["sergeant"], username="sgt")
+    debrief = make_debrief(sergeant, state="submitted")
+    login_as("hub_reviewer", "partnership_lead", "admin")
+    export = client.post(
+        "/exports/",
+        data={
+            "period_kind": "custom",
+            "start": ["1", "1", year],
+            "end": ["1", "2", "2025"],
+            "shared_with": "OIC partnership meeting",
+        },
+    )
+    assert export.status_code == 200 and "There is a problem" in export.get_data(as_text=True)
+    action = client.post(
+        f"/review/{debrief.id}/actions/new",
+        data={"description": "Call", "owner": "Team", "due_date": ["1", "1", year]},
+    )
+    assert action.status_code == 400
+    audit = client.get(f"/admin/audit?date_from=1&date_from=1&date_from={year}")
+    assert audit.status_code == 400 and "There is a problem" in audit.get_data(as_text=True)
+
+
+def test_the_queue_filter_refuses_a_date_it_cannot_add_a_day_to(client, login_as):
+    login_as("hub_reviewer")
+    page = client.get("/review/?to=9999-12-31")
+    assert page.status_code == 200
+    assert "real date" in page.get_data(as_text=True)
+    assert parse_iso_day("2025-06-14") == date(2025, 6, 14)
+    for text in ("9999-12-31", "２０２５-06-14", "2025-6-14"):
+        with pytest.raises(ValueError):
+            parse_iso_day(text)
+
+
+def test_date_parts_are_read_in_ascii_digits_within_the_years_served():
+    assert parse_day("14", "6", "2025", what="The date") == date(2025, 6, 14)
+    for parts, message in (
+        (("", "6", "2025"), "The date must include a day"),
+        (("²", "6", "2025"), "The date must be a real date"),
+        (("31", "2", "2025"), "The date must be a real date"),
+        (("1", "1", "25"), "Year must include 4 numbers"),
+        (("1", "1", "3000"), "The date must be between 1900 and 2100"),
+    ):
+        with pytest.raises(DateProblem, match=message):
+            parse_day(*parts, what="The date")

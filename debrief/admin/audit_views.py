@@ -13,6 +13,7 @@ from ..questions.active import EXTENSION_KEY
 from ..questions.loader import QuestionSetError, load_file, summary
 from ..roles import Permission
 from ..security import requires
+from ..text_input import MAX_PAGE, whole_number_or_none
 from ..timeutil import to_local, utcnow
 from ..web import current_actor, send_workbook, temporary_workbook
 from . import audit_trail
@@ -36,7 +37,7 @@ def _filter_from_request() -> tuple[AuditFilterForm, audit_trail.AuditFilter | N
 
 
 def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
+    return min(whole_number_or_none(request.args.get("page")) or 1, MAX_PAGE)
 
 
 @bp.get("/audit")

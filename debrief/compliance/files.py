@@ -18,7 +18,9 @@ from datetime import date, datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
+from ..text_input import matches_reference, whole_number_or_none
 from ..timeutil import from_local
+from ..vocabulary import MAX_PEOPLE
 
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 # A workbook may expand this many times its size when unzipped; real ones stay far below.
@@ -261,7 +263,7 @@ def parse_reference(value: Any, pattern: str, example: str, what: str) -> str:
         value = int(value)
     text = str(value).strip()
     for candidate in (text, text.upper()):
-        if re.fullmatch(pattern, candidate):
+        if matches_reference(pattern, candidate):
             return candidate
     raise ValueError(f"“{text}” is not {what} in the expected form, for example {example}")
 
@@ -276,18 +278,14 @@ def parse_choice(value: Any, choices: dict[str, str], what: str) -> str:
 
 
 def parse_count(value: Any) -> int:
-    """Return a count of people: a whole number from 0 to 10,000."""
+    """Return a count of people: a whole number from 0 to MAX_PEOPLE."""
     if isinstance(value, bool):
         raise ValueError(f"“{value}” is not a whole number")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, int):
-        number = value
-    else:
-        text = str(value).strip()
-        if not re.fullmatch(r"\d{1,6}", text):
-            raise ValueError(f"“{text}” is not a whole number, for example 0")
-        number = int(text)
-    if not 0 <= number <= 10_000:
-        raise ValueError(f"{number} is not a count from 0 to 10,000")
+    number = value if isinstance(value, int) else whole_number_or_none(str(value).strip())
+    if number is None:
+        raise ValueError(f"“{str(value).strip()}” is not a whole number, for example 0")
+    if not 0 <= number <= MAX_PEOPLE:
+        raise ValueError(f"{number} is not a count from 0 to {MAX_PEOPLE:,}")
     return number

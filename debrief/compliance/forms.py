@@ -14,7 +14,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -23,6 +22,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, InputRequired
 
 from .. import periods
+from ..form_fields import WholeNumberField
 
 DOWNLOAD_PURPOSES = {
     "hub": "Hub use only, not shared",
@@ -51,7 +51,7 @@ class ConfirmForm(FlaskForm):
 class MatchForm(FlaskForm):
     """A reviewer's decision on one suggested match."""
 
-    event_id = IntegerField(validators=[InputRequired()])
+    event_id = WholeNumberField(validators=[InputRequired()])
     decision = HiddenField(validators=[AnyOf(["confirm", "reject"])])
 
 

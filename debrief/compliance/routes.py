@@ -27,6 +27,7 @@ from ..periods import ReviewTarget
 from ..questions.active import active_question_set
 from ..roles import Permission
 from ..security import requires
+from ..text_input import MAX_PAGE, whole_number_or_none
 from ..timeutil import local_today, utcnow
 from ..web import current_actor, send_workbook, view_arg
 from . import imports, reconcile
@@ -280,7 +281,7 @@ def _render_list(slug: str, form: DownloadForm):
         abort(404)
     lists = _lists()
     rows = lists[slug]
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(whole_number_or_none(request.args.get("page")) or 1, MAX_PAGE)
     pages = max(1, -(-len(rows) // LIST_PAGE_SIZE))
     page = min(page, pages)
     shown = rows[(page - 1) * LIST_PAGE_SIZE : page * LIST_PAGE_SIZE]

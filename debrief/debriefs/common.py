@@ -13,6 +13,7 @@ from ..errors import refusal
 from ..extensions import db_session
 from ..models import Debrief
 from ..questions.types import is_answered
+from ..text_input import whole_number_or_none
 from ..web import current_actor
 from ..workflow import STATE_LABELS, State
 from . import drafting, event_record, event_saving
@@ -70,7 +71,7 @@ def posted_form() -> dict[str, list[str]]:
 
 def posted_version() -> int:
     """Return the debrief version the posted page was drawn from (0 if missing)."""
-    return request.form.get("version", 0, type=int)
+    return whole_number_or_none(request.form.get("version")) or 0
 
 
 def state_label(debrief: Debrief) -> str:

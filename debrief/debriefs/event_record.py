@@ -10,7 +10,6 @@ read them as ordinary answers.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,12 +17,12 @@ from typing import Any
 
 from ..models import Event
 from ..questions.loader import Choice, Question, QuestionSet, Section, ShowIf
+from ..text_input import matches_reference
 from ..timeutil import from_local, to_local
-from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, PARTNER_AGENCIES, PEOPLE_COUNTS
+from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, MAX_PEOPLE, PARTNER_AGENCIES, PEOPLE_COUNTS
 from .answers import FieldError, Form, first_input_id, missing_message, parse_answer
 
 NONE_CHOICE = "none"
-COUNT_MAX = 999
 
 _COUNT_SHORT = {
     "adults": "the number of adults",
@@ -118,7 +117,7 @@ def event_form(settings: EventSettings) -> QuestionSet:
                 section_id="event",
                 required=True,
                 min=0,
-                max=COUNT_MAX,
+                max=MAX_PEOPLE,
                 short=_COUNT_SHORT[name],
                 example="0",
             )
@@ -198,7 +197,7 @@ def parse(settings: EventSettings, form: Form) -> tuple[dict[str, Any], dict[str
 
 
 def _check_pattern(fields: QuestionSet, values, errors, name: str, pattern: str) -> None:
-    if name in values and not re.fullmatch(pattern, values[name]):
+    if name in values and not matches_reference(pattern, values[name]):
         question = fields.known_question(name)
         errors[name] = FieldError(
             name,

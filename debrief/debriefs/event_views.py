@@ -8,6 +8,7 @@ from ..extensions import db_session
 from ..questions.active import active_question_set
 from ..roles import Permission
 from ..security import requires, restore_typed_form
+from ..text_input import whole_number_or_none
 from ..web import current_actor, view_arg
 from . import drafting, event_record, event_saving
 from .common import (
@@ -49,7 +50,7 @@ def _event_page(form, errors, *, debrief=None, version=None, base=None, status=2
 def _imported_id(values) -> int | None:
     """Return the imported event a new-debrief page is about (from ?event= or the form)."""
     raw = values.get("imported_event") or values.get("event") or ""
-    return int(raw) if str(raw).isdigit() else None
+    return whole_number_or_none(str(raw))
 
 
 def _imported_event(event_id: int):

@@ -74,13 +74,28 @@ def encode_base(base: Mapping[str, Any]) -> str:
     return json.dumps(base, sort_keys=True, separators=(",", ":"))
 
 
+# A page's starting answers: a few questions' short values; far more is tampering.
+BASE_MAX_CHARS = 200_000
+
+
 def decode_base(text: str | None) -> dict[str, Any] | None:
-    """Read back a hidden `base` field; None when missing or tampered with."""
-    try:
-        value = json.loads(text or "")
-    except ValueError:
+    """Read back a hidden `base` field; None when missing or tampered with (a 100,000-deep
+    nesting of lists made json.loads raise RecursionError: a 500)."""
+    if not text or len(text) > BASE_MAX_CHARS:
         return None
-    return value if isinstance(value, dict) else None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    return value if all(_is_answer_value(v) for v in value.values()) else None
+
+
+def _is_answer_value(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(item, str) for item in value)
+    return value is None or isinstance(value, str | int | float)
 
 
 def build_fields(

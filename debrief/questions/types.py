@@ -19,9 +19,17 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from ..text_input import (
+    DATE_PARTS,
+    DateProblem,
+    NotANumber,
+    NotWhole,
+    TooLarge,
+    parse_day,
+    parse_whole_number,
+)
 from ..timeutil import LOCAL_ZONE, from_local, to_local, utcnow
 
 if TYPE_CHECKING:
@@ -33,7 +41,6 @@ TEXT_MAX = 200
 LONG_TEXT_MAX = 5000
 # Choice ids that mean "none of these": they cannot be chosen with other answers.
 EXCLUSIVE_CHOICES = frozenset({"none", "nothing"})
-DATE_PARTS = ("day", "month", "year")
 # A date-time answer describes something that happened; allow a little clock drift.
 FUTURE_TOLERANCE = timedelta(minutes=10)
 
@@ -326,21 +333,23 @@ class NumberType(QuestionType):
     def read(self, question: Question, typed: Typed) -> Read:
         """Read a whole number; thousands separators and spaces are ignored."""
         values = typed[question.id]
-        raw = (values[0] if values else "").strip().replace(",", "").replace(" ", "")
-        if not raw:
+        raw = values[0] if values else ""
+        if not raw.strip():
             return None, None
         words, example = _capital(subject(question)), _example(question)
-        try:
-            number = Decimal(raw)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
-            return None, field_error(question, f"{words} must be a number{example}")
-        if number != number.to_integral_value():
-            return None, field_error(question, f"{words} must be a whole number{example}")
-        value = int(number)
         low, high = question.min, question.max
-        if (low is not None and value < low) or (high is not None and value > high):
+        try:
+            value = parse_whole_number(raw)
+        except NotWhole:
+            return None, field_error(question, f"{words} must be a whole number{example}")
+        except TooLarge:
+            value = None
+        except NotANumber:
+            return None, field_error(question, f"{words} must be a number{example}")
+        too_low = value is not None and low is not None and value < low
+        if value is None or too_low or (high is not None and value > high):
+            if low is None and high is None:
+                return None, field_error(question, f"{words} must be a number{example}")
             return None, field_error(question, f"{words} must be {_range(low, high)}")
         return value, None
 
@@ -395,29 +404,14 @@ class DateType(QuestionType):
         self, question: Question, typed: Typed
     ) -> tuple[date | None, FieldError | None, bool]:
         """Return (date or None, error or None, anything typed?) from the three parts."""
-        parts = {p: (typed[f"{question.id}-{p}"] or [""])[0].strip() for p in DATE_PARTS}
-        words = _capital(subject(question))
-        if not any(parts.values()):
+        parts = {p: (typed[f"{question.id}-{p}"] or [""])[0] for p in DATE_PARTS}
+        if not any(part.strip() for part in parts.values()):
             return None, None, False
-        missing = [p for p in DATE_PARTS if not parts[p]]
-        if missing:
-            named = " and ".join(missing) if len(missing) < 3 else "day, month and year"
-            names = [f"{question.id}-{p}" for p in missing]
-            return None, field_error(question, f"{words} must include a {named}", names), True
-        if not all(parts[p].isdigit() for p in DATE_PARTS):
-            bad = [f"{question.id}-{p}" for p in DATE_PARTS if not parts[p].isdigit()]
-            return None, field_error(question, f"{words} must be a real date", bad), True
-        if len(parts["year"]) != 4:
-            return (
-                None,
-                field_error(question, "Year must include 4 numbers", [f"{question.id}-year"]),
-                True,
-            )
         try:
-            day = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-        except ValueError:
-            names = [f"{question.id}-{p}" for p in DATE_PARTS]
-            return None, field_error(question, f"{words} must be a real date", names), True
+            day = parse_day(**parts, what=_capital(subject(question)))
+        except DateProblem as problem:
+            names = [f"{question.id}-{p}" for p in problem.parts]
+            return None, field_error(question, str(problem), names), True
         return day, None, True
 
     def form_values(self, question: Question, value: Any) -> Typed:
@@ -449,7 +443,7 @@ class DateType(QuestionType):
         return sampler.day(question)
 
 
-_TIME = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(am|pm)?$")
+_TIME = re.compile(r"^([0-9]{1,2})(?:[:.]?([0-9]{2}))?\s*(am|pm)?$", re.ASCII)
 
 
 def parse_time(text: str) -> tuple[int, int] | None:

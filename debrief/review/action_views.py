@@ -13,6 +13,7 @@ from ..extensions import db_session
 from ..models import Debrief, FollowUpAction
 from ..roles import Permission
 from ..security import requires
+from ..text_input import MAX_PAGE, whole_number_or_none
 from ..timeutil import local_today
 from ..web import current_actor, view_arg
 from . import follow_up, reviewing
@@ -121,7 +122,7 @@ def actions():
     owner = request.args.get("owner", "")
     owner = owner if owner in owners else ""
     size = current_app.config["QUEUE_PAGE_SIZE"]
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(whole_number_or_none(request.args.get("page")) or 1, MAX_PAGE)
     today = local_today()
     items, total = follow_up.open_actions(session, today, owner, size, (page - 1) * size)
     audit.record(

@@ -13,6 +13,7 @@ from ..errors import refusal
 from ..extensions import db_session
 from ..models import Debrief, FollowUpAction
 from ..questions.store import question_set_of
+from ..text_input import whole_number_or_none
 from ..web import current_actor, view_arg
 from ..workflow import NotPermitted, TransitionRefused
 from . import reviewing
@@ -45,7 +46,7 @@ def load_debrief(debrief_id: int) -> Debrief:
 
 def posted_version() -> int | None:
     """Return the debrief version the posted form was drawn from (None if it sent none)."""
-    return request.form.get("version", type=int)
+    return whole_number_or_none(request.form.get("version"))
 
 
 def _debrief_acted_on() -> Debrief:
@@ -100,7 +101,7 @@ def changed_meanwhile(_stale: reviewing.StaleVersion):
     session = db_session()
     session.rollback()
     debrief = load_debrief(view_arg("debrief_id"))
-    seen_history = request.form.get("seen", 0, type=int)
+    seen_history = whole_number_or_none(request.form.get("seen")) or 0
     changes = reviewing.history_since(session, debrief.id, seen_history)
     latest = max([seen_history] + [c.id for c in changes])
     kept = [

@@ -11,7 +11,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from markupsafe import Markup, escape
 from wtforms import (
-    IntegerField,
     RadioField,
     SelectChoice,
     StringField,
@@ -20,12 +19,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
-from ..form_fields import DayField
+from ..form_fields import DayField, WholeNumberField
 from .follow_up import ACTION_STATUSES
 
 
 def _hidden(field, **kwargs) -> Markup:
-    """Render a field as a hidden input (IntegerField keeps the int parsing)."""
+    """Render a field as a hidden input (WholeNumberField keeps the strict parsing)."""
     value = "" if field.data is None else field.data
     return Markup(f'<input type="hidden" name="{field.name}" value="{escape(value)}">')
 
@@ -33,8 +32,8 @@ def _hidden(field, **kwargs) -> Markup:
 class VersionedForm(FlaskForm):
     """Carries the version the page was drawn from, and the last history entry it showed."""
 
-    version = IntegerField(widget=_hidden, validators=[InputRequired()])
-    seen = IntegerField(widget=_hidden, default=0)
+    version = WholeNumberField(widget=_hidden, validators=[InputRequired()])
+    seen = WholeNumberField(widget=_hidden, default=0)
 
 
 def _strip(value):
@@ -113,5 +112,5 @@ class ActionForm(FlaskForm):
         widget=GovTextArea(),
         validators=[_max_length(4000, "The outcome")],
     )
-    version = IntegerField(widget=_hidden, default=0)
+    version = WholeNumberField(widget=_hidden, default=0)
     submit = SubmitField("Save action", widget=GovSubmitInput())

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..models import Debrief, DebriefTheme, User
 from ..periods import ReviewTarget
+from ..text_input import MAX_PAGE, parse_iso_day, whole_number_or_none
 from ..timeutil import from_local, local_today
 from ..vocabulary import EVENT_TYPES
 from ..workflow import QUEUE_STATES, State
@@ -187,10 +188,7 @@ def parse_filter(
         event_to = None
     sort = args.get("sort", DEFAULT_SORT[0])
     direction = args.get("direction", "asc")
-    try:
-        page = max(1, int(args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = whole_number_or_none(args.get("page")) or 1
     return QueueFilter(
         states=chosen("state", {s.value for s in FILTER_STATES}),
         districts=chosen("district", set(districts)),
@@ -202,7 +200,7 @@ def parse_filter(
         intel_doc_not_submitted=args.get("intel_doc") == "not_submitted",
         sort=sort if sort in SORT_COLUMNS else DEFAULT_SORT[0],
         direction=direction if direction in {"asc", "desc"} else "asc",
-        page=min(page, 100_000),
+        page=min(page, MAX_PAGE),
         errors=errors,
     )
 
@@ -212,7 +210,7 @@ def _parse_date(raw: str, field_name: str, word: str, errors: dict[str, str]) ->
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        return parse_iso_day(raw)
     except ValueError:
         errors[field_name] = f"Enter the ‘{word}’ date as a real date, for example 2025-06-14"
         return None

@@ -32,6 +32,7 @@ from ..questions.loader import QuestionSet
 from ..questions.store import question_set_of
 from ..roles import Permission
 from ..security import requires
+from ..text_input import whole_number_or_none
 from ..vocabulary import EVENT_TYPES
 from ..web import current_actor
 from ..workflow import (
@@ -148,7 +149,7 @@ def _bulk_selection(qf: queue.QueueFilter, source) -> tuple[str, object]:
     scope = source.get("scope", "ticked")
     if scope == "filter":
         return scope, queue.matching_ids(qf, current_user.id)
-    ids = [int(i) for i in source.getlist("id") if i.isdigit()]
+    ids = [i for i in map(whole_number_or_none, source.getlist("id")) if i is not None]
     return "ticked", select(Debrief.id).where(Debrief.id.in_(ids))
 
 
