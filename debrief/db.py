@@ -85,8 +85,14 @@ def _make_sqlite_engine(url: str, busy_timeout_ms: int, sqlite_begin: str) -> En
         conn.info["reading"] = begin == "DEFERRED"
         if begin == "IMMEDIATE":
             take_write_lock(conn.connection.dbapi_connection, busy_timeout_ms)
+            _lock_taken(conn.info)
         else:
             conn.exec_driver_sql(f"BEGIN {begin}")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn):
+        _lock_released(conn.info)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _promote_before_write(conn, cursor, statement, _params, _context, _many):
@@ -121,6 +127,41 @@ def _end_read_and_lock(info: dict, dbapi_connection) -> None:
     info["reading"] = False
     dbapi_connection.execute("COMMIT")
     take_write_lock(dbapi_connection, info["busy_timeout_ms"])
+    _lock_taken(info)
+
+
+# How long SQLite's one write lock is held, from taking it to the commit or rollback: every
+# other writer waits that long. A request from a person's page should hold it for
+# milliseconds whatever it was sent (a 700,000-digit count held it for 26 s), so a long
+# hold is logged, and tests watch every hold (`watch_write_locks`).
+LOCK_WARNING_SECONDS = 0.5
+_lock_watchers: list[list[float]] = []
+
+
+def _lock_taken(info: dict) -> None:
+    info["locked_at"] = time.monotonic()
+
+
+def _lock_released(info: dict) -> None:
+    started = info.pop("locked_at", None)
+    if started is None:
+        return
+    held = time.monotonic() - started
+    for watcher in _lock_watchers:
+        watcher.append(held)
+    if held > LOCK_WARNING_SECONDS:
+        log.warning("SQLite's write lock was held for %.0f ms", held * 1000)
+
+
+@contextlib.contextmanager
+def watch_write_locks() -> Iterator[list[float]]:
+    """Collect, in seconds, how long each write lock taken inside the block was held."""
+    held: list[float] = []
+    _lock_watchers.append(held)
+    try:
+        yield held
+    finally:
+        _lock_watchers.remove(held)
 
 
 def hold_write_lock(session: Session) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
+from ..db import hold_write_lock
 from ..models import SignInFailure, User, UserRole, new_token
 from ..roles import Role, parse_role
 from ..timeutil import utcnow
@@ -153,22 +154,42 @@ def authenticate(
 def _check_credentials(
     session: Session, hasher: Hasher, username: str, password: str, policy: LockoutPolicy
 ) -> User:
+    """Count the attempt, then check the password with no lock held.
+
+    The attempt is written (and committed) as a failure before the password is checked,
+    under the write lock (SQLite) or the account's row lock (PostgreSQL): parallel
+    attempts each see those before them, so no more than the threshold are ever checked.
+    The check itself (argon2, ~170 ms) runs outside any lock, so sign-ins no longer queue
+    behind each other, and it costs the same for an unknown or locked account.
+    """
     user = find_user(session, username)
-    if user is None:
+    attempt = _count_attempt(session, user, policy) if user is not None else None
+    if user is None or attempt is None:
         hasher.dummy_verify()
-        raise SignInFailed("unknown user")
-    if is_locked(session, user, policy):
-        hasher.dummy_verify()
-        raise SignInFailed("locked", user)
+        raise SignInFailed("unknown user" if user is None else "locked", user)
     if not hasher.verify(user.password_hash, password):
-        session.add(SignInFailure(user_id=user.id, at=utcnow()))
         locked_now = is_locked(session, user, policy)
         raise SignInFailed("locked after failures" if locked_now else "wrong password", user)
     if not user.active:
+        session.execute(delete(SignInFailure).where(SignInFailure.id == attempt))
         raise SignInFailed("inactive", user)
     session.execute(delete(SignInFailure).where(SignInFailure.user_id == user.id))
     user.last_sign_in_at = utcnow()
     return user
+
+
+def _count_attempt(session: Session, user: User, policy: LockoutPolicy) -> int | None:
+    """Record an attempt on the account as a failure until it succeeds, and commit it;
+    return its id, or None (and record nothing) if the account is locked."""
+    hold_write_lock(session)
+    session.refresh(user, with_for_update=True)
+    if is_locked(session, user, policy):
+        session.commit()
+        return None
+    attempt = SignInFailure(user_id=user.id, at=utcnow())
+    session.add(attempt)
+    session.commit()
+    return attempt.id
 
 
 def change_password(session: Session, hasher: Hasher, actor: Actor, new_password: str) -> None:

@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from .. import audit
 from ..audit import Actor
-from ..extensions import db_session, limiter
+from ..extensions import db_session, limiter, locks_before_writing
 from ..roles import ROLE_LABELS, Permission, Role, start_endpoint
 from ..security import SESSION_STARTED, begin_session, end_session, is_safe_next, requires
 from ..web import current_actor
@@ -62,6 +62,7 @@ def _audit_rate_limited(_limit) -> None:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@locks_before_writing  # the password is checked with no lock held (accounts.authenticate)
 @limiter.limit(_sign_in_limit, methods=["POST"], on_breach=_audit_rate_limited)
 def sign_in():
     """Sign in; every kind of failure gets the same message."""
