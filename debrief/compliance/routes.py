@@ -21,7 +21,7 @@ from flask import (
 from sqlalchemy import select
 
 from .. import audit
-from ..extensions import db_session
+from ..extensions import db_session, locks_before_writing
 from ..models import Event, ImportBatch, NccuReferral
 from ..periods import ReviewTarget
 from ..questions.active import active_question_set
@@ -145,6 +145,7 @@ def imports_index():
 
 
 @bp.route("/imports/<kind>", methods=["GET", "POST"])
+@locks_before_writing  # the file is read and checked before anything takes the lock
 @requires(Permission.IMPORT_LISTS)
 def upload(kind: str):
     """Upload a list and see the preview before anything is written."""
@@ -207,11 +208,12 @@ def batch(batch_id: int):
 
 
 @bp.post("/imports/batch/<int:batch_id>/confirm")
+@locks_before_writing  # imports.confirm takes the lock once the file is read and checked
 @requires(Permission.IMPORT_LISTS)
 def confirm(batch_id: int):
     """Apply a previewed import in one transaction."""
     session = db_session()
-    batch = _batch_or_404(batch_id, for_update=True)
+    batch = _batch_or_404(batch_id)
     try:
         imports.confirm(session, batch, current_app.config, current_actor())
     except ImportRefused as exc:  # dealt with already, or unreadable now: say so on its page
