@@ -137,7 +137,6 @@ def test_register_and_actions_leave_free_text_out_by_default(app, tmp_path, know
         {
             "Export id": known["debriefs"][0].export_ref,
             "Raised": datetime(2025, 7, 1),
-            "Owner": "Immigration Enforcement",
             "Due": datetime(2025, 10, 31),
             "Status": "Open",
         }

@@ -56,7 +56,8 @@ def test_download_is_an_attachment_named_for_the_period(app, client, db, login_a
     workbook = open_workbook(response.get_data())
     assert summary_figures(workbook)["Debriefs in this workbook"] == 5
     about = {row[0]: row[1] for row in workbook["About"].iter_rows(values_only=True)}
-    assert about["Shared with"] == "OIC partnership meeting"
+    # Typed by the lead, so kept out of the partner copy (it is in the audit record).
+    assert about["Shared with"] == "As recorded in the service's audit trail"
     assert about["Generated"].endswith("by a partnership lead")
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "export.themes")).one()
     assert entry.category == "disclosure" and entry.user_id == lead.id

@@ -67,7 +67,12 @@ def write_about(wb, ctx: Context) -> None:
             if options.include_in_review
             else "Closed only",
         ),
-        ("Shared with", options.shared_with),
+        (
+            "Shared with",
+            "As recorded in the service's audit trail"
+            if options.partner_copy
+            else options.shared_with,
+        ),
         ("Generated", f"{format_local(ctx.generated_at)} by {ctx.generated_by}"),
         ("Copy", copy),
         ("Question set versions", versions or "None (no debriefs)"),

@@ -354,27 +354,30 @@ def _labels(stats: Stats, question_id: str) -> dict[str, str] | None:
 
 
 def _write_actions(book, session: Session, ctx: Context) -> None:
-    """Write the follow-up actions; what they say only in a free-text copy."""
+    """Write the follow-up actions; who owns them and what they say only in a free-text
+    copy (an owner is typed by the hub, and "PC Jane Smith" reached partners)."""
     free_text = ctx.options.include_free_text
     columns = [
         xlsx.Column("Export id", 13),
         xlsx.Column("Raised", 10, xlsx.MONTH_FORMAT, centre=True),
-        xlsx.Column("Owner", 28),
         xlsx.Column("Due", 12, xlsx.DATE_FORMAT, centre=True),
         xlsx.Column("Status", 12),
     ]
     if free_text:
-        columns += [xlsx.Column("Action", 50, wrap=True), xlsx.Column("Outcome", 50, wrap=True)]
+        columns += [
+            xlsx.Column("Owner", 28),
+            xlsx.Column("Action", 50, wrap=True),
+            xlsx.Column("Outcome", 50, wrap=True),
+        ]
     sheet = book.table_sheet("Actions", columns, marking=ctx.marking, table="Actions")
     for action in stream_actions(session, ctx.options):
         row: list[Any] = [
             action.export_ref,
             month_of(action.raised_at),
-            action.owner,
             action.due_date,
             action.status.replace("_", " ").capitalize(),
         ]
         if free_text:
-            row += [action.description, action.outcome]
+            row += [action.owner, action.description, action.outcome]
         sheet.append(row)
     sheet.finish()
