@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 _sqlite_begin_mode: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "sqlite_begin_mode", default=None
 )
+# True in a request whose first transaction writes (a POST): once that transaction has
+# committed or rolled back, later ones begin DEFERRED (see `writes_first`).
+_then_read: contextvars.ContextVar[bool] = contextvars.ContextVar("then_read", default=False)
 _WRITE_KEYWORDS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
 
 
@@ -93,6 +96,8 @@ def _make_sqlite_engine(url: str, busy_timeout_ms: int, sqlite_begin: str) -> En
     @event.listens_for(engine, "rollback")
     def _on_end(conn):
         _lock_released(conn.info)
+        if _then_read.get():
+            _sqlite_begin_mode.set("DEFERRED")
 
     @event.listens_for(engine, "before_cursor_execute")
     def _promote_before_write(conn, cursor, statement, _params, _context, _many):
@@ -218,6 +223,23 @@ def reads_first() -> Iterator[None]:
         yield
     finally:
         _sqlite_begin_mode.reset(token)
+
+
+@contextlib.contextmanager
+def writes_first() -> Iterator[None]:
+    """Begin the block's first SQLite transaction IMMEDIATE (a POST's check-then-write),
+    and those after it DEFERRED: once a POST has committed or rolled back, what it reads
+    to draw its page takes no lock. (Drawing a form's errors read the header's counts in
+    a new IMMEDIATE transaction, and so held the lock for as long as the page took to
+    draw: 110 ms for an event record sent 70,000 characters.) A write after that still
+    takes the lock first (`_promote_before_write`), so it must not depend on what was
+    read since the first transaction ended: audit rows and the like."""
+    mode, then = _sqlite_begin_mode.set(None), _then_read.set(True)
+    try:
+        yield
+    finally:
+        _then_read.reset(then)
+        _sqlite_begin_mode.reset(mode)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import ImmutableMultiDict
 
 from . import schema
-from .db import DatabaseError, reads_first
+from .db import DatabaseError, reads_first, writes_first
 from .text_input import clean_text
 
 login_manager = LoginManager()
@@ -97,14 +97,17 @@ def locks_before_writing(view):
 
 def init_request_transactions(app: Flask) -> None:
     """Let GET and HEAD requests, and views marked `locks_before_writing`, read without
-    holding SQLite's write lock (issue 9)."""
+    holding SQLite's write lock (issue 9); other POSTs hold it for their first transaction
+    only, not while they draw the page after it (`db.writes_first`)."""
 
     @app.before_request
     def _reads_first_when_safe():
         view = app.view_functions.get(request.endpoint or "")
+        g.reads_first = contextlib.ExitStack()
         if request.method in SAFE_METHODS or getattr(view, "locks_before_writing", False):
-            g.reads_first = contextlib.ExitStack()
             g.reads_first.enter_context(reads_first())
+        else:
+            g.reads_first.enter_context(writes_first())
 
     @app.teardown_request
     def _end_reads_first(_exc=None):
