@@ -7,12 +7,14 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
-from flask import Response, request, send_file
+from flask import Response, abort, request, send_file
 from flask_login import current_user
 
+from . import audit
 from .audit import Actor
+from .extensions import db_session
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -21,6 +23,43 @@ def current_actor() -> Actor:
     """Return who is making this request, and from which address, for the audit trail."""
     user = current_user._get_current_object() if current_user.is_authenticated else None
     return Actor(user, request.remote_addr or "")
+
+
+def record_consultation(
+    action: str, object_type: str = "", object_id: str | int = "", **details
+) -> None:
+    """Record that the signed-in person saw personal data on this page (DPA s.62
+    consultation: the audit trail, the users pages, an import preview, the dashboard)."""
+    session = db_session()
+    audit.record(
+        session,
+        current_actor(),
+        audit.Category.CONSULTATION,
+        action,
+        object_type=object_type,
+        object_id=object_id,
+        details=details,
+    )
+    session.commit()
+
+
+def refuse_as_not_found(object_type: str, object_id: str | int) -> NoReturn:
+    """Answer 404 for something this person may not see (another sergeant's debrief, a
+    draft for the hub), and record the refusal (DPA s.62): 775 such requests by one
+    sergeant left no trace before."""
+    session = db_session()
+    session.rollback()
+    audit.record(
+        session,
+        current_actor(),
+        audit.Category.SECURITY,
+        f"{object_type}.refused",
+        object_type=object_type,
+        object_id=object_id,
+        details={"path": request.path, "method": request.method},
+    )
+    session.commit()
+    abort(404)
 
 
 def view_arg(name: str) -> Any:

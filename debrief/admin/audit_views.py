@@ -15,7 +15,7 @@ from ..roles import Permission
 from ..security import requires
 from ..text_input import MAX_PAGE, whole_number_or_none
 from ..timeutil import to_local, utcnow
-from ..web import current_actor, send_workbook, temporary_workbook
+from ..web import current_actor, record_consultation, send_workbook, temporary_workbook
 from . import audit_trail
 from .common import bp
 from .forms import AuditFilterForm
@@ -52,6 +52,7 @@ def audit_page():
     number = _page_number()
     entries = audit_trail.page(session_, wanted, number)
     query = {k: v for k, v in request.args.items(multi=True) if k != "page"}
+    record_consultation("audit.view", filter=query, page=number, shown=len(entries))
     pages = max((total + audit_trail.PAGE_SIZE - 1) // audit_trail.PAGE_SIZE, 1)
     return render_template(
         "admin/audit.html",

@@ -18,7 +18,7 @@ from ..extensions import db_session
 from ..models import User
 from ..roles import ROLE_LABELS, Permission, Role
 from ..security import requires
-from ..web import current_actor
+from ..web import current_actor, record_consultation
 from .common import bp
 from .forms import ConfirmForm, CreateUserForm, RolesForm
 
@@ -51,6 +51,7 @@ def role_labels(roles) -> list[str]:
 def users():
     """List every account with its roles, last sign-in and state."""
     rows = accounts.list_accounts(db_session(), _policy())
+    record_consultation("users.view", shown=len(rows))
     return render_template("admin/users.html", rows=rows, role_labels=role_labels)
 
 
@@ -91,6 +92,7 @@ def user(user_id: int):
     """Show one account, with the changes an administrator may make."""
     account = _account_or_404(user_id)
     form = RolesForm(data={"roles": sorted(account.roles)})
+    record_consultation("user.view", "user", account.id)
     return _user_page(account, form)
 
 

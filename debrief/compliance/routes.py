@@ -29,7 +29,7 @@ from ..roles import Permission
 from ..security import requires
 from ..text_input import MAX_PAGE, whole_number_or_none
 from ..timeutil import local_today, utcnow
-from ..web import current_actor, send_workbook, view_arg
+from ..web import current_actor, record_consultation, send_workbook, view_arg
 from . import imports, reconcile
 from .dashboard import build, default_period
 from .files import ImportRefused
@@ -73,6 +73,7 @@ def dashboard():
         target=ReviewTarget.from_config(config),
         today=today,
     )
+    record_consultation("dashboard.view", period=figures.period.label)
     return render_template(
         "compliance/dashboard.html", form=form, d=figures, charts=_charts(figures)
     )
@@ -197,6 +198,7 @@ def batch(batch_id: int):
             )
         except ImportRefused as exc:
             problem = str(exc)
+    record_consultation("import.preview.view", "import_batch", batch.id, status=batch.status)
     return render_template(
         "compliance/batch.html",
         batch=batch,

@@ -5,7 +5,7 @@ longer the sergeant's to change 409, an event already debriefed, no such importe
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from .. import audit
@@ -14,7 +14,7 @@ from ..extensions import db_session
 from ..models import Debrief
 from ..questions.types import is_answered
 from ..text_input import whole_number_or_none
-from ..web import current_actor
+from ..web import current_actor, refuse_as_not_found
 from ..workflow import STATE_LABELS, State
 from . import drafting, event_record, event_saving
 from .presenting import format_answer
@@ -46,7 +46,7 @@ def load_debrief(debrief_id: int) -> Debrief:
     """Return the signed-in sergeant's debrief, or 404 (another's is 'not found' too)."""
     debrief = drafting.get_debrief_for(db_session(), current_sergeant(), debrief_id)
     if debrief is None:
-        abort(404)
+        refuse_as_not_found("debrief", debrief_id)
     return debrief
 
 

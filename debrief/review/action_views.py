@@ -5,7 +5,7 @@ an older version of the action is answered here, with the form as it was typed."
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -15,7 +15,7 @@ from ..roles import Permission
 from ..security import requires
 from ..text_input import MAX_PAGE, whole_number_or_none
 from ..timeutil import local_today
-from ..web import current_actor, view_arg
+from ..web import current_actor, refuse_as_not_found, view_arg
 from . import follow_up, reviewing
 from .common import bp, load_debrief, signed_in_user
 from .forms import ActionForm
@@ -66,7 +66,7 @@ def _load_action(action_id: int) -> FollowUpAction:
         options=[joinedload(FollowUpAction.debrief).joinedload(Debrief.event)],
     )
     if action is None or not reviewing.visible_to_hub(action.debrief):
-        abort(404)
+        refuse_as_not_found("action", action_id)
     return action
 
 

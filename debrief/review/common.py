@@ -4,7 +4,7 @@ someone else's change first 409, not from this state 409), so views just call th
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -14,7 +14,7 @@ from ..extensions import db_session
 from ..models import Debrief, FollowUpAction
 from ..questions.store import question_set_of
 from ..text_input import whole_number_or_none
-from ..web import current_actor, view_arg
+from ..web import current_actor, refuse_as_not_found, view_arg
 from ..workflow import NotPermitted, TransitionRefused
 from . import reviewing
 
@@ -40,7 +40,7 @@ def load_debrief(debrief_id: int) -> Debrief:
         ],
     )
     if not reviewing.visible_to_hub(debrief):
-        abort(404)
+        refuse_as_not_found("debrief", debrief_id)
     return debrief
 
 
