@@ -72,7 +72,6 @@ def init_app(app: Flask) -> None:
         return accounts.load_by_session_token(db_session(), token)
 
     app.teardown_request(_forget_request_state)
-    app.before_request(_make_nonce)
     app.before_request(_expire_session)
     app.before_request(_authorise)
     app.after_request(_security_headers)
@@ -81,7 +80,7 @@ def init_app(app: Flask) -> None:
     def _template_helpers():
         return {
             "can": lambda perm: can(current_user, Permission(perm)),
-            "csp_nonce": g.get("csp_nonce", ""),
+            "csp_nonce": csp_nonce(),
         }
 
 
@@ -168,8 +167,15 @@ def _forget_request_state(_exc=None) -> None:
     g.pop("_login_user", None)
 
 
-def _make_nonce() -> None:
-    g.csp_nonce = secrets.token_urlsafe(16)
+def csp_nonce() -> str:
+    """Return this response's script nonce, made on first use.
+
+    Made when asked, not before each request: a page rendered after a failed check that
+    runs before ours (the form token's) needs one too.
+    """
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
 
 
 def _authorise():
@@ -214,7 +220,7 @@ def is_safe_next(target: str | None) -> bool:
 
 
 def _security_headers(response):
-    nonce = g.get("csp_nonce", "")
+    nonce = csp_nonce()
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
