@@ -20,6 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import audit, pending_forms
 from .auth import accounts
+from .auth.sessions import Ended, Limits
 from .extensions import close_db_session, db_session, login_manager
 from .roles import Permission, can
 
@@ -130,29 +131,31 @@ def end_session() -> None:
     session.clear()
 
 
+def session_limits() -> Limits:
+    """Return the idle and absolute session limits from the settings."""
+    return Limits(
+        idle_minutes=current_app.config["SESSION_IDLE_MINUTES"],
+        absolute_minutes=current_app.config["SESSION_MAX_MINUTES"],
+    )
+
+
 def _expire_session():
     """End a session idle too long or older than the absolute limit."""
     if "_user_id" not in session or request.endpoint == "static":
         return None
     now = now_seconds()
-    started = session.get(SESSION_STARTED)
-    seen = session.get(SESSION_SEEN)
-    idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    absolute_limit = current_app.config["SESSION_MAX_HOURS"] * 3600
-    if not isinstance(started, int) or not isinstance(seen, int):
-        reason = None
-    elif now - seen > idle_limit:
-        reason = f"you had not used it for {current_app.config['SESSION_IDLE_MINUTES']} minutes"
-    elif now - started > absolute_limit:
-        reason = f"you signed in more than {current_app.config['SESSION_MAX_HOURS']} hours ago"
-    else:
+    limits = session_limits()
+    ended = limits.ended(session.get(SESSION_STARTED), session.get(SESSION_SEEN), now)
+    if ended is None:
         session[SESSION_SEEN] = now
         return None
     pending = session.get(PENDING_FORM_KEY)
     end_session()
     if pending:
         session[PENDING_FORM_KEY] = pending
-    if reason and request.method in {"GET", "HEAD"}:  # a POST gets the kept-form message
+    if ended is not Ended.BROKEN and request.method in {"GET", "HEAD"}:
+        # A POST gets the kept-form message.
+        reason = limits.reason(ended)
         flash(f"You have been signed out because {reason}. Sign in again to carry on.", "info")
     return None
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from debrief import security
+from debrief.auth.sessions import Ended, Limits, describe_minutes
 from debrief.models import User
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 NEW_PASSWORD = "a different long passphrase"
+SOME_TIME = 1_800_000_000
 
 
 def _sign_in(client, username: str = "sam", password: str = DEFAULT_PASSWORD):
@@ -158,3 +160,38 @@ def test_expired_session_keeps_what_was_typed_for_after_sign_in(app, client, db)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your session ended, so your page was not saved" in page
     assert "You have been signed out because" not in page  # one message, not two
+
+
+def test_limits_can_be_set_in_minutes_and_the_hours_setting_still_works(build_app):
+    assert build_app(SESSION_MAX_HOURS=3).config["SESSION_MAX_MINUTES"] == 180
+    app = build_app(SESSION_IDLE_MINUTES=1, SESSION_MAX_MINUTES=2, SESSION_MAX_HOURS=3)
+    client = app.test_client()
+    with app.app_context():
+        make_user(["sergeant"], username="sam")
+    _sign_in(client)
+    _age_session(client, since_sign_in=2 * 60 + 1)
+    page = client.get("/debriefs/", follow_redirects=True).get_data(as_text=True)
+    assert "signed out because you signed in more than 2 minutes ago" in page
+    _sign_in(client)
+    _age_session(client, idle=61)
+    page = client.get("/debriefs/", follow_redirects=True).get_data(as_text=True)
+    assert "signed out because you had not used it for 1 minute." in page
+
+
+def test_session_limits_in_words_and_which_comes_first():
+    assert [describe_minutes(m) for m in (1, 2, 60, 90, 720)] == [
+        "1 minute",
+        "2 minutes",
+        "1 hour",
+        "90 minutes",
+        "12 hours",
+    ]
+    limits = Limits(idle_minutes=30, absolute_minutes=720)
+    assert limits.ended(SOME_TIME, SOME_TIME, SOME_TIME + 1799) is None
+    assert limits.ended(SOME_TIME, SOME_TIME, SOME_TIME + 1800) is Ended.IDLE
+    assert limits.ended(SOME_TIME - 43_201, SOME_TIME, SOME_TIME) is Ended.ABSOLUTE
+    assert limits.ended(None, SOME_TIME, SOME_TIME) is Ended.BROKEN
+    assert limits.warning == 120 and Limits(1, 2).warning == 30
+    assert limits.timing(SOME_TIME, SOME_TIME, SOME_TIME).expires_in == 1800
+    last = limits.timing(SOME_TIME - 43_000, SOME_TIME, SOME_TIME)
+    assert (last.expires_in, last.extendable) == (200, False)
