@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     # The absolute limit: SESSION_MAX_MINUTES when set, else SESSION_MAX_HOURS (older installs).
     "SESSION_MAX_MINUTES": None,
     "SESSION_MAX_HOURS": 12,
+    # What a person typed into a page that could not be saved is kept this long for them.
+    "KEPT_FORM_DAYS": 3,
     "LOCKOUT_THRESHOLD": 5,
     "LOCKOUT_WINDOW_MINUTES": 15,
     "RATELIMIT_STORAGE_URI": "memory://",
@@ -103,6 +105,7 @@ _INT_SETTINGS = {
     "RETENTION_YEARS": (1, 100),
     "SESSION_IDLE_MINUTES": (1, 24 * 60),
     "SESSION_MAX_HOURS": (1, 72),
+    "KEPT_FORM_DAYS": (1, 30),
     "LOCKOUT_THRESHOLD": (1, 100),
     "LOCKOUT_WINDOW_MINUTES": (1, 24 * 60),
     "PROXY_FIX_HOPS": (0, 5),

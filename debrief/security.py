@@ -15,10 +15,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from werkzeug.datastructures import MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import audit, pending_forms
+from . import audit, keeping
 from .auth import accounts
 from .auth.sessions import Ended, Limits
 from .extensions import close_db_session, db_session, login_manager
@@ -77,6 +76,8 @@ def init_app(app: Flask) -> None:
     app.before_request(_authorise)
     app.after_request(_security_headers)
 
+    keeping.init_app(app)  # after _security_headers, so its answers get the headers too
+
     @app.context_processor
     def _template_helpers():
         return {
@@ -112,12 +113,10 @@ def now_seconds() -> int:
 def begin_session(user, *, started_at: int | None = None) -> None:
     """Sign this person in on a brand-new session: new id, nothing carried over.
 
-    Only a form kept for restoring survives. `started_at` keeps the absolute
-    limit running when the session is renewed after a password change.
+    `started_at` keeps the absolute limit running when the session is renewed after
+    a password change.
     """
-    old_values = dict(session)
     session.clear()
-    carry_pending_form_over(old_values)
     login_user(user)
     now = now_seconds()
     session[SESSION_ID] = secrets.token_urlsafe(16)
@@ -149,13 +148,13 @@ def _expire_session():
     if ended is None:
         session[SESSION_SEEN] = now
         return None
-    pending = session.get(PENDING_FORM_KEY)
     end_session()
-    if pending:
-        session[PENDING_FORM_KEY] = pending
-    if ended is not Ended.BROKEN and request.method in {"GET", "HEAD"}:
-        # A POST gets the kept-form message.
-        reason = limits.reason(ended)
+    if ended is Ended.BROKEN:
+        return None
+    reason = limits.reason(ended)
+    g.session_ended_because = reason
+    if request.method in {"GET", "HEAD"}:
+        # A POST says it in the message about what was kept instead.
         flash(f"You have been signed out because {reason}. Sign in again to carry on.", "info")
     return None
 
@@ -186,8 +185,8 @@ def _authorise():
     if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
         return None  # unknown URLs fall through to the 404 page
     if not current_user.is_authenticated:
-        if request.method == "POST" and request.form and is_same_site_request():
-            return keep_typed_form_and_redirect()
+        if request.method == "POST":
+            return keeping.answer_unsaved_post()
         return redirect(url_for("auth.sign_in", next=_safe_next(request.full_path)))
     if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         return redirect(url_for("auth.change_password"))
@@ -240,63 +239,3 @@ def _security_headers(response):
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
     return response
-
-
-PENDING_FORM_KEY = "pending_form"
-
-
-def is_same_site_request() -> bool:
-    """Tell whether the browser says this request came from our own pages.
-
-    A form posted from another site must never plant typed data for later restore.
-    """
-    if request.headers.get("Sec-Fetch-Site", "same-origin") not in {"same-origin", "none"}:
-        return False
-    origin = request.headers.get("Origin")
-    return origin is None or origin == request.host_url.rstrip("/")
-
-
-def keep_typed_form_and_redirect():
-    """Keep a POSTed form that could not be saved, and send the person back to it.
-
-    Used when the session expired (the person is signed out) or the form's token
-    lapsed. After signing in again the page restores what was typed.
-    """
-    db = db_session()
-    key = pending_forms.keep(db, request.path, request.form.to_dict(flat=False))
-    db.commit()
-    session[PENDING_FORM_KEY] = key
-    if current_user.is_authenticated:
-        flash(
-            "Your page could not be saved because it was open for too long. What you typed "
-            "has been kept: check it and save again.",
-            "info",
-        )
-        return redirect(request.path)
-    flash(
-        "Your session ended, so your page was not saved. What you typed has been kept: "
-        "sign in again to carry on.",
-        "info",
-    )
-    return redirect(url_for("auth.sign_in", next=_safe_next(request.path)))
-
-
-def restore_typed_form() -> MultiDict | None:
-    """Return the form kept for this page by `keep_typed_form_and_redirect`, once."""
-    key = session.get(PENDING_FORM_KEY)
-    if not key:
-        return None
-    db = db_session()
-    data = pending_forms.take(db, key, request.path)
-    if data is None:
-        return None
-    session.pop(PENDING_FORM_KEY, None)
-    db.commit()
-    return MultiDict([(name, value) for name, values in data.items() for value in values])
-
-
-def carry_pending_form_over(old_session_values: dict) -> None:
-    """Keep the pending-form key when the session is renewed at sign-in."""
-    key = old_session_values.get(PENDING_FORM_KEY)
-    if key:
-        session[PENDING_FORM_KEY] = key

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from debrief import security
+import html
+
+from sqlalchemy import func, select
+
+from debrief import keeping, security
 from debrief.auth.sessions import Ended, Limits, describe_minutes
-from debrief.models import User
+from debrief.models import PendingForm, User
+from tests.debrief_helpers import hidden, start_debrief
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 NEW_PASSWORD = "a different long passphrase"
 SOME_TIME = 1_800_000_000
+TYPED = "Handover to Immigration Enforcement took ten minutes & the NCCU <answered> at once."
 
 
 def _sign_in(client, username: str = "sam", password: str = DEFAULT_PASSWORD):
@@ -144,22 +150,68 @@ def test_password_change_does_not_restart_the_absolute_limit(app, client, db):
         assert values[security.SESSION_STARTED] == started
 
 
+def _open_learning_page(client) -> tuple[str, dict]:
+    """Start a debrief, open its Learning page; return its address and what a browser posts."""
+    debrief_id = start_debrief(client)
+    url = f"/debriefs/{debrief_id}/sections/learning"
+    page = client.get(url).get_data(as_text=True)
+    form = {
+        "version": hidden(page, "version"),
+        "base": hidden(page, "base"),
+        "form_key": hidden(page, "form_key"),
+        "reveal": "js",
+        "action": "continue",
+        "went_well": TYPED,
+    }
+    return url, form
+
+
 def test_expired_session_keeps_what_was_typed_for_after_sign_in(app, client, db):
+    """No Origin and no Sec-Fetch-* headers (an older browser, a script): the key decides."""
     make_user(["sergeant"], username="sam")
     _sign_in(client)
+    url, form = _open_learning_page(client)
     _age_session(client, idle=app.config["SESSION_IDLE_MINUTES"] * 60 + 1)
-    response = client.post(
-        "/account/password",
-        data={"current_password": "typed", "new_password": "typed too"},
-        headers={"Sec-Fetch-Site": "same-origin"},
-    )
+    response = client.post(url, data=form)
     assert response.status_code == 302
-    assert "/sign-in" in response.headers["Location"]
+    assert response.headers["Location"] == f"/sign-in?next={url}"
     with client.session_transaction() as values:
-        assert values.get(security.PENDING_FORM_KEY)
+        assert values.get(keeping.KEPT_FOR)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your session ended, so your page was not saved" in page
+    assert "you had not used it for 30 minutes" in page
     assert "You have been signed out because" not in page  # one message, not two
+    back = client.post(
+        response.headers["Location"], data={"username": "sam", "password": DEFAULT_PASSWORD}
+    )
+    assert back.headers["Location"] == url
+    restored = client.get(url).get_data(as_text=True)
+    assert "Not saved yet" in restored and html.escape(TYPED) in restored
+    assert db.scalar(select(func.count()).select_from(PendingForm)) == 0  # given back once
+
+
+# What Chromium sends with a form POST from a page served with Referrer-Policy: no-referrer.
+CHROMIUM_FORM_HEADERS = {
+    "Origin": "null",
+    "Sec-Fetch-Site": "same-origin",
+    "Sec-Fetch-Mode": "navigate",
+    "Sec-Fetch-Dest": "document",
+    "Sec-Fetch-User": "?1",
+}
+
+
+def test_a_form_posted_with_the_headers_chromium_sends_is_kept_after_the_cookie_went(
+    app, client, db
+):
+    make_user(["sergeant"], username="sam")
+    _sign_in(client)
+    url, form = _open_learning_page(client)
+    client.delete_cookie("session")  # a browser restart, a cleared cookie
+    response = client.post(url, data=form, headers=CHROMIUM_FORM_HEADERS)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+    sign_in_at = response.headers["Location"]
+    client.post(sign_in_at, data={"username": "sam", "password": DEFAULT_PASSWORD})
+    assert html.escape(TYPED) in client.get(url).get_data(as_text=True)
 
 
 def test_limits_can_be_set_in_minutes_and_the_hours_setting_still_works(build_app):

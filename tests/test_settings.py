@@ -126,3 +126,6 @@ def test_session_limit_in_minutes_from_the_environment(build_app, make_test_conf
     monkeypatch.setenv("DEBRIEF_SESSION_MAX_MINUTES", "0")
     with pytest.raises(SettingsError, match="SESSION_MAX_MINUTES must be a whole number from 1"):
         create_app(make_test_config())
+    monkeypatch.delenv("DEBRIEF_SESSION_MAX_MINUTES")
+    with pytest.raises(SettingsError, match="KEPT_FORM_DAYS must be a whole number from 1 to 30"):
+        create_app(make_test_config(KEPT_FORM_DAYS=0))

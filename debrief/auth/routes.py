@@ -17,10 +17,16 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import audit
+from .. import audit, keeping
 from ..extensions import db_session, limiter
 from ..roles import ROLE_LABELS, Permission, Role, start_endpoint
-from ..security import SESSION_STARTED, begin_session, end_session, is_safe_next, requires
+from ..security import (
+    SESSION_STARTED,
+    begin_session,
+    end_session,
+    is_safe_next,
+    requires,
+)
 from . import accounts
 from .forms import ChangePasswordForm, SignInForm
 from .passwords import PasswordRejected
@@ -102,8 +108,9 @@ def sign_in():
                 user=user,
                 remote_addr=request.remote_addr or "",
             )
+            keeping.prune_kept_forms()
             session_.commit()
-            target = request.args.get("next")
+            target = keeping.sign_in_target(user.id, request.args.get("next"))
             begin_session(user)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
