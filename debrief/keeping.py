@@ -37,6 +37,8 @@ FETCH_HEADER = "X-Debrief-Fetch"
 # In the signed-out session after a form was kept: whose it is, so that signing in as
 # someone else does not land on that person's page.
 KEPT_FOR = "kept_for"
+# In the signed-out session: why it ended, when the timeout warning was the one to find out.
+ENDED_BECAUSE = "ended_because"
 # What Sec-Fetch-Site says of a form posted from one of our own pages.
 OUR_PAGES = frozenset({"same-origin", "none"})
 
@@ -156,7 +158,7 @@ def answer_unsaved_post():
 
 
 def _why() -> str:
-    reason = g.get("session_ended_because")
+    reason = g.get("session_ended_because") or session.pop(ENDED_BECAUSE, None)
     return f": {reason}" if reason else ""
 
 

@@ -19,12 +19,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import audit, keeping
 from .auth import accounts
-from .auth.sessions import Ended, Limits
+from .auth.sessions import Ended, Limits, Timing, describe_minutes
 from .extensions import close_db_session, db_session, login_manager
 from .roles import Permission, can
 
 # Endpoints anyone may reach, signed in or not.
-PUBLIC_ENDPOINTS = frozenset({"static", "auth.sign_in", "main.health"})
+PUBLIC_ENDPOINTS = frozenset({"static", "auth.sign_in", "auth.session_status", "main.health"})
+# Requests that do not count as using the session (the timeout warning asking how long
+# is left must not extend it).
+PASSIVE_ENDPOINTS = frozenset({"static", "auth.session_status"})
 # Endpoints a person with a one-time password may reach before setting their own.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.sign_out", "static"})
 # Keys this module keeps in the signed session cookie (seconds since the epoch).
@@ -77,12 +80,15 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
 
     keeping.init_app(app)  # after _security_headers, so its answers get the headers too
+    app.add_template_filter(describe_minutes, "minutes_in_words")
 
     @app.context_processor
     def _template_helpers():
         return {
             "can": lambda perm: can(current_user, Permission(perm)),
             "csp_nonce": csp_nonce(),
+            "session_timing": session_timing,
+            "session_limits": session_limits,
         }
 
 
@@ -138,22 +144,38 @@ def session_limits() -> Limits:
     )
 
 
+def session_timing() -> Timing | None:
+    """Return how long this signed-in session has left (None when signed out)."""
+    if not current_user.is_authenticated:
+        return None
+    started, seen = session.get(SESSION_STARTED), session.get(SESSION_SEEN)
+    if not isinstance(started, int) or not isinstance(seen, int):
+        return None
+    # Counted from when this request began (as the session's "seen" is), not from
+    # whenever the page happens to be drawn: the same page says the same thing.
+    return session_limits().timing(started, seen, g.get("request_seconds") or now_seconds())
+
+
 def _expire_session():
     """End a session idle too long or older than the absolute limit."""
     if "_user_id" not in session or request.endpoint == "static":
         return None
-    now = now_seconds()
+    now = g.request_seconds = now_seconds()
     limits = session_limits()
     ended = limits.ended(session.get(SESSION_STARTED), session.get(SESSION_SEEN), now)
     if ended is None:
-        session[SESSION_SEEN] = now
+        if request.endpoint not in PASSIVE_ENDPOINTS:
+            session[SESSION_SEEN] = now
         return None
     end_session()
     if ended is Ended.BROKEN:
         return None
     reason = limits.reason(ended)
     g.session_ended_because = reason
-    if request.method in {"GET", "HEAD"}:
+    if request.endpoint in PASSIVE_ENDPOINTS:
+        # The page's timeout warning found it ended: said when its form is kept.
+        session[keeping.ENDED_BECAUSE] = reason
+    elif request.method in {"GET", "HEAD"}:
         # A POST says it in the message about what was kept instead.
         flash(f"You have been signed out because {reason}. Sign in again to carry on.", "info")
     return None

@@ -8,6 +8,7 @@ size, count, pruning) are tested in test_pending_forms.py.
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -251,3 +252,12 @@ def test_the_sign_in_page_left_open_too_long_asks_again(build_app, sam):
     assert response.status_code == 302
     assert response.headers["Location"] == "/sign-in?next=/debriefs/"
     assert "open for too long" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_debrief_pages_say_how_long_a_session_lasts(client, db, sam):
+    _sign_in(client, "sam")
+    url, _ = _learning(client)
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(r"signed out if you do not save or change page for 30 minutes", page)
+    assert "12 hours after you signed in" in page
+    assert 'id="app-timeout"' in page and 'data-expires-in="1800"' in page

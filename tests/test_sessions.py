@@ -230,6 +230,30 @@ def test_limits_can_be_set_in_minutes_and_the_hours_setting_still_works(build_ap
     assert "signed out because you had not used it for 1 minute." in page
 
 
+def test_asking_how_long_is_left_does_not_extend_the_session_but_staying_does(app, client, db):
+    make_user(["sergeant"], username="sam")
+    assert client.get("/session").get_json() == {"signed_in": False}
+    _sign_in(client)
+    _age_session(client, idle=100)
+    status = client.get("/session").get_json()
+    assert status == {"signed_in": True, "expires_in": 1700, "extendable": True, "warning": 120}
+    assert client.get("/session").get_json()["expires_in"] == 1700  # still not extended
+    assert client.post("/session").get_json()["expires_in"] == 1800
+    _age_session(client, since_sign_in=12 * 3600 - 600)
+    near_the_end = client.post("/session").get_json()
+    assert near_the_end["expires_in"] == 600 and near_the_end["extendable"] is False
+
+
+def test_asking_after_the_session_ended_says_so_without_a_message_for_later(app, client, db):
+    make_user(["sergeant"], username="sam")
+    _sign_in(client)
+    _age_session(client, idle=30 * 60 + 1)
+    assert client.get("/session").get_json() == {"signed_in": False}
+    assert "signed out because" not in client.get("/sign-in").get_data(as_text=True)
+    stay = client.post("/session", headers={"X-Debrief-Fetch": "1"})
+    assert stay.get_json() == {"redirect": "/sign-in"}
+
+
 def test_session_limits_in_words_and_which_comes_first():
     assert [describe_minutes(m) for m in (1, 2, 60, 90, 720)] == [
         "1 minute",

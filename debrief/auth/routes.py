@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -26,6 +27,7 @@ from ..security import (
     end_session,
     is_safe_next,
     requires,
+    session_timing,
 )
 from . import accounts
 from .forms import ChangePasswordForm, SignInForm
@@ -120,6 +122,27 @@ def sign_in():
     return render_template(
         "auth/sign_in.html", form=form, failed_message=SIGN_IN_FAILED if failed else None
     )
+
+
+@bp.get("/session")
+def session_status():
+    """Say how long this session has left, for the timeout warning; does not extend it."""
+    timing = session_timing()
+    if timing is None:
+        return jsonify(signed_in=False)
+    return jsonify(
+        signed_in=True,
+        expires_in=timing.expires_in,
+        extendable=timing.extendable,
+        warning=timing.warning,
+    )
+
+
+@bp.post("/session")
+@requires(Permission.SIGNED_IN)
+def stay_signed_in():
+    """Keep the session going (the warning's "Stay signed in"): any use of it does that."""
+    return session_status()
 
 
 @bp.post("/sign-out")
