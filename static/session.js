@@ -97,8 +97,8 @@ function start(box) {
       stay.hidden = false;
     } else {
       text.textContent =
-        `We will sign you out in ${when}: you signed in ${data.absolute} ago, the longest ` +
-        "a session can last." +
+        `We will sign you out in ${when}: a session lasts at most ${data.absolute} after ` +
+        "signing in." +
         (keeps ? " Save your answers now. Anything not saved will be kept for you." : "");
       close.textContent = "Continue";
       close.hidden = false;
