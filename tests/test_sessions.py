@@ -266,6 +266,8 @@ def test_session_limits_in_words_and_which_comes_first():
     assert limits.ended(SOME_TIME, SOME_TIME, SOME_TIME + 1799) is None
     assert limits.ended(SOME_TIME, SOME_TIME, SOME_TIME + 1800) is Ended.IDLE
     assert limits.ended(SOME_TIME - 43_201, SOME_TIME, SOME_TIME) is Ended.ABSOLUTE
+    past_both = limits.ended(SOME_TIME - 43_200, SOME_TIME - 1800, SOME_TIME)
+    assert past_both is Ended.ABSOLUTE  # staying active would not have helped
     assert limits.ended(None, SOME_TIME, SOME_TIME) is Ended.BROKEN
     assert limits.warning == 120 and Limits(1, 2).warning == 30
     assert limits.timing(SOME_TIME, SOME_TIME, SOME_TIME).expires_in == 1800

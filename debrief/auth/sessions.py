@@ -59,10 +59,11 @@ class Limits:
         if not isinstance(started, int) or not isinstance(seen, int):
             return Ended.BROKEN
         # At the limit it has ended: the page's clock says 0 seconds left at that moment.
-        if now - seen >= self.idle:
-            return Ended.IDLE
+        # Past both, the absolute limit is the reason: using it would not have helped.
         if now - started >= self.absolute:
             return Ended.ABSOLUTE
+        if now - seen >= self.idle:
+            return Ended.IDLE
         return None
 
     def reason(self, ended: Ended) -> str:
