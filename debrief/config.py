@@ -50,7 +50,11 @@ DEFAULTS: dict[str, Any] = {
     "SMALL_NUMBER_THRESHOLD": 3,
     "RETENTION_YEARS": 6,
     "SESSION_IDLE_MINUTES": 30,
+    # The absolute limit: SESSION_MAX_MINUTES when set, else SESSION_MAX_HOURS (older installs).
+    "SESSION_MAX_MINUTES": None,
     "SESSION_MAX_HOURS": 12,
+    # What a person typed into a page that could not be saved is kept this long for them.
+    "KEPT_FORM_DAYS": 3,
     "LOCKOUT_THRESHOLD": 5,
     "LOCKOUT_WINDOW_MINUTES": 15,
     # The app's own database: every worker and server counts together (rate_limits.py).
@@ -102,6 +106,7 @@ _INT_SETTINGS = {
     "RETENTION_YEARS": (1, 100),
     "SESSION_IDLE_MINUTES": (1, 24 * 60),
     "SESSION_MAX_HOURS": (1, 72),
+    "KEPT_FORM_DAYS": (1, 30),
     "LOCKOUT_THRESHOLD": (1, 100),
     "LOCKOUT_WINDOW_MINUTES": (1, 24 * 60),
     "PROXY_FIX_HOPS": (0, 5),
@@ -115,6 +120,8 @@ _INT_SETTINGS = {
     "DEBRIEF_DUE_DAYS": (1, 365),
     "NCCU_MATCH_WINDOW_HOURS": (1, 168),
 }
+# Whole numbers that may be left unset (None): a default is worked out from other settings.
+_OPTIONAL_INT_SETTINGS = {"SESSION_MAX_MINUTES": (1, 72 * 60)}
 _STR_SETTINGS = {
     "SERVICE_NAME",
     "FORCE_NAME",
@@ -147,6 +154,8 @@ def load_settings(instance_path: Path, test_config: dict[str, Any] | None = None
         if isinstance(settings[name], dict):
             settings[name] = {**DEFAULTS[name], **settings[name]}
     check_settings(settings)
+    if settings["SESSION_MAX_MINUTES"] is None:
+        settings["SESSION_MAX_MINUTES"] = settings["SESSION_MAX_HOURS"] * 60
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{instance_path / 'debrief.db'}"
     if not settings["SECRET_KEY"]:
@@ -184,7 +193,7 @@ def _read_environment(environ) -> dict[str, Any]:
 
 
 def _parse_env_value(env_key: str, name: str, raw: str) -> Any:
-    if name in _INT_SETTINGS:
+    if name in _INT_SETTINGS or name in _OPTIONAL_INT_SETTINGS:
         try:
             return int(raw)
         except ValueError:
@@ -218,6 +227,14 @@ def check_settings(settings: dict[str, Any]) -> None:
         value = settings[name]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise SettingsError(f"Setting {name} must be a whole number from {low} to {high}.")
+    for name, (low, high) in _OPTIONAL_INT_SETTINGS.items():
+        value = settings[name]
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high
+        ):
+            raise SettingsError(
+                f"Setting {name} must be a whole number from {low} to {high}, or left unset."
+            )
     for name in _STR_SETTINGS:
         if not isinstance(settings[name], str) or not settings[name].strip():
             raise SettingsError(f"Setting {name} must be a non-empty piece of text.")

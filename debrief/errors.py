@@ -61,16 +61,15 @@ def refusal(status: int):
 
 def _csrf_error(error: CSRFError):
     """A lapsed or missing form token: nothing was changed. Keep what was typed if we can."""
-    from .security import PUBLIC_ENDPOINTS, is_same_site_request, keep_typed_form_and_redirect
+    from flask import flash, redirect, url_for
 
-    if (
-        request.method == "POST"
-        and request.form
-        and request.endpoint not in PUBLIC_ENDPOINTS
-        and is_same_site_request()
-    ):
-        return keep_typed_form_and_redirect()
-    return (
-        render_template("errors/csrf.html", title="Your form could not be sent", back=request.path),
-        400,
-    )
+    from .keeping import answer_unsaved_post, not_saved_page
+    from .security import PUBLIC_ENDPOINTS, is_safe_next
+
+    if request.endpoint == "auth.sign_in":  # the sign-in page was open too long: no harm
+        flash("The sign-in page was open for too long. Sign in again.", "info")
+        target = request.args.get("next")
+        return redirect(url_for("auth.sign_in", next=target if is_safe_next(target) else None))
+    if request.method == "POST" and request.endpoint not in PUBLIC_ENDPOINTS:
+        return answer_unsaved_post()
+    return not_saved_page("not_sent")

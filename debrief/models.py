@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -411,18 +412,28 @@ class FollowUpAction(Base):
 
 
 class PendingForm(Base):
-    """What someone typed into a form their expired session could not save.
+    """What someone typed into a page that could not be saved (session ended, cookie gone).
 
-    Kept briefly so that after signing in again the page comes back as typed.
-    Never saved as answers until the person presses save on the restored page.
+    Owner-only: given back once, to this person, on the page it was typed on, after
+    they sign in; pruned after KEPT_FORM_DAYS. One per person and page. Never answers
+    until the person saves the restored page. See pending_forms.py.
     """
 
     __tablename__ = "pending_forms"
 
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    path: Mapped[str] = mapped_column(String(500))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(String(300))
+    debrief_id: Mapped[int | None] = mapped_column(
+        ForeignKey("debriefs.id", ondelete="CASCADE"), index=True
+    )
+    kept_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    size_bytes: Mapped[int] = mapped_column(Integer)
     form_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    debrief: Mapped[Debrief | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("user_id", "path", name="uq_pending_forms_user_path"),)
 
 
 class AuditEntry(Base):

@@ -15,17 +15,20 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from werkzeug.datastructures import MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import audit, pending_forms
+from . import audit, keeping
 from .auth import accounts
+from .auth.sessions import Ended, Limits, Timing, describe_minutes
 from .extensions import close_db_session, db_session, login_manager
 from .roles import Permission, can
 from .web import current_actor
 
 # Endpoints anyone may reach, signed in or not.
-PUBLIC_ENDPOINTS = frozenset({"static", "auth.sign_in", "main.health"})
+PUBLIC_ENDPOINTS = frozenset({"static", "auth.sign_in", "auth.session_status", "main.health"})
+# Requests that do not count as using the session (the timeout warning asking how long
+# is left must not extend it).
+PASSIVE_ENDPOINTS = frozenset({"static", "auth.session_status"})
 # Endpoints a person with a one-time password may reach before setting their own.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.sign_out", "static"})
 # Keys this module keeps in the signed session cookie (seconds since the epoch).
@@ -42,7 +45,8 @@ def requires(permission: Permission) -> Callable:
         def wrapper(*args, **kwargs):
             return view(*args, **kwargs)
 
-        wrapper.required_permission = permission
+        # setattr: to mypy a function has no such attribute, so it cannot be assigned.
+        setattr(wrapper, "required_permission", permission)  # noqa: B010
         return wrapper
 
     return decorate
@@ -62,7 +66,10 @@ def init_app(app: Flask) -> None:
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:
         # Trust exactly this many proxies for the client address and the scheme.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask's documented way to add WSGI middleware; mypy sees a method being replaced.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
@@ -73,16 +80,20 @@ def init_app(app: Flask) -> None:
         return accounts.load_by_session_token(db_session(), token)
 
     app.teardown_request(_forget_request_state)
-    app.before_request(_make_nonce)
     app.before_request(_expire_session)
     app.before_request(_authorise)
     app.after_request(_security_headers)
+
+    keeping.init_app(app)  # after _security_headers, so its answers get the headers too
+    app.add_template_filter(describe_minutes, "minutes_in_words")
 
     @app.context_processor
     def _template_helpers():
         return {
             "can": lambda perm: can(current_user, Permission(perm)),
-            "csp_nonce": g.get("csp_nonce", ""),
+            "csp_nonce": csp_nonce(),
+            "session_timing": session_timing,
+            "session_limits": session_limits,
         }
 
 
@@ -113,12 +124,10 @@ def now_seconds() -> int:
 def begin_session(user, *, started_at: int | None = None) -> None:
     """Sign this person in on a brand-new session: new id, nothing carried over.
 
-    Only a form kept for restoring survives. `started_at` keeps the absolute
-    limit running when the session is renewed after a password change.
+    `started_at` keeps the absolute limit running when the session is renewed after
+    a password change.
     """
-    old_values = dict(session)
     session.clear()
-    carry_pending_form_over(old_values)
     login_user(user)
     now = now_seconds()
     session[SESSION_ID] = secrets.token_urlsafe(16)
@@ -132,29 +141,47 @@ def end_session() -> None:
     session.clear()
 
 
+def session_limits() -> Limits:
+    """Return the idle and absolute session limits from the settings."""
+    return Limits(
+        idle_minutes=current_app.config["SESSION_IDLE_MINUTES"],
+        absolute_minutes=current_app.config["SESSION_MAX_MINUTES"],
+    )
+
+
+def session_timing() -> Timing | None:
+    """Return how long this signed-in session has left (None when signed out)."""
+    if not current_user.is_authenticated:
+        return None
+    started, seen = session.get(SESSION_STARTED), session.get(SESSION_SEEN)
+    if not isinstance(started, int) or not isinstance(seen, int):
+        return None
+    # Counted from when this request began (as the session's "seen" is), not from
+    # whenever the page happens to be drawn: the same page says the same thing.
+    return session_limits().timing(started, seen, g.get("request_seconds") or now_seconds())
+
+
 def _expire_session():
     """End a session idle too long or older than the absolute limit."""
     if "_user_id" not in session or request.endpoint == "static":
         return None
-    now = now_seconds()
-    started = session.get(SESSION_STARTED)
-    seen = session.get(SESSION_SEEN)
-    idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    absolute_limit = current_app.config["SESSION_MAX_HOURS"] * 3600
-    if not isinstance(started, int) or not isinstance(seen, int):
-        reason = None
-    elif now - seen > idle_limit:
-        reason = f"you had not used it for {current_app.config['SESSION_IDLE_MINUTES']} minutes"
-    elif now - started > absolute_limit:
-        reason = f"you signed in more than {current_app.config['SESSION_MAX_HOURS']} hours ago"
-    else:
-        session[SESSION_SEEN] = now
+    now = g.request_seconds = now_seconds()
+    limits = session_limits()
+    ended = limits.ended(session.get(SESSION_STARTED), session.get(SESSION_SEEN), now)
+    if ended is None:
+        if request.endpoint not in PASSIVE_ENDPOINTS:
+            session[SESSION_SEEN] = now
         return None
-    pending = session.get(PENDING_FORM_KEY)
     end_session()
-    if pending:
-        session[PENDING_FORM_KEY] = pending
-    if reason and request.method in {"GET", "HEAD"}:  # a POST gets the kept-form message
+    if ended is Ended.BROKEN:
+        return None
+    reason = limits.reason(ended)
+    g.session_ended_because = reason
+    if request.endpoint in PASSIVE_ENDPOINTS:
+        # The page's timeout warning found it ended: said when its form is kept.
+        session[keeping.ENDED_BECAUSE] = reason
+    elif request.method in {"GET", "HEAD"}:
+        # A POST says it in the message about what was kept instead.
         flash(f"You have been signed out because {reason}. Sign in again to carry on.", "info")
     return None
 
@@ -169,8 +196,15 @@ def _forget_request_state(_exc=None) -> None:
     g.pop("_login_user", None)
 
 
-def _make_nonce() -> None:
-    g.csp_nonce = secrets.token_urlsafe(16)
+def csp_nonce() -> str:
+    """Return this response's script nonce, made on first use.
+
+    Made when asked, not before each request: a page rendered after a failed check that
+    runs before ours (the form token's) needs one too.
+    """
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
 
 
 def _authorise():
@@ -178,8 +212,8 @@ def _authorise():
     if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
         return None  # unknown URLs fall through to the 404 page
     if not current_user.is_authenticated:
-        if request.method == "POST" and request.form and is_same_site_request():
-            return keep_typed_form_and_redirect()
+        if request.method == "POST":
+            return keeping.answer_unsaved_post()
         return redirect(url_for("auth.sign_in", next=_safe_next(request.full_path)))
     if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         return redirect(url_for("auth.change_password"))
@@ -210,11 +244,11 @@ def _safe_next(path: str) -> str:
 
 def is_safe_next(target: str | None) -> bool:
     """Tell whether a `next` parameter is a same-site relative path."""
-    return bool(target) and _safe_next(target) == target.rstrip("?")
+    return target is not None and target != "" and _safe_next(target) == target.rstrip("?")
 
 
 def _security_headers(response):
-    nonce = g.get("csp_nonce", "")
+    nonce = csp_nonce()
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
@@ -231,63 +265,3 @@ def _security_headers(response):
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
     return response
-
-
-PENDING_FORM_KEY = "pending_form"
-
-
-def is_same_site_request() -> bool:
-    """Tell whether the browser says this request came from our own pages.
-
-    A form posted from another site must never plant typed data for later restore.
-    """
-    if request.headers.get("Sec-Fetch-Site", "same-origin") not in {"same-origin", "none"}:
-        return False
-    origin = request.headers.get("Origin")
-    return origin is None or origin == request.host_url.rstrip("/")
-
-
-def keep_typed_form_and_redirect():
-    """Keep a POSTed form that could not be saved, and send the person back to it.
-
-    Used when the session expired (the person is signed out) or the form's token
-    lapsed. After signing in again the page restores what was typed.
-    """
-    db = db_session()
-    key = pending_forms.keep(db, request.path, request.form.to_dict(flat=False))
-    db.commit()
-    session[PENDING_FORM_KEY] = key
-    if current_user.is_authenticated:
-        flash(
-            "Your page could not be saved because it was open for too long. What you typed "
-            "has been kept: check it and save again.",
-            "info",
-        )
-        return redirect(request.path)
-    flash(
-        "Your session ended, so your page was not saved. What you typed has been kept: "
-        "sign in again to carry on.",
-        "info",
-    )
-    return redirect(url_for("auth.sign_in", next=_safe_next(request.path)))
-
-
-def restore_typed_form() -> MultiDict | None:
-    """Return the form kept for this page by `keep_typed_form_and_redirect`, once."""
-    key = session.get(PENDING_FORM_KEY)
-    if not key:
-        return None
-    db = db_session()
-    data = pending_forms.take(db, key, request.path)
-    if data is None:
-        return None
-    session.pop(PENDING_FORM_KEY, None)
-    db.commit()
-    return MultiDict([(name, value) for name, values in data.items() for value in values])
-
-
-def carry_pending_form_over(old_session_values: dict) -> None:
-    """Keep the pending-form key when the session is renewed at sign-in."""
-    key = old_session_values.get(PENDING_FORM_KEY)
-    if key:
-        session[PENDING_FORM_KEY] = key

@@ -51,7 +51,10 @@ EXPECTED: dict[str, dict[str, int]] = {
         "deactivated": 200,
         **{role: 302 for role in ROLES},
     },
+    # How long the session has left, for the timeout warning: signed out is an answer too.
+    "auth.session_status": same_for_all(200),
     # Everyone signed in
+    "auth.stay_signed_in": needs(*EVERYONE_SIGNED_IN),
     "main.home": needs(*EVERYONE_SIGNED_IN, status=302),
     "auth.account": needs(*EVERYONE_SIGNED_IN),
     "auth.change_password": needs(*EVERYONE_SIGNED_IN),  # POST empty: form errors, 200

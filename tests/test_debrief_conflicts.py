@@ -12,8 +12,14 @@ LEARNING = "/debriefs/{}/sections/learning"
 
 
 def _open(client, url):
+    """Open a page; return the hidden inputs a browser posts back with it."""
     page = client.get(url).get_data(as_text=True)
-    return {"version": hidden(page, "version"), "base": hidden(page, "base"), "reveal": "js"}
+    return {
+        "version": hidden(page, "version"),
+        "base": hidden(page, "base"),
+        "form_key": hidden(page, "form_key"),
+        "reveal": "js",
+    }
 
 
 def test_a_stale_tab_is_refused_with_what_changed_and_nothing_is_overwritten(client, login_as, db):
@@ -149,9 +155,12 @@ def test_an_event_record_typed_as_the_session_ended_comes_back(client, login_as,
     from tests.debrief_helpers import EVENT_FORM
 
     user = login_as("sergeant")
+    form_key = hidden(client.get("/debriefs/new").get_data(as_text=True), "form_key")
     db.get(User, user.id).session_token = new_token()
     db.commit()
-    response = client.post("/debriefs/new", data={**EVENT_FORM, "adults": "17"})
+    response = client.post(
+        "/debriefs/new", data={**EVENT_FORM, "adults": "17", "form_key": form_key}
+    )
     client.post(
         response.headers["Location"],
         data={"username": "sergeant-user", "password": DEFAULT_PASSWORD},

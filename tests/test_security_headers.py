@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -178,3 +179,23 @@ def test_the_real_server_does_not_announce_its_version(tmp_path: Path):
     finally:
         server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
         server.wait(timeout=30)
+
+
+def test_a_page_drawn_after_a_failed_form_token_check_has_its_script_nonce(build_app):
+    """The form-token check runs before ours; its page still needs the nonce (was empty)."""
+    app = build_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        make_user(["sergeant"], username="sam")
+    token = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"',
+        client.get("/sign-in").get_data(as_text=True),
+    ).group(1)
+    client.post(
+        "/sign-in", data={"username": "sam", "password": DEFAULT_PASSWORD, "csrf_token": token}
+    )
+    response = client.post("/sign-out")  # no token: refused with a page
+    assert response.status_code == 400
+    policy = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert f'nonce="{nonce}"' in response.get_data(as_text=True)

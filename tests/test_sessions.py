@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from debrief import security
-from debrief.models import User
+import html
+
+from sqlalchemy import func, select
+
+from debrief import keeping, security
+from debrief.auth.sessions import Ended, Limits, describe_minutes
+from debrief.models import PendingForm, User
+from tests.debrief_helpers import hidden, start_debrief
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 NEW_PASSWORD = "a different long passphrase"
+SOME_TIME = 1_800_000_000
+TYPED = "Handover to Immigration Enforcement took ten minutes & the NCCU <answered> at once."
 
 
 def _sign_in(client, username: str = "sam", password: str = DEFAULT_PASSWORD):
@@ -142,19 +150,126 @@ def test_password_change_does_not_restart_the_absolute_limit(app, client, db):
         assert values[security.SESSION_STARTED] == started
 
 
+def _open_learning_page(client) -> tuple[str, dict]:
+    """Start a debrief, open its Learning page; return its address and what a browser posts."""
+    debrief_id = start_debrief(client)
+    url = f"/debriefs/{debrief_id}/sections/learning"
+    page = client.get(url).get_data(as_text=True)
+    form = {
+        "version": hidden(page, "version"),
+        "base": hidden(page, "base"),
+        "form_key": hidden(page, "form_key"),
+        "reveal": "js",
+        "action": "continue",
+        "went_well": TYPED,
+    }
+    return url, form
+
+
 def test_expired_session_keeps_what_was_typed_for_after_sign_in(app, client, db):
+    """No Origin and no Sec-Fetch-* headers (an older browser, a script): the key decides."""
     make_user(["sergeant"], username="sam")
     _sign_in(client)
+    url, form = _open_learning_page(client)
     _age_session(client, idle=app.config["SESSION_IDLE_MINUTES"] * 60 + 1)
-    response = client.post(
-        "/account/password",
-        data={"current_password": "typed", "new_password": "typed too"},
-        headers={"Sec-Fetch-Site": "same-origin"},
-    )
+    response = client.post(url, data=form)
     assert response.status_code == 302
-    assert "/sign-in" in response.headers["Location"]
+    assert response.headers["Location"] == f"/sign-in?next={url}"
     with client.session_transaction() as values:
-        assert values.get(security.PENDING_FORM_KEY)
+        assert values.get(keeping.KEPT_FOR)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your session ended, so your page was not saved" in page
+    assert "you had not used it for 30 minutes" in page
     assert "You have been signed out because" not in page  # one message, not two
+    back = client.post(
+        response.headers["Location"], data={"username": "sam", "password": DEFAULT_PASSWORD}
+    )
+    assert back.headers["Location"] == url
+    restored = client.get(url).get_data(as_text=True)
+    assert "Not saved yet" in restored and html.escape(TYPED) in restored
+    assert db.scalar(select(func.count()).select_from(PendingForm)) == 0  # given back once
+
+
+# What Chromium sends with a form POST from a page served with Referrer-Policy: no-referrer.
+CHROMIUM_FORM_HEADERS = {
+    "Origin": "null",
+    "Sec-Fetch-Site": "same-origin",
+    "Sec-Fetch-Mode": "navigate",
+    "Sec-Fetch-Dest": "document",
+    "Sec-Fetch-User": "?1",
+}
+
+
+def test_a_form_posted_with_the_headers_chromium_sends_is_kept_after_the_cookie_went(
+    app, client, db
+):
+    make_user(["sergeant"], username="sam")
+    _sign_in(client)
+    url, form = _open_learning_page(client)
+    client.delete_cookie("session")  # a browser restart, a cleared cookie
+    response = client.post(url, data=form, headers=CHROMIUM_FORM_HEADERS)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+    sign_in_at = response.headers["Location"]
+    client.post(sign_in_at, data={"username": "sam", "password": DEFAULT_PASSWORD})
+    assert html.escape(TYPED) in client.get(url).get_data(as_text=True)
+
+
+def test_limits_can_be_set_in_minutes_and_the_hours_setting_still_works(build_app):
+    assert build_app(SESSION_MAX_HOURS=3).config["SESSION_MAX_MINUTES"] == 180
+    app = build_app(SESSION_IDLE_MINUTES=1, SESSION_MAX_MINUTES=2, SESSION_MAX_HOURS=3)
+    client = app.test_client()
+    with app.app_context():
+        make_user(["sergeant"], username="sam")
+    _sign_in(client)
+    _age_session(client, since_sign_in=2 * 60 + 1)
+    page = client.get("/debriefs/", follow_redirects=True).get_data(as_text=True)
+    assert "signed out because you signed in more than 2 minutes ago" in page
+    _sign_in(client)
+    _age_session(client, idle=61)
+    page = client.get("/debriefs/", follow_redirects=True).get_data(as_text=True)
+    assert "signed out because you had not used it for 1 minute." in page
+
+
+def test_asking_how_long_is_left_does_not_extend_the_session_but_staying_does(app, client, db):
+    make_user(["sergeant"], username="sam")
+    assert client.get("/session").get_json() == {"signed_in": False}
+    _sign_in(client)
+    _age_session(client, idle=100)
+    status = client.get("/session").get_json()
+    assert status == {"signed_in": True, "expires_in": 1700, "extendable": True, "warning": 120}
+    assert client.get("/session").get_json()["expires_in"] == 1700  # still not extended
+    assert client.post("/session").get_json()["expires_in"] == 1800
+    _age_session(client, since_sign_in=12 * 3600 - 600)
+    near_the_end = client.post("/session").get_json()
+    assert near_the_end["expires_in"] == 600 and near_the_end["extendable"] is False
+
+
+def test_asking_after_the_session_ended_says_so_without_a_message_for_later(app, client, db):
+    make_user(["sergeant"], username="sam")
+    _sign_in(client)
+    _age_session(client, idle=30 * 60 + 1)
+    assert client.get("/session").get_json() == {"signed_in": False}
+    assert "signed out because" not in client.get("/sign-in").get_data(as_text=True)
+    stay = client.post("/session", headers={"X-Debrief-Fetch": "1"})
+    assert stay.get_json() == {"redirect": "/sign-in"}
+
+
+def test_session_limits_in_words_and_which_comes_first():
+    assert [describe_minutes(m) for m in (1, 2, 60, 90, 720)] == [
+        "1 minute",
+        "2 minutes",
+        "1 hour",
+        "90 minutes",
+        "12 hours",
+    ]
+    limits = Limits(idle_minutes=30, absolute_minutes=720)
+    assert limits.ended(SOME_TIME, SOME_TIME, SOME_TIME + 1799) is None
+    assert limits.ended(SOME_TIME, SOME_TIME, SOME_TIME + 1800) is Ended.IDLE
+    assert limits.ended(SOME_TIME - 43_201, SOME_TIME, SOME_TIME) is Ended.ABSOLUTE
+    past_both = limits.ended(SOME_TIME - 43_200, SOME_TIME - 1800, SOME_TIME)
+    assert past_both is Ended.ABSOLUTE  # staying active would not have helped
+    assert limits.ended(None, SOME_TIME, SOME_TIME) is Ended.BROKEN
+    assert limits.warning == 120 and Limits(1, 2).warning == 30
+    assert limits.timing(SOME_TIME, SOME_TIME, SOME_TIME).expires_in == 1800
+    last = limits.timing(SOME_TIME - 43_000, SOME_TIME, SOME_TIME)
+    assert (last.expires_in, last.extendable) == (200, False)

@@ -118,3 +118,14 @@ def test_unreachable_postgres_is_one_paragraph(make_test_config):
     message = str(caught.value)
     assert "Cannot open the database" in message and "DEBRIEF_DATABASE_URL" in message
     assert "Traceback" not in message
+
+
+def test_session_limit_in_minutes_from_the_environment(build_app, make_test_config, monkeypatch):
+    monkeypatch.setenv("DEBRIEF_SESSION_MAX_MINUTES", "90")
+    assert build_app().config["SESSION_MAX_MINUTES"] == 90
+    monkeypatch.setenv("DEBRIEF_SESSION_MAX_MINUTES", "0")
+    with pytest.raises(SettingsError, match="SESSION_MAX_MINUTES must be a whole number from 1"):
+        create_app(make_test_config())
+    monkeypatch.delenv("DEBRIEF_SESSION_MAX_MINUTES")
+    with pytest.raises(SettingsError, match="KEPT_FORM_DAYS must be a whole number from 1 to 30"):
+        create_app(make_test_config(KEPT_FORM_DAYS=0))

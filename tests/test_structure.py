@@ -20,6 +20,7 @@ WEB_CORE = {
     "debrief.errors",
     "debrief.extensions",
     "debrief.form_fields",
+    "debrief.keeping",
     "debrief.navigation",
     "debrief.security",
     "debrief.server",
@@ -136,7 +137,7 @@ def test_the_top_level_holds_only_the_shared_core():
     assert CAPABILITIES <= packages
     flat = sorted(name for name in top if name not in packages)
     core = {
-        "app", "audit", "cli", "config", "db", "errors", "extensions", "form_fields",
+        "app", "audit", "cli", "config", "db", "errors", "extensions", "form_fields", "keeping",
         "models", "navigation", "pending_forms", "periods", "rate_limits", "roles", "schema",
         "security", "server", "text_input", "timeutil", "vocabulary", "web", "workflow", "xlsx",
     }  # fmt: skip

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .. import pending_forms
 from ..db import is_sqlite
 from ..extensions import db_session, require_current_schema
 from ..timeutil import format_local
@@ -54,10 +55,19 @@ def retention_review() -> None:
 @click.option("--yes", is_flag=True, help="Dispose of them; without it nothing changes.")
 @with_appcontext
 def retention_apply(yes: bool) -> None:
-    """Dispose of the debriefs past the period: a dry run unless --yes is given."""
+    """Dispose of the debriefs past the period: a dry run unless --yes is given.
+
+    With --yes it also deletes forms kept for people longer than KEPT_FORM_DAYS.
+    """
     require_current_schema()
     years = _years()
     session = db_session()
+    if yes:
+        days = current_app.config["KEPT_FORM_DAYS"]
+        pruned = pending_forms.prune(session, days=days)
+        session.commit()
+        if pruned:
+            click.echo(f"Deleted {pruned} kept form(s) older than {days} days.")
     due = retention.due(session, years)
     if not due:
         click.echo("Nothing to dispose of.")

@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -17,11 +18,18 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import audit
+from .. import audit, keeping
 from ..audit import Actor
 from ..extensions import db_session, limiter, locks_before_writing
 from ..roles import ROLE_LABELS, Permission, Role, start_endpoint
-from ..security import SESSION_STARTED, begin_session, end_session, is_safe_next, requires
+from ..security import (
+    SESSION_STARTED,
+    begin_session,
+    end_session,
+    is_safe_next,
+    requires,
+    session_timing,
+)
 from ..web import current_actor
 from . import accounts
 from .forms import ChangePasswordForm, SignInForm
@@ -86,8 +94,9 @@ def sign_in():
             session_.commit()
             failed = True
         else:
+            keeping.prune_kept_forms()
             session_.commit()
-            target = request.args.get("next")
+            target = keeping.sign_in_target(user.id, request.args.get("next"))
             begin_session(user)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
@@ -97,6 +106,27 @@ def sign_in():
     return render_template(
         "auth/sign_in.html", form=form, failed_message=SIGN_IN_FAILED if failed else None
     )
+
+
+@bp.get("/session")
+def session_status():
+    """Say how long this session has left, for the timeout warning; does not extend it."""
+    timing = session_timing()
+    if timing is None:
+        return jsonify(signed_in=False)
+    return jsonify(
+        signed_in=True,
+        expires_in=timing.expires_in,
+        extendable=timing.extendable,
+        warning=timing.warning,
+    )
+
+
+@bp.post("/session")
+@requires(Permission.SIGNED_IN)
+def stay_signed_in():
+    """Keep the session going (the warning's "Stay signed in"): any use of it does that."""
+    return session_status()
 
 
 @bp.post("/sign-out")

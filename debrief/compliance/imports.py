@@ -12,9 +12,9 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -378,7 +378,7 @@ def apply(session: Session, preview: Preview, batch: ImportBatch, actor: Actor) 
     """Write every add and update of a preview in bulk; the caller commits once, or not at
     all. The ORM's unit of work is not used: 50,000 objects took seconds to flush."""
     spec = KINDS[preview.kind]
-    table = spec.model.__table__
+    table = cast(Table, spec.model.__table__)
     updates = preview.rows("update")
     stored = _records_by_reference(session, spec, [plan.reference for plan in updates])
     added = [_new_values(spec, plan.values, batch, actor) for plan in preview.rows("add")]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from ..extensions import db_session
+from ..keeping import restore_typed_form
 from ..questions.active import active_question_set
 from ..roles import Permission
-from ..security import requires, restore_typed_form
+from ..security import requires
 from ..text_input import whole_number_or_none
 from ..web import current_actor, view_arg
 from . import drafting, event_record, event_saving

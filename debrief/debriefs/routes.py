@@ -7,12 +7,14 @@ debrief is recorded in the audit trail.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
 
-from .. import navigation
+from .. import navigation, pending_forms
 from ..extensions import db_session, locks_before_writing
+from ..keeping import restore_typed_form
 from ..roles import Permission
-from ..security import requires, restore_typed_form
+from ..security import requires
 from ..vocabulary import EVENT_TYPES
 from ..web import current_actor, view_arg
 from ..workflow import State
@@ -48,11 +50,40 @@ def index():
     mine = list_mine(session, current_sergeant(), all_closed=request.args.get("closed") == "all")
     return render_template(
         "debriefs/index.html",
+        kept=_kept_pages(session),
         mine=mine,
         waiting=imported_events.recent_waiting(session, limit=5),
         state_label=state_label,
         event_types=EVENT_TYPES,
     )
+
+
+def _kept_pages(session) -> list[dict]:
+    """Name and link each page this sergeant typed on and could not save (kept for them)."""
+    kept = pending_forms.kept_pages(
+        session, current_sergeant().id, days=current_app.config["KEPT_FORM_DAYS"]
+    )
+    if not kept:
+        return []
+    adapter = current_app.url_map.bind("localhost")
+    pages = []
+    for row in kept:
+        try:
+            endpoint, args = adapter.match(row.path, method="GET")
+        except HTTPException:
+            continue
+        debrief = row.debrief
+        if endpoint == "debriefs.new":
+            name = "Record the event, for a new debrief"
+        elif debrief is None or debrief.host_id != row.user_id:
+            continue
+        elif endpoint == "debriefs.section":
+            section = drafting.question_set_for(debrief).section(args["section_id"])
+            name = f"{debrief.event.incident_ref}: {section.title if section else 'a section'}"
+        else:
+            name = f"{debrief.event.incident_ref}: the event record"
+        pages.append({"name": name, "href": row.path, "kept_at": row.kept_at})
+    return pages
 
 
 # --- overview (task list), sections --------------------------------------------------------

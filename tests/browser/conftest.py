@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.pages import Account, ScanLog, set_first_password, sign_out
+from tests.browser.server_data import ServerData
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -140,31 +141,70 @@ def _debrief_command() -> str:
     return str(Path(sys.executable).parent / "debrief")
 
 
-@pytest.fixture(scope="session")
-def live_server(server_env, tmp_path_factory) -> Iterator[str]:
-    """Start `debrief serve` on a free loopback port; return its base URL; stop it at the end."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("browser-server-log") / "server.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            _server_command(port),
-            env=server_env,
-            cwd=PROJECT_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_health(url, process, log_path)
-        yield url
-    finally:
+class Server:
+    """`debrief serve` on a loopback port of its own; stopped and started again on the same
+    port with the same secret (a restart), as a force's process supervisor would."""
+
+    def __init__(self, env: dict[str, str], log_path: Path):
+        self.env = env
+        self.log_path = log_path
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start the server and wait until it answers /health."""
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(
+                _server_command(self.port),
+                env=self.env,
+                cwd=PROJECT_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _wait_for_health(self.url, self.process, self.log_path)
+
+    def stop(self) -> None:
+        """Stop the server and its workers."""
+        process, self.process = self.process, None
+        if process is None:
+            return
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)  # the server and its workers
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def start_server(server_env, tmp_path_factory) -> Iterator[Callable[..., Server]]:
+    """Return a function starting another real server on the same database, with settings
+    changed (for example short session limits); each is stopped at the end."""
+    started = []
+
+    def start(**settings: str) -> Server:
+        env = {**server_env, **{f"DEBRIEF_{name}": value for name, value in settings.items()}}
+        server = Server(env, tmp_path_factory.mktemp("browser-server-log") / "server.log")
+        started.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(server_env, tmp_path_factory) -> Iterator[str]:
+    """Start `debrief serve` on a free loopback port; return its base URL; stop it at the end."""
+    server = Server(server_env, tmp_path_factory.mktemp("browser-server-log") / "server.log")
+    try:
+        server.start()
+        yield server.url
+    finally:
+        server.stop()
 
 
 # Everyone the suite needs: name -> roles. "new-starter" keeps its
@@ -295,7 +335,8 @@ def new_context(browser, live_server, request) -> Iterator[Callable]:
 
     def open_context(**options):
         options.setdefault("viewport", {"width": 1024, "height": 768})
-        context = browser.new_context(base_url=live_server, **options)
+        options.setdefault("base_url", live_server)
+        context = browser.new_context(**options)
         context.set_default_timeout(10_000)
         context.on("page", watch)
         contexts.append(context)
@@ -325,3 +366,11 @@ def new_context(browser, live_server, request) -> Iterator[Callable]:
 def page(new_context):
     """A page in a fresh context at 1024x768."""
     return new_context().new_page()
+
+
+@pytest.fixture(scope="session")
+def server_data(live_server, server_env, tmp_path_factory) -> Iterator[ServerData]:
+    """Make sergeants and drafts in the browser server's database, and read it back."""
+    data = ServerData(server_env, tmp_path_factory.mktemp("server-data"), PASSWORD)
+    yield data
+    data.close()

@@ -1,0 +1,100 @@
+"""Arrange and read the browser server's database directly: accounts, drafts, answers.
+
+For tests whose subject is not how a debrief is started (keeping typed work, say):
+their sergeant and draft are made here in a blink, and what the browser saved is read
+back from the database itself rather than from another page.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from debrief.app import create_app
+from debrief.auth import accounts
+from debrief.debriefs import event_record, event_saving
+from debrief.extensions import db_session
+from debrief.models import Answer, PendingForm, User
+from debrief.questions.active import active_question_set
+from tests.browser.pages import Account
+from tests.debrief_helpers import EVENT_FORM
+
+_numbers = itertools.count(9000)
+
+
+class ServerData:
+    """The real server's database, through the app's own domain functions."""
+
+    def __init__(self, server_env: dict[str, str], folder: Path, password: str):
+        self.password = password
+        self.app = create_app(
+            {
+                "INSTANCE_PATH": folder,
+                "DATABASE_URL": server_env["DEBRIEF_DATABASE_URL"],
+                "SECRET_KEY": server_env["DEBRIEF_SECRET_KEY"],
+                "ARGON2_TIME_COST": 1,
+                "ARGON2_MEMORY_KIB": 8,
+            }
+        )
+
+    def close(self) -> None:
+        """Let go of the database."""
+        self.app.extensions["debrief.engine"].dispose()
+
+    def sergeant(self, username: str) -> Account:
+        """Make a sergeant who has already chosen their password."""
+        with self.app.app_context():
+            session = db_session()
+            accounts.create_user(
+                session,
+                self.app.extensions["debrief.hasher"],
+                username=username,
+                roles=["sergeant"],
+                full_name=f"{username.replace('-', ' ').title()} Officer",
+                password=self.password,
+                must_change_password=False,
+            )
+            session.commit()
+        return Account(username, self.password, f"{username.replace('-', ' ').title()} Officer")
+
+    def draft(self, account: Account) -> int:
+        """Start a draft debrief for this sergeant; return its id."""
+        with self.app.app_context():
+            session = db_session()
+            user = session.scalars(select(User).where(User.username == account.username)).one()
+            form = {
+                name: value if isinstance(value, list) else [value]
+                for name, value in EVENT_FORM.items()
+            }
+            form["incident_ref"] = [f"INC-20250614-{next(_numbers):04d}"]
+            debrief, errors = event_saving.start(
+                session,
+                user,
+                active_question_set(self.app),
+                event_record.EventSettings.from_config(self.app.config),
+                form,
+            )
+            assert not errors, errors
+            session.commit()
+            return debrief.id
+
+    def answer(self, debrief_id: int, question_id: str):
+        """Return a saved answer as the database holds it, or None."""
+        with self.app.app_context():
+            return db_session().scalar(
+                select(Answer.value).where(
+                    Answer.debrief_id == debrief_id, Answer.question_id == question_id
+                )
+            )
+
+    def kept_forms(self, account: Account) -> int:
+        """Return how many forms are kept for this person."""
+        with self.app.app_context():
+            return db_session().scalar(
+                select(func.count())
+                .select_from(PendingForm)
+                .join(User, User.id == PendingForm.user_id)
+                .where(User.username == account.username)
+            )
