@@ -10,12 +10,16 @@ tokens or free-text answers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from .models import AuditEntry, User
+from .models import AuditEntry, RefusalTally, User
 from .timeutil import utcnow
 
 
@@ -76,3 +80,46 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def tally_refusal(
+    session: Session, remote_addr: str, action: str, now: datetime | None = None
+) -> None:
+    """Count a refusal (`action`) of someone not signed in (a missing form token, a page that needs
+    signing in, too many sign-ins), and write the record of every minute that has ended.
+
+    One record per address, kind and minute, with the count: a flood of refused requests
+    adds a row a minute, not a row a request, to the append-only trail.
+    """
+    minute = (now or utcnow()).replace(second=0, microsecond=0)
+    address = remote_addr[:64]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(RefusalTally).values(
+        remote_addr=address, kind=action, minute=minute, count=1
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["remote_addr", "kind", "minute"],
+            set_={"count": RefusalTally.count + 1},
+        )
+    )
+    record_ended_minutes(session, before=minute)
+
+
+def record_ended_minutes(session: Session, before: datetime | None = None) -> int:
+    """Write one audit record for each tallied minute before `before` (by default, the
+    current minute) and forget the tally; return how many were written."""
+    before = before or utcnow().replace(second=0, microsecond=0)
+    ended = session.scalars(
+        select(RefusalTally).where(RefusalTally.minute < before).with_for_update()
+    ).all()
+    for tally in ended:
+        record(
+            session,
+            Actor(remote_addr=tally.remote_addr, username="(not signed in)"),
+            Category.SECURITY,
+            tally.kind,
+            details={"count": tally.count, "minute": tally.minute.isoformat(timespec="minutes")},
+        )
+        session.delete(tally)
+    return len(ended)

@@ -59,6 +59,26 @@ def refusal(status: int):
     return handle
 
 
+def _record_csrf_refusal() -> None:
+    """A form sent without a valid form token is a refusal (DPA s.62): recorded for a
+    signed-in person, tallied per address and minute for anyone else."""
+    from flask_login import current_user
+
+    from . import audit
+    from .web import current_actor
+
+    session = db_session()
+    session.rollback()
+    if current_user.is_authenticated:
+        details = {"path": request.path, "method": request.method}
+        audit.record(
+            session, current_actor(), audit.Category.SECURITY, "csrf.refused", details=details
+        )
+    else:
+        audit.tally_refusal(session, request.remote_addr or "", "csrf.refused")
+    session.commit()
+
+
 def _csrf_error(error: CSRFError):
     """A lapsed or missing form token: nothing was changed. Keep what was typed if we can."""
     from flask import flash, redirect, url_for
@@ -66,6 +86,7 @@ def _csrf_error(error: CSRFError):
     from .keeping import answer_unsaved_post, not_saved_page
     from .security import PUBLIC_ENDPOINTS, is_safe_next
 
+    _record_csrf_refusal()
     if request.endpoint == "auth.sign_in":  # the sign-in page was open too long: no harm
         flash("The sign-in page was open for too long. Sign in again.", "info")
         target = request.args.get("next")

@@ -411,6 +411,21 @@ class FollowUpAction(Base):
     __table_args__ = (Index("ix_follow_up_actions_status_due", "status", "due_date"),)
 
 
+class RefusalTally(Base):
+    """Refusals of people not signed in, counted per address, kind and minute: each minute's
+    count becomes one audit record once the minute is over (audit.tally_refusal), so that
+    nobody can flood the append-only trail by sending refused requests."""
+
+    __tablename__ = "refusal_tallies"
+
+    remote_addr: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    minute: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_refusal_tallies_minute", "minute"),)
+
+
 class PendingForm(Base):
     """What someone typed into a page that could not be saved (session ended, cookie gone).
 

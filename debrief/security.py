@@ -212,6 +212,8 @@ def _authorise():
     if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
         return None  # unknown URLs fall through to the 404 page
     if not current_user.is_authenticated:
+        audit.tally_refusal(db_session(), request.remote_addr or "", "sign_in.required")
+        db_session().commit()
         if request.method == "POST":
             return keeping.answer_unsaved_post()
         return redirect(url_for("auth.sign_in", next=_safe_next(request.full_path)))

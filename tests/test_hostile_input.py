@@ -227,3 +227,90 @@ def test_date_parts_are_read_in_ascii_digits_within_the_years_served():
     ):
         with pytest.raises(DateProblem, match=message):
             parse_day(*parts, what="The date")
+
+
+# --- every refusal and consultation of personal data is in the audit trail (DPA s.62) ------
+
+
+def _actions(db) -> list[str]:
+    db.expire_all()
+    return [entry.action for entry in db.query(AuditEntry).order_by(AuditEntry.id)]
+
+
+def test_another_sergeants_debrief_and_the_hubs_look_at_a_draft_are_recorded(client, login_as, db):
+    other = make_user(["sergeant"], username="other")
+    draft = make_debrief(other, state="draft")
+    login_as("sergeant", "hub_reviewer")
+    assert client.get(f"/debriefs/{draft.id}").status_code == 404
+    assert client.get(f"/review/{draft.id}").status_code == 404
+    refused = db.query(AuditEntry).filter_by(action="debrief.refused").all()
+    assert [(e.object_id, e.details["path"]) for e in refused] == [
+        (str(draft.id), f"/debriefs/{draft.id}"),
+        (str(draft.id), f"/review/{draft.id}"),
+    ]
+
+
+def test_pages_showing_personal_data_are_recorded_as_consultations(client, login_as, db):
+    login_as("admin", "hub_reviewer", "partnership_lead")
+    someone = make_user(["sergeant"], username="someone")
+    for path in ("/admin/audit", "/admin/", f"/admin/users/{someone.id}", "/compliance/"):
+        assert client.get(path).status_code == 200
+    seen = [e for e in db.query(AuditEntry).filter_by(category="consultation")]
+    assert {e.action for e in seen} >= {"audit.view", "users.view", "user.view", "dashboard.view"}
+
+
+def test_an_import_preview_is_recorded_as_a_consultation(client, login_as, db):
+    import io
+
+    login_as("hub_reviewer")
+    data = b"NCCU reference,Referral date and time,Intelligence document received\n"
+    data += b"NCCU-2025060101,01/06/2025 10:15,Yes\n"
+    response = client.post(
+        "/compliance/imports/nccu",
+        data={"file": (io.BytesIO(data), "list.csv")},
+        content_type="multipart/form-data",
+    )
+    assert client.get(response.headers["Location"]).status_code == 200
+    assert "import.preview.view" in _actions(db)
+
+
+def test_a_form_sent_without_its_token_is_recorded(build_app, db):
+    from tests.factories import DEFAULT_PASSWORD
+
+    app = build_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        make_user(["hub_reviewer"], username="hub")
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post(
+        "/sign-in", data={"username": "hub", "password": DEFAULT_PASSWORD, "csrf_token": token}
+    )
+    assert client.post("/review/1/notes", data={"text": "x"}).status_code in (400, 302, 303)
+    with app.app_context():
+        from debrief.extensions import db_session
+
+        refused = db_session().query(AuditEntry).filter_by(action="csrf.refused").one()
+        assert refused.username == "hub"
+
+
+def test_a_flood_of_refused_requests_without_signing_in_is_one_record_a_minute(client, db):
+    from datetime import timedelta
+
+    from debrief import audit
+    from debrief.timeutil import utcnow
+
+    for _ in range(200):
+        assert client.get("/review/").status_code == 302
+    assert db.query(AuditEntry).count() == 0
+    audit.record_ended_minutes(db, before=utcnow() + timedelta(minutes=2))
+    db.commit()
+    entries = db.query(AuditEntry).filter_by(action="sign_in.required").all()
+    assert 1 <= len(entries) <= 2 and sum(e.details["count"] for e in entries) == 200
+
+
+def test_a_sign_in_with_a_very_long_username_is_recorded_truncated(client, db):
+    response = client.post("/sign-in", data={"username": "u" * 300, "password": "x" * 12})
+    assert response.status_code == 200 and "Sign-in failed" in response.get_data(as_text=True)
+    failure = db.query(AuditEntry).filter_by(action="sign_in.failed").one()
+    assert failure.username == "u" * 64

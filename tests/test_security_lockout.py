@@ -3,8 +3,12 @@ Flask-Limiter; every failure answers alike, and each is audited."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from debrief import audit
 from debrief.extensions import db_session
 from debrief.models import AuditEntry
+from debrief.timeutil import utcnow
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 FAILED = "Sign-in failed. Check your username and password and try again."
@@ -120,9 +124,18 @@ def test_per_address_rate_limit_on_sign_in(build_app):
         environ_base={"REMOTE_ADDR": "192.0.2.77"},
     )
     assert other.status_code == 200  # another address has its own allowance
+    for _ in range(5):
+        assert _try(client, "anyone", "wrong guess!!").status_code == 429
     with app.app_context():
-        entry = db_session().query(AuditEntry).filter_by(action="sign_in.rate_limited").one()
-        assert entry.remote_addr == "127.0.0.1" and entry.username == "anyone"
+        session = db_session()
+        assert session.query(AuditEntry).filter_by(action="sign_in.rate_limited").count() == 0
+        # Once the minute is over, the six refusals are one record with their count.
+        audit.record_ended_minutes(session, before=utcnow() + timedelta(minutes=2))
+        session.commit()
+        entries = session.query(AuditEntry).filter_by(action="sign_in.rate_limited").all()
+        assert 1 <= len(entries) <= 2  # one a minute (two if a minute ended meanwhile)
+        assert {e.remote_addr for e in entries} == {"127.0.0.1"}
+        assert sum(e.details["count"] for e in entries) == 6
 
 
 def test_the_sign_in_limit_is_shared_by_every_worker(build_app):

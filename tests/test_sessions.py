@@ -236,12 +236,14 @@ def test_asking_how_long_is_left_does_not_extend_the_session_but_staying_does(ap
     _sign_in(client)
     _age_session(client, idle=100)
     status = client.get("/session").get_json()
-    assert status == {"signed_in": True, "expires_in": 1700, "extendable": True, "warning": 120}
-    assert client.get("/session").get_json()["expires_in"] == 1700  # still not extended
-    assert client.post("/session").get_json()["expires_in"] == 1800
+    # Seconds left: a loaded machine may tick once between the request and the check.
+    assert 1698 <= status.pop("expires_in") <= 1700
+    assert status == {"signed_in": True, "extendable": True, "warning": 120}
+    assert 1698 <= client.get("/session").get_json()["expires_in"] <= 1700  # not extended
+    assert 1798 <= client.post("/session").get_json()["expires_in"] <= 1800
     _age_session(client, since_sign_in=12 * 3600 - 600)
     near_the_end = client.post("/session").get_json()
-    assert near_the_end["expires_in"] == 600 and near_the_end["extendable"] is False
+    assert 598 <= near_the_end["expires_in"] <= 600 and near_the_end["extendable"] is False
 
 
 def test_asking_after_the_session_ended_says_so_without_a_message_for_later(app, client, db):

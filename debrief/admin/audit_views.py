@@ -48,6 +48,8 @@ def audit_page():
     if wanted is None:
         return render_template("admin/audit.html", form=form, entries=[], total=0), 400
     session_ = db_session()
+    if audit.record_ended_minutes(session_):  # tallied refusals of minutes now over
+        session_.commit()
     total = audit_trail.count(session_, wanted)
     number = _page_number()
     entries = audit_trail.page(session_, wanted, number)

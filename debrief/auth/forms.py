@@ -14,7 +14,9 @@ class SignInForm(FlaskForm):
     username = StringField(
         "Username",
         widget=GovTextInput(),
-        validators=[InputRequired("Enter your username"), Length(max=64)],
+        # Longer than any username, but still checked and recorded (truncated), not refused
+        # unrecorded by the form.
+        validators=[InputRequired("Enter your username"), Length(max=1024)],
     )
     password = PasswordField(
         "Password",

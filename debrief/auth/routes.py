@@ -19,7 +19,6 @@ from flask import (
 from flask_login import current_user
 
 from .. import audit, keeping
-from ..audit import Actor
 from ..extensions import db_session, limiter, locks_before_writing
 from ..roles import ROLE_LABELS, Permission, Role, start_endpoint
 from ..security import (
@@ -57,15 +56,10 @@ def _sign_in_limit() -> str:
 
 
 def _audit_rate_limited(_limit) -> None:
-    """Record that an address went over the sign-in rate limit (the 429 page follows)."""
+    """Count that an address went over the sign-in rate limit (the 429 page follows): one
+    audit record per address and minute, with the count, however many were refused."""
     session_ = db_session()
-    audit.record(
-        session_,
-        Actor(None, request.remote_addr or "", username=request.form.get("username") or ""),
-        audit.Category.SECURITY,
-        "sign_in.rate_limited",
-        details={"limit": _sign_in_limit()},
-    )
+    audit.tally_refusal(session_, request.remote_addr or "", "sign_in.rate_limited")
     session_.commit()
 
 
