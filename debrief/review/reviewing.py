@@ -75,6 +75,19 @@ def _changeable(debrief: Debrief, what: str) -> None:
         raise TransitionRefused(f"A closed debrief's {what} cannot be changed. Reopen it first.")
 
 
+def _record_change(session: Session, actor: Actor, action: str, debrief: Debrief) -> None:
+    """Record a hub change to a debrief, with its state and version after it."""
+    audit.record(
+        session,
+        actor,
+        audit.Category.ALTERATION,
+        action,
+        object_type="debrief",
+        object_id=debrief.id,
+        details=_after(debrief),
+    )
+
+
 def _after(debrief: Debrief, detail: str = "") -> dict[str, Any]:
     """Return the audit details of a change to a debrief: which kind, and where it left it."""
     return {"detail": detail, "state": debrief.state, "version": debrief.version}
@@ -93,15 +106,7 @@ def assign_to_me(session: Session, debrief: Debrief, actor: Actor, seen: int | N
     changed = debrief.assignee_id != user.id
     if changed:
         _assign(session, debrief, user)
-    audit.record(
-        session,
-        actor,
-        audit.Category.ALTERATION,
-        "debrief.assign",
-        object_type="debrief",
-        object_id=debrief.id,
-        details=_after(debrief),
-    )
+    _record_change(session, actor, "debrief.assign", debrief)
     return changed
 
 
@@ -128,15 +133,7 @@ def release(session: Session, debrief: Debrief, actor: Actor, seen: int | None) 
     debrief.assignee = None
     debrief.version += 1
     add_history(session, debrief, user, "assignment", f"Released by {user.display_name}")
-    audit.record(
-        session,
-        actor,
-        audit.Category.ALTERATION,
-        "debrief.release",
-        object_type="debrief",
-        object_id=debrief.id,
-        details=_after(debrief),
-    )
+    _record_change(session, actor, "debrief.release", debrief)
 
 
 # --- themes -----------------------------------------------------------------------------------
@@ -249,15 +246,7 @@ def add_note(
     session.add(note)
     debrief.version += 1
     add_history(session, debrief, user, "note", "Added a reviewer note")
-    audit.record(
-        session,
-        actor,
-        audit.Category.ALTERATION,
-        "debrief.note",
-        object_type="debrief",
-        object_id=debrief.id,
-        details=_after(debrief),
-    )
+    _record_change(session, actor, "debrief.note", debrief)
     return note
 
 
