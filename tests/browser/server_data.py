@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from debrief.app import create_app
+from debrief.audit import Actor
 from debrief.auth import accounts
 from debrief.debriefs import event_record, event_saving
 from debrief.extensions import db_session
@@ -71,7 +72,7 @@ class ServerData:
             form["incident_ref"] = [f"INC-20250614-{next(_numbers):04d}"]
             debrief, errors = event_saving.start(
                 session,
-                user,
+                Actor(user),
                 active_question_set(self.app),
                 event_record.EventSettings.from_config(self.app.config),
                 form,
