@@ -158,9 +158,21 @@ def load_settings(instance_path: Path, test_config: dict[str, Any] | None = None
         settings["SESSION_MAX_MINUTES"] = settings["SESSION_MAX_HOURS"] * 60
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{instance_path / 'debrief.db'}"
+        _owner_only_folder(instance_path)
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _read_or_create_secret(instance_path)
     return settings
+
+
+def _owner_only_folder(path: Path) -> None:
+    """Make the instance folder, which holds the embedded database, its owner's only (a
+    clone of the repository makes it readable by all)."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
+    except OSError:
+        pass  # reported as the database's or the secret's problem, with its fix
 
 
 def _read_instance_file(path: Path) -> dict[str, Any]:

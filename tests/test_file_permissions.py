@@ -45,6 +45,16 @@ def test_an_existing_database_readable_by_all_is_made_owner_only(tmp_path):
     assert mode(path) == 0o600
 
 
+def test_an_instance_folder_readable_by_all_is_made_owner_only(tmp_path):
+    from debrief.config import load_settings
+
+    instance = tmp_path / "instance"
+    instance.mkdir(mode=0o755)
+    instance.chmod(0o755)  # as a clone of the repository leaves it
+    load_settings(instance, {"DATABASE_URL": None, "SECRET_KEY": "x" * 40})
+    assert mode(instance) == 0o700
+
+
 def test_the_instance_folder_and_the_demo_files_are_owner_only(
     make_test_config, tmp_path, open_umask
 ):
