@@ -289,17 +289,9 @@ def _render_list(slug: str, form: DownloadForm):
     pages = max(1, -(-len(rows) // LIST_PAGE_SIZE))
     page = min(page, pages)
     shown = rows[(page - 1) * LIST_PAGE_SIZE : page * LIST_PAGE_SIZE]
-    session = db_session()
-    audit.record(
-        session,
-        current_actor(),
-        audit.Category.CONSULTATION,
-        "reconciliation.viewed",
-        object_type="reconciliation_list",
-        object_id=slug,
-        details={"rows_shown": len(shown), "page": page},
+    record_consultation(
+        "reconciliation.viewed", "reconciliation_list", slug, rows_shown=len(shown), page=page
     )
-    session.commit()
     return render_template(
         "compliance/reconciliation.html",
         spec=LISTS[slug],

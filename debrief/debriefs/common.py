@@ -8,13 +8,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
-from .. import audit
 from ..errors import refusal
 from ..extensions import db_session
 from ..models import Debrief
 from ..questions.types import is_answered
 from ..text_input import whole_number_or_none
-from ..web import current_actor, refuse_as_not_found
+from ..web import record_consultation, refuse_as_not_found
 from ..workflow import STATE_LABELS, State
 from . import drafting, event_record, event_saving
 from .presenting import format_answer
@@ -52,16 +51,7 @@ def load_debrief(debrief_id: int) -> Debrief:
 
 def record_view(debrief: Debrief, page: str) -> None:
     """Record that the sergeant looked at this debrief (DPA s.62 consultation)."""
-    audit.record(
-        db_session(),
-        current_actor(),
-        audit.Category.CONSULTATION,
-        "debrief.view",
-        object_type="debrief",
-        object_id=debrief.id,
-        details={"page": page},
-    )
-    db_session().commit()
+    record_consultation("debrief.view", "debrief", debrief.id, page=page)
 
 
 def posted_form() -> dict[str, list[str]]:

@@ -8,14 +8,13 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import joinedload
 
-from .. import audit
 from ..extensions import db_session
 from ..models import Debrief, FollowUpAction
 from ..roles import Permission
 from ..security import requires
 from ..text_input import MAX_PAGE, whole_number_or_none
 from ..timeutil import local_today
-from ..web import current_actor, refuse_as_not_found, view_arg
+from ..web import current_actor, record_consultation, refuse_as_not_found, view_arg
 from . import follow_up, reviewing
 from .common import bp, load_debrief, signed_in_user
 from .forms import ActionForm
@@ -79,16 +78,7 @@ def edit_action(action_id: int):
     reviewing.ensure_may_act(debrief, signed_in_user())
     if request.method == "GET":
         form = ActionForm(obj=action)
-        audit.record(
-            session,
-            current_actor(),
-            audit.Category.CONSULTATION,
-            "action.view",
-            object_type="follow_up_action",
-            object_id=action.id,
-            details={"debrief_id": debrief.id},
-        )
-        session.commit()
+        record_consultation("action.view", "follow_up_action", action.id, debrief_id=debrief.id)
         return _form_page(form, debrief, EDIT_TITLE, action=action)
     form = ActionForm()
     if not form.validate():
@@ -125,15 +115,9 @@ def actions():
     page = min(whole_number_or_none(request.args.get("page")) or 1, MAX_PAGE)
     today = local_today()
     items, total = follow_up.open_actions(session, today, owner, size, (page - 1) * size)
-    audit.record(
-        session,
-        current_actor(),
-        audit.Category.CONSULTATION,
-        "actions.view",
-        object_type="follow_up_action",
-        details={"owner": owner, "action_ids": [a.id for a in items]},
+    record_consultation(
+        "actions.view", "follow_up_action", owner=owner, action_ids=[a.id for a in items]
     )
-    session.commit()
     pages = max(1, -(-total // size))
     return render_template(
         "review/actions.html",

@@ -23,7 +23,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import audit, navigation
+from .. import navigation
 from ..extensions import db_session
 from ..models import Debrief
 from ..periods import ReviewTarget
@@ -34,7 +34,7 @@ from ..roles import Permission
 from ..security import requires
 from ..text_input import whole_number_or_none
 from ..vocabulary import EVENT_TYPES
-from ..web import current_actor
+from ..web import current_actor, record_consultation
 from ..workflow import (
     STATE_LABELS,
     Action,
@@ -103,15 +103,9 @@ def queue_page():
     # Recorded after rendering, so that the header's count is read in the same
     # transaction as the page (not a fresh one after the write); nothing is sent
     # unless the record is committed.
-    audit.record(
-        session,
-        current_actor(),
-        audit.Category.CONSULTATION,
-        "queue.view",
-        object_type="queue",
-        details={"filter": qf.to_args(), "debrief_ids": [row.id for row in page.rows]},
+    record_consultation(
+        "queue.view", "queue", filter=qf.to_args(), debrief_ids=[row.id for row in page.rows]
     )
-    session.commit()
     return html
 
 
@@ -215,16 +209,7 @@ def render_debrief(debrief: Debrief, note_form: NoteForm | None = None, status: 
     context = debrief_page_context(
         session, debrief, signed_in_user(), ReviewTarget.from_config(current_app.config)
     )
-    audit.record(
-        session,
-        current_actor(),
-        audit.Category.CONSULTATION,
-        "debrief.view",
-        object_type="debrief",
-        object_id=debrief.id,
-        details={"page": "review"},
-    )
-    session.commit()
+    record_consultation("debrief.view", "debrief", debrief.id, page="review")
     if note_form is None:
         note_form = NoteForm(formdata=None, version=debrief.version, seen=context["seen"])
     return render_template("review/debrief.html", note_form=note_form, **context), status
