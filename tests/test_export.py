@@ -54,7 +54,9 @@ def test_summary_figures_in_full(app, tmp_path, known, hub):
     assert figures["Unaccompanied or separated children"] == 8
     assert figures["Children and unaccompanied minors"] == 4  # top theme
     share = next(
-        row for row in workbook["Summary"].iter_rows(min_row=2) if row[1].value.startswith("Recommendation 2 rate")
+        row
+        for row in workbook["Summary"].iter_rows(min_row=2)
+        if row[1].value.startswith("Recommendation 2 rate")
     )[2]
     assert share.number_format == "0.0%"
 
