@@ -48,28 +48,52 @@ class FrontPage:
     threshold: int
 
 
+WIDTHS = (48, 16, 18, 12, 62)
+
+
+class _Rows:
+    """Appends rows to a sheet, each tall enough for its wrapped words and notes."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.index = 0
+
+    def append(self, cells, texts=()) -> None:
+        self.index += 1
+        lines = max(
+            [1]
+            + [
+                xlsx.lines_needed(text, WIDTHS[column])
+                for column, text in texts
+                if isinstance(text, str)
+            ]
+        )
+        xlsx.append_with_height(self.ws, cells, self.index, lines)
+
+
 def write_front_page(wb, page: FrontPage, ctx) -> None:
     """Write the "Summary" sheet: this period beside the comparison, one printed page."""
     period = ctx.options.period
-    ws = xlsx.plain_sheet(wb, "Summary", [48, 16, 18, 12, 62], marking=ctx.marking, index=0)
-    ws.page_setup.fitToHeight = 1  # one page, whatever the rows
-    ws.print_options.horizontalCentered = True
+    sheet = xlsx.plain_sheet(wb, "Summary", WIDTHS, marking=ctx.marking, index=0)
+    ws = _Rows(sheet)
+    sheet.page_setup.fitToHeight = 1  # one page, whatever the rows
+    sheet.print_options.horizontalCentered = True
     t = page.threshold
     ws.append(
-        [xlsx.text_cell(ws, f"OIC partnership meeting pack: {period.description}", bold=True,
+        [xlsx.text_cell(sheet, f"OIC partnership meeting pack: {period.description}", bold=True,
                         font=xlsx.TITLE_FONT)]
     )  # fmt: skip
     where = page.district or "All districts"
-    ws.append([xlsx.text_cell(ws, f"{page.force_name}. {where}. {ctx.marking}.")])
-    ws.append([xlsx.text_cell(ws, f"Compared with: {page.comparison.heading}.")])
+    ws.append([xlsx.text_cell(sheet, f"{page.force_name}. {where}. {ctx.marking}.")])
+    ws.append([xlsx.text_cell(sheet, f"Compared with: {page.comparison.heading}.")])
     ws.append([])
     ws.append(
         [
-            xlsx.text_cell(ws, "Measure", bold=True),
-            xlsx.text_cell(ws, "This period", bold=True),
-            xlsx.text_cell(ws, "Compared with", bold=True),
-            xlsx.text_cell(ws, "Change", bold=True),
-            xlsx.text_cell(ws, "Note", bold=True),
+            xlsx.text_cell(sheet, "Measure", bold=True),
+            xlsx.text_cell(sheet, "This period", bold=True),
+            xlsx.text_cell(sheet, "Compared with", bold=True),
+            xlsx.text_cell(sheet, "Change", bold=True),
+            xlsx.text_cell(sheet, "Note", bold=True),
         ]
     )
     other = page.comparison.figures
@@ -98,63 +122,68 @@ def write_front_page(wb, page: FrontPage, ctx) -> None:
     rose, fell = theme_changes(page.this, other)
     for heading, moves in (("Themes that rose most", rose), ("Themes that fell most", fell)):
         ws.append([])
-        ws.append([xlsx.text_cell(ws, heading, bold=True)])
+        ws.append([xlsx.text_cell(sheet, heading, bold=True)])
         if not moves:
-            ws.append([xlsx.text_cell(ws, "None to show (or only small numbers)")])
+            ws.append([xlsx.text_cell(sheet, "None to show (or only small numbers)")])
         for theme_id, a, b, _ in moves:
             _row(ws, page.theme_labels.get(theme_id, theme_id), a, b, False, "")
     changed = page.comparison.changed
     if page.comparison.disclosed_at is not None:
         ws.append([])
-        ws.append([xlsx.text_cell(ws, "Changed since it was shared", bold=True)])
+        ws.append([xlsx.text_cell(sheet, "Changed since it was shared", bold=True)])
         if not changed:
-            ws.append([xlsx.text_cell(ws, "Nothing: the earlier figures stand as shared.")])
+            ws.append([xlsx.text_cell(sheet, "Nothing: the earlier figures stand as shared.")])
         for key, before, after in changed:
             words = LABELS.get(key) or page.theme_labels.get(key.removeprefix("theme:"), key)
+            note = (
+                f"Now {as_text(after)}, shared as {as_text(before)}: debriefs submitted or "
+                "closed since (a change by a small number is hidden)."
+            )
             ws.append(
                 [
-                    xlsx.text_cell(ws, words),
-                    _cell(ws, after, key in RATES),
-                    _cell(ws, before, key in RATES),
+                    xlsx.text_cell(sheet, words),
+                    _cell(sheet, after, key in RATES),
+                    _cell(sheet, before, key in RATES),
                     None,
-                    xlsx.text_cell(
-                        ws,
-                        f"Now {as_text(after)}, shared as {as_text(before)}: debriefs "
-                        "submitted or closed since (a change by a small number is hidden).",
-                        wrap=True,
-                    ),
-                ]
+                    xlsx.text_cell(sheet, note, wrap=True),
+                ],
+                [(0, words), (4, note)],
             )
 
 
 _NOTES = {
     "coverage": "Events with a submitted debrief, of all events.",
-    "rec2_rate": recommendation2.DEFINITION,
-    "nccu_rate": recommendation2.NCCU_DEFINITION,
+    "rec2_rate": "Referrals whose debrief says the intelligence document was submitted, "
+    "on or after the event (definition on the About sheet).",
+    "nccu_rate": "Referrals the NCCU's list marks received: the authority for 'confirmed'.",
     "actions_closed": "Marked done in the period.",
 }
 
 
-def _cell(ws, value: Shown, is_rate: bool):
+def _cell(sheet, value: Shown, is_rate: bool):
     if isinstance(value, float) or (is_rate and isinstance(value, int)):
-        return xlsx.safe_value(ws, value, xlsx.PERCENT_FORMAT)
+        return xlsx.safe_value(sheet, value, xlsx.PERCENT_FORMAT)
     if value is None:
-        return xlsx.text_cell(ws, "–")
-    return xlsx.safe_value(ws, value)
+        return xlsx.text_cell(sheet, "–")
+    return xlsx.safe_value(sheet, value)
 
 
-def _row(ws, words: str, this: Shown, other: Shown, is_rate: bool, note: str) -> None:
+def _row(rows: _Rows, words: str, this: Shown, other: Shown, is_rate: bool, note: str) -> None:
+    sheet = rows.ws
     moved = change(this, other)
-    ws.append(
+    if moved is not None and is_rate:
+        moved = round(float(moved) * 100, 1)  # percentage points
+    rows.append(
         [
-            xlsx.text_cell(ws, words, wrap=True),
-            _cell(ws, this, is_rate),
-            _cell(ws, other, is_rate) if other is not None or is_rate else None,
-            xlsx.safe_value(ws, moved, CHANGE_RATE_FORMAT if is_rate else CHANGE_COUNT_FORMAT)
+            xlsx.text_cell(sheet, words, wrap=True),
+            _cell(sheet, this, is_rate),
+            _cell(sheet, other, is_rate) if other is not None or is_rate else None,
+            xlsx.safe_value(sheet, moved, CHANGE_RATE_FORMAT if is_rate else CHANGE_COUNT_FORMAT)
             if moved is not None
             else None,
-            xlsx.text_cell(ws, note, wrap=True) if note else None,
-        ]
+            xlsx.text_cell(sheet, note, wrap=True) if note else None,
+        ],
+        [(0, words), (4, note)],
     )
 
 

@@ -241,7 +241,7 @@ def write_summary(wb, ctx: Context) -> None:
         wb,
         "Headline figures",
         [
-            xlsx.Column("Group", 12),
+            xlsx.Column("Group", 18),
             xlsx.Column("Measure", 58),
             xlsx.Column("Figure", 14, centre=True),
             xlsx.Column("Note", 60, wrap=True),
