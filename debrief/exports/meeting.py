@@ -26,7 +26,7 @@ from ..models import Debrief, DebriefTheme, Disclosure, Event, FollowUpAction
 from ..periods import Period, custom
 from ..timeutil import to_local
 from ..workflow import State
-from .selection import ExportOptions, event_clauses
+from .selection import ExportOptions, event_clauses, recommendation2_of
 from .suppression import HIDDEN, is_small, show
 
 Shown = int | float | str | None  # a number, a rate (0 to 1), "<3", "[c]", or nothing
@@ -93,8 +93,11 @@ def rate(part: int, whole: int, threshold: int) -> Shown:
     return part / whole
 
 
-def period_figures(session: Session, options: ExportOptions) -> PeriodFigures:
-    """Count one period's front-page figures for the export's filters."""
+def period_figures(
+    session: Session, options: ExportOptions, rec2: recommendation2.Figures | None = None
+) -> PeriodFigures:
+    """Count one period's front-page figures for the export's filters (Recommendation 2
+    passed in where the caller has already counted it)."""
     clauses = event_clauses(options)
     figures = PeriodFigures()
     figures.events = session.scalar(select(func.count(Event.id)).where(*clauses)) or 0
@@ -115,14 +118,7 @@ def period_figures(session: Session, options: ExportOptions) -> PeriodFigures:
         or 0
     )
     start, stop = options.period.utc_bounds()
-    rec2 = recommendation2.figures(
-        session,
-        start,
-        stop,
-        options.period.months(),
-        district=options.district,
-        event_type=options.event_type,
-    )
+    rec2 = rec2 or recommendation2_of(session, options)
     figures.rec2, figures.nccu_imported = rec2.total, rec2.nccu_list_imported
     figures.actions_opened, figures.actions_closed = _actions(session, options, start, stop)
     figures.themes = dict(

@@ -233,7 +233,8 @@ def build_workbook(
                 step(2 * PROGRESS_EVERY)
         step(2 * (stats.total % PROGRESS_EVERY))
         register.sheet.finish()
-        this = meeting.period_figures(session, options).shown(threshold)
+        rec2 = recommendation2_of(session, options)
+        this = meeting.period_figures(session, options, rec2).shown(threshold)
         front = FrontPage(
             force_name=settings.force_name,
             district=options.district,
@@ -251,7 +252,7 @@ def build_workbook(
             stats=stats,
             events=events,
             progress=debrief_progress(session, options),
-            rec2=recommendation2_of(session, options),
+            rec2=rec2,
             front=front,
             threshold=threshold,
             marking=settings.marking,
