@@ -14,6 +14,7 @@ from debrief import periods
 from debrief.exports.meeting import previous_period
 from debrief.exports.suppression import HIDDEN
 from debrief.models import DebriefTheme, Disclosure, Event
+from debrief.timeutil import utcnow
 from tests.export_helpers import build_known_data, open_workbook, run_export
 from tests.factories import make_debrief, make_event, make_user, real_question_set
 
@@ -27,7 +28,7 @@ def _said(submitted: bool) -> dict:
     return {bound.id: "later" if submitted else "not_done"}
 
 
-def _add_q2(host, count: int, theme: str = "children") -> None:
+def _add_q2(host, count: int, theme: str = "children", submitted_at=None) -> None:
     """Closed debriefs of events in May 2025, each with one confirmed theme."""
     for n in range(count):
         when = datetime(2025, 5, 3 + n, 9)
@@ -37,7 +38,7 @@ def _add_q2(host, count: int, theme: str = "children") -> None:
             event=make_event(reported_at=when),
             answers=_said(True),
             suggest_themes=False,
-            submitted_at=when + timedelta(days=1),
+            submitted_at=submitted_at or when + timedelta(days=1),
         )
         from debrief.extensions import db_session
 
@@ -102,7 +103,7 @@ def test_since_the_last_meeting_compares_with_what_was_shared(app, db, tmp_path,
     shared = db.scalars(select(Disclosure)).one()
     assert shared.figures["events"] == 7 and shared.recipient_key == "oic partnership meeting"
     # Late debriefs of Q2 arrive after the meeting: 4 more, enough to show the change.
-    _add_q2(known["host"], 4, theme="age_dispute")
+    _add_q2(known["host"], 4, theme="age_dispute", submitted_at=utcnow() + timedelta(minutes=1))
     workbook = open_workbook(
         run_export(app, tmp_path, lead, shared_with="  OIC  partnership meeting ")
     )
@@ -114,6 +115,7 @@ def test_since_the_last_meeting_compares_with_what_was_shared(app, db, tmp_path,
         row for row in workbook["Summary"].iter_rows(values_only=True) if row[4] and "Now" in row[4]
     ]
     assert ("OIC events", 11, 7) == changed[0][:3]
+    assert page["Debriefs submitted since it was shared"][0] == 4
     # A copy for other recipients compares with the previous period instead.
     other = open_workbook(run_export(app, tmp_path, lead, shared_with="Border Force only"))
     assert "nothing shared before" in other["Summary"]["A3"].value
@@ -134,9 +136,7 @@ def test_a_change_since_shared_by_a_small_number_is_hidden(app, db, tmp_path, kn
 
 
 @pytest.mark.parametrize("threshold", [3, 5])
-def test_no_suppressed_cell_can_be_recovered_from_the_other_column(
-    build_app, tmp_path, threshold
-):
+def test_no_suppressed_cell_can_be_recovered_from_the_other_column(build_app, tmp_path, threshold):
     """Brute force: for every row of every partner front page over two periods, try every
     value a suppressed cell could take; the printed cells must leave more than one."""
     app = build_app(SMALL_NUMBER_THRESHOLD=threshold)
@@ -157,9 +157,7 @@ def test_no_suppressed_cell_can_be_recovered_from_the_other_column(
                 continue
             candidates = [_values(c, threshold) for c in cells]
             possible = [
-                (a, b)
-                for a, b in itertools.product(*candidates)
-                if moved is None or a - b == moved
+                (a, b) for a, b in itertools.product(*candidates) if moved is None or a - b == moved
             ]
             for index, cell in enumerate(cells):
                 if _suppressed(cell):

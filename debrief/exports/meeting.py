@@ -210,6 +210,8 @@ class Comparison:
     period: Period
     figures: dict[str, Shown]
     disclosed_at: datetime | None = None  # when the earlier figures were shared (naive UTC)
+    # Counted since the figures were shared: debriefs submitted, actions opened and closed.
+    since: dict[str, Shown] = field(default_factory=dict)
     # (words, as shared, as now) for figures of the earlier period that have changed since.
     changed: list[tuple[str, Shown, Shown]] = field(default_factory=list)
 
@@ -255,7 +257,50 @@ def compare(
     earlier = _period_of(disclosure)
     now = period_figures(session, replace(options, period=earlier)).shown(threshold)
     shared: dict[str, Shown] = dict(disclosure.figures or {})
-    return Comparison(earlier, shared, disclosure.made_at, changed_since(shared, now, threshold))
+    counted = since(session, options, disclosure.made_at)
+    return Comparison(
+        earlier,
+        shared,
+        disclosure.made_at,
+        since={key: show(value, threshold) for key, value in counted.items()},
+        changed=changed_since(shared, now, threshold),
+    )
+
+
+SINCE_LABELS = {
+    "debriefs": "Debriefs submitted since it was shared",
+    "actions_opened": "Follow-up actions opened since it was shared",
+    "actions_closed": "Follow-up actions closed since it was shared",
+}
+
+
+def since(session: Session, options: ExportOptions, moment: datetime) -> dict[str, int]:
+    """Count what happened after `moment` on events matching the filters (any period)."""
+    on_filters = []
+    if options.district:
+        on_filters.append(Event.district == options.district)
+    if options.event_type:
+        on_filters.append(Event.event_type == options.event_type)
+    debriefs = (
+        select(func.count(Debrief.id))
+        .join(Event, Event.id == Debrief.event_id)
+        .where(*on_filters, Debrief.first_submitted_at > moment)
+    )
+    actions = (
+        select(func.count(FollowUpAction.id))
+        .join(Debrief, Debrief.id == FollowUpAction.debrief_id)
+        .join(Event, Event.id == Debrief.event_id)
+        .where(*on_filters, Debrief.state != State.DRAFT)
+    )
+    opened = session.scalar(actions.where(FollowUpAction.created_at > moment))
+    closed = session.scalar(
+        actions.where(FollowUpAction.status == "done", FollowUpAction.updated_at > moment)
+    )
+    return {
+        "debriefs": session.scalar(debriefs) or 0,
+        "actions_opened": opened or 0,
+        "actions_closed": closed or 0,
+    }
 
 
 def _period_of(disclosure: Disclosure) -> Period:

@@ -19,6 +19,7 @@ from .meeting import (
     LABELS,
     MEASURES,
     RATES,
+    SINCE_LABELS,
     Comparison,
     Shown,
     as_text,
@@ -130,7 +131,9 @@ def write_front_page(wb, page: FrontPage, ctx) -> None:
     changed = page.comparison.changed
     if page.comparison.disclosed_at is not None:
         ws.append([])
-        ws.append([xlsx.text_cell(sheet, "Changed since it was shared", bold=True)])
+        ws.append([xlsx.text_cell(sheet, "Since it was shared", bold=True)])
+        for key, words in SINCE_LABELS.items():
+            _row(ws, words, page.comparison.since.get(key), None, False, "")
         if not changed:
             ws.append([xlsx.text_cell(sheet, "Nothing: the earlier figures stand as shared.")])
         for key, before, after in changed:
