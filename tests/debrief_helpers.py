@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 from debrief.debriefs.answers import form_values
 from debrief.models import Answer
+from debrief.timeutil import local_today
 from tests.factories import real_question_set
 
 EVENT_FORM = {
@@ -43,7 +45,8 @@ COMPLETE = {
     "nccu_wait_minutes": 45,
     "intel_doc_submitted": "no",
     "intel_doc_not_submitted_reason": "unaware",
-    "intel_doc_planned_date": "2025-06-20",
+    # A planned date must be today or later when it is answered (issue 18).
+    "intel_doc_planned_date": (local_today() + timedelta(days=7)).isoformat(),
     "force_intel_report": "no",
     "items_seized": ["phones"],
     "biometrics_outcome": "completed",
