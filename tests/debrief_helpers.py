@@ -40,7 +40,9 @@ COMPLETE = {
     "medical_help": "no",
     "facilitator_arrested": "yes",
     "people_released": "handed_to_ie",
-    "nccu_contacted_at": "2025-06-14T03:00",
+    # After the event's report time whether it was typed (02:30) or made by the factory
+    # (02:30 UTC, 03:30 in BST): no time may come before the event was reported.
+    "nccu_contacted_at": "2025-06-14T03:45",
     "nccu_method": "phone",
     "nccu_wait_minutes": 45,
     "intel_doc_submitted": "no",
