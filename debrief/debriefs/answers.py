@@ -65,7 +65,8 @@ def parse_answer(question: Question, form: Form, timeline: Timeline | None = Non
     parsed = Parsed(typed=typed)
     parsed.value, parsed.error = kind.read(question, typed)
     if parsed.error is None and parsed.value is not None:
-        parsed.error = kind.check(question, parsed.value, timeline or Timeline.today(answering=False))
+        timeline = timeline or Timeline.today(answering=False)
+        parsed.error = kind.check(question, parsed.value, timeline)
         if parsed.error is not None:
             parsed.value = None
     return parsed

@@ -33,7 +33,7 @@ def _check_page(debrief, *, declaration_error=False, stale=False, status=200):
     wrong = drafting.wrong_dates(question_set, debrief)
     unsaved = debrief.unsaved_input or {}
     errors = []
-    for section, status in problems:
+    for section, section_status in problems:
         page = url_for(".section", debrief_id=debrief.id, section_id=section.id, check=1)
         # A date that breaks a rule (the event's report time corrected since it was
         # answered, or an old draft) is named itself, linked to its field.
@@ -42,7 +42,7 @@ def _check_page(debrief, *, declaration_error=False, stale=False, status=200):
         kept = any(q.id in unsaved for q in section.questions)
         if dated and not kept and not missing_required(question_set, section, answers):
             continue
-        marked = status == Status.HAS_ERRORS and (kept or not dated)
+        marked = section_status == Status.HAS_ERRORS and (kept or not dated)
         words = "correct the answers marked" if marked else "answer every question"
         errors.append({"text": f"{section.title}: {words}", "href": page})
     if declaration_error:
