@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from html.parser import HTMLParser
 
-from debrief.models import Debrief
+from debrief.models import Answer, Debrief
 from debrief.timeutil import local_today, to_local, utcnow
 from tests.debrief_helpers import (
     COMPLETE,
@@ -279,3 +279,33 @@ def test_an_old_draft_with_a_date_in_the_future_cannot_be_submitted(client, logi
     ]
     db.expire_all()
     assert db.get(Debrief, debrief.id).state == "draft"
+
+
+def test_a_planned_date_that_has_passed_since_it_was_answered_may_be_saved_again_unchanged(
+    client, login_as, db
+):
+    login_as("sergeant")
+    debrief_id = start_debrief(client)
+    answer_everything(client, debrief_id)
+    # Answered a week ago as "in two days": that day has passed now.
+    passed = (local_today() - timedelta(days=5)).isoformat()
+    db.query(Answer).filter_by(debrief_id=debrief_id, question_id="intel_doc_planned_date").update(
+        {"value": passed}
+    )
+    db.commit()
+    check = client.get(f"/debriefs/{debrief_id}/check").get_data(as_text=True)
+    assert Page(check).summary == []  # planned when answered: it stands
+    unchanged = {**COMPLETE, "intel_doc_planned_date": passed, "nccu_wait_minutes": 50}
+    saved = save_section(client, debrief_id, "nccu", unchanged)
+    assert "check=1" not in saved.headers["Location"]
+    assert stored_answers(db, debrief_id)["nccu_wait_minutes"] == 50
+    # Changed to another day that has passed: that is a new answer, and it is refused.
+    other = (local_today() - timedelta(days=4)).isoformat()
+    page = saved_page(client, debrief_id, "nccu", {**COMPLETE, "intel_doc_planned_date": other})
+    assert page.summary == [
+        (
+            "#intel_doc_planned_date-day",
+            "When the intelligence document will be submitted must be today or in the future",
+        )
+    ]
+    assert stored_answers(db, debrief_id).get("intel_doc_planned_date") is None

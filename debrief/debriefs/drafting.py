@@ -301,6 +301,12 @@ def save_section(
         if question.id in derived:
             continue
         parsed = parse_answer(question, form, timeline)
+        if parsed.error and question.id in current:
+            # Saved again unchanged: it was checked when answered ("not in the past" for a
+            # planned date); only the rules that cannot go stale are held to it now.
+            again = parse_answer(question, form, timeline_of(debrief, answering=False))
+            if again.error is None and again.value == current[question.id]:
+                parsed = again
         answers.pop(question.id, None)
         unsaved.pop(question.id, None)
         if parsed.error:
