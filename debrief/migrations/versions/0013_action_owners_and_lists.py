@@ -72,9 +72,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("owner_user_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("owner_team_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("owner_agency", sa.String(length=40), nullable=True))
-        batch.add_column(
-            sa.Column("partner_summary", sa.Text(), nullable=False, server_default="")
-        )
+        batch.add_column(sa.Column("partner_summary", sa.Text(), nullable=False, server_default=""))
         batch.add_column(
             sa.Column(
                 "partner_summary_shareable",
@@ -111,7 +109,9 @@ def link_written_owners(connection) -> int:
         sa.column("owner_agency", sa.String),
     )
     users = sa.table("users", sa.column("id", sa.Integer), sa.column("username", sa.String))
-    usernames = {_key(name): uid for uid, name in connection.execute(sa.select(users.c.id, users.c.username))}
+    usernames = {
+        _key(name): uid for uid, name in connection.execute(sa.select(users.c.id, users.c.username))
+    }
     linked = 0
     rows = connection.execute(
         sa.select(actions.c.id, actions.c.owner).where(actions.c.owner_kind.is_(None))
