@@ -11,8 +11,9 @@ issue 19), and renaming one carries the new name to the actions it owns.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -86,7 +87,7 @@ def add(session: Session, actor: Actor, kind: Kind, name: str):
     session.add(entry)
     session.flush()
     details: dict = {"name": name}
-    if kind.model is Team:
+    if isinstance(entry, Team):
         details["actions_linked"] = _link_written(session, entry)
     audit.record(
         session,
@@ -154,7 +155,7 @@ def _link_written(session: Session, team: Team) -> int:
         .values(owner_kind="team", owner_team_id=team.id)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return cast(CursorResult, result).rowcount or 0
 
 
 def team_of(session: Session, user_id: int) -> Team | None:

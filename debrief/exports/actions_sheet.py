@@ -103,7 +103,7 @@ def stream_actions(session: Session, options: ExportOptions) -> Iterator[ActionR
         .execution_options(yield_per=BATCH)
     )
     for batch in rows.partitions():
-        ids = {row[-1] for row in batch}
+        ids = {row[13] for row in batch}
         themes: dict[int, list[str]] = {}
         for debrief_id, text in session.execute(
             select(DebriefTheme.debrief_id, func.aggregate_strings(DebriefTheme.theme_id, ","))
@@ -112,7 +112,22 @@ def stream_actions(session: Session, options: ExportOptions) -> Iterator[ActionR
         ):
             themes[debrief_id] = sorted(text.split(","))
         for row in batch:
-            yield ActionRow(*row[:-1], themes=themes.get(row[-1], []))
+            yield ActionRow(
+                export_ref=row[0],
+                description=row[1],
+                owner=row[2],
+                owner_kind=row[3],
+                owner_agency=row[4],
+                owner_team=row[5],
+                person_team=row[6],
+                due_date=row[7],
+                status=row[8],
+                outcome=row[9],
+                partner_summary=row[10],
+                shareable=bool(row[11]),
+                raised_at=row[12],
+                themes=themes.get(row[13], []),
+            )
 
 
 def write_actions(book, session: Session, ctx: Context) -> None:

@@ -42,6 +42,8 @@ class ExportOptions:
     include_in_review: bool = False
     include_free_text: bool = False
     unsuppressed: bool = False
+    # The recipient group the administrator keeps that it is shared with, if one was chosen.
+    recipient_group_id: int | None = None
 
     @property
     def states(self) -> tuple[State, ...]:

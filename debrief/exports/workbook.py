@@ -169,6 +169,7 @@ def export_themes(
             "free_text": options.include_free_text,
             "unsuppressed": options.unsuppressed,
             "shared_with": options.shared_with,
+            "recipient_group_id": options.recipient_group_id,
             "debriefs": counts["debriefs"],
             "events": counts["events"],
             "sha256": digest,

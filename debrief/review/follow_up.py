@@ -21,7 +21,7 @@ from ..models import Debrief, FollowUpAction, Team, User
 from ..timeutil import local_today, utcnow
 from ..vocabulary import PARTNER_AGENCIES
 from ..workflow import State, add_history
-from . import partner_summary
+from .partner_summary import Rules, problem
 from .reviewing import InvalidInput, StaleVersion, ensure_may_act
 
 ACTION_STATUSES = {"open": "Open", "done": "Done"}
@@ -59,7 +59,7 @@ class ActionInput:
     partner_summary: str = ""
     shareable: bool = False
 
-    def checked(self, rules: partner_summary.Rules, today: date) -> ActionInput:
+    def checked(self, rules: Rules, today: date) -> ActionInput:
         """Return the input tidied, or raise InvalidInput naming each problem (the owner
         is checked against the lists by `resolve_owner`)."""
         errors = {}
@@ -75,7 +75,7 @@ class ActionInput:
             errors["partner_summary"] = (
                 f"The partner summary must be {MAX_SUMMARY} characters or fewer"
             )
-        elif (message := partner_summary.problem(summary, rules, today)) is not None:
+        elif (message := problem(summary, rules, today)) is not None:
             errors["partner_summary"] = message
         elif self.shareable and not summary:
             errors["partner_summary"] = "Write the partner summary, or do not confirm it"
@@ -92,9 +92,9 @@ class ActionInput:
         )
 
 
-def default_rules() -> partner_summary.Rules:
+def default_rules() -> Rules:
     """The reference formats of the default settings (the command line and tests)."""
-    return partner_summary.Rules.from_config(DEFAULTS)
+    return Rules.from_config(DEFAULTS)
 
 
 def resolve_owner(
@@ -139,7 +139,7 @@ def resolve_owner(
 def _checked(
     session: Session,
     data: ActionInput,
-    rules: partner_summary.Rules | None,
+    rules: Rules | None,
     current: FollowUpAction | None = None,
 ) -> tuple[ActionInput, dict[str, Any]]:
     """Check the input and the owner together, so that every problem is named at once."""
@@ -164,7 +164,7 @@ def create_action(
     debrief: Debrief,
     actor: Actor,
     data: ActionInput,
-    rules: partner_summary.Rules | None = None,
+    rules: Rules | None = None,
 ) -> FollowUpAction:
     """Raise a follow-up action on a debrief (allowed in any state the hub sees)."""
     user = actor.account
@@ -208,7 +208,7 @@ def update_action(
     actor: Actor,
     data: ActionInput,
     seen: int | None,
-    rules: partner_summary.Rules | None = None,
+    rules: Rules | None = None,
 ) -> list[str]:
     """Update a follow-up action, even after the debrief closed; return what changed."""
     ensure_may_act(action.debrief, actor.account)
