@@ -195,3 +195,24 @@ def test_an_export_is_shared_with_a_recipient_group_whose_id_is_recorded(app, cl
         (meeting.id, "OIC partnership meeting: 14 October 2025"),
         (None, "NCA analyst"),
     ]
+
+
+def test_the_command_line_records_the_recipient_group_too(app, runner, db, tmp_path):
+    from debrief.cli import main
+
+    admin = make_user(["admin"], username="admin")
+    meeting = lists.add(db, Actor(admin), lists.KINDS["groups"], "OIC partnership meeting")
+    db.commit()
+    base = ["export", "themes", "--from", "2025-07-01", "--to", "2025-09-30"]
+    base += ["--output", str(tmp_path / "q3.xlsx")]
+    unknown = runner.invoke(main, [*base, "--recipient-group", "Board"])
+    assert unknown.exit_code != 0
+    assert "'Board' is not a recipient group; the groups are OIC partnership meeting" in (
+        unknown.output
+    )
+    db_session().close()  # the refused run's transaction (its process would have ended)
+    done = runner.invoke(main, [*base, "--recipient-group", "oic partnership MEETING"])
+    assert done.exit_code == 0, done.output
+    record = db.scalars(select(AuditEntry).where(AuditEntry.action == "export.themes")).one()
+    assert record.details["recipient_group_id"] == meeting.id
+    assert record.details["shared_with"] == "OIC partnership meeting"
