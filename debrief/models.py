@@ -407,6 +407,9 @@ class FollowUpAction(Base):
     owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     owner_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     owner_agency: Mapped[str | None] = mapped_column(String(40))
+    # The theme the action answers (a theme id of the question set), if the hub chose one;
+    # else partners read the debrief's confirmed themes beside it.
+    theme_id: Mapped[str | None] = mapped_column(String(64))
     # What partners may read of it, written by the hub: no names, no references
     # (review/partner_summary.py), and shown only once the hub confirms it is shareable.
     partner_summary: Mapped[str] = mapped_column(Text, default="")

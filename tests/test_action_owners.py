@@ -91,6 +91,9 @@ def test_the_form_offers_people_teams_and_agencies_and_saves_the_choice(client, 
     assert '<option value="border_force">Border Force</option>' in page
     assert "This summary is shareable with partners" in page
     assert "Keep the owner as written" not in page
+    assert (
+        '<option value="intel_doc_missing">Intelligence document missing or late</option>' in page
+    )
 
     # A kind without its choice, a retired team, an inactive person: each named.
     for fields, message in (
@@ -125,6 +128,7 @@ def test_the_form_offers_people_teams_and_agencies_and_saves_the_choice(client, 
             owner_person=str(reviewer.id),
             partner_summary="Complete the intelligence document on the first call.",
             shareable="y",
+            theme_id="intel_doc_missing",
         ),
     )
     assert response.status_code == 302
@@ -135,6 +139,7 @@ def test_the_form_offers_people_teams_and_agencies_and_saves_the_choice(client, 
         "Harper Hub",
     )
     assert action.partner_summary_shareable is True
+    assert action.theme_id == "intel_doc_missing"
     assert action.due_date == date(2026, 3, 1)
     history = db.scalars(select(HistoryEntry).where(HistoryEntry.kind == "action")).one()
     assert history.summary.startswith("Raised a follow-up action for Harper Hub")
@@ -159,7 +164,8 @@ def test_the_form_offers_people_teams_and_agencies_and_saves_the_choice(client, 
     )
     assert action.owner_user_id is None and action.partner_summary_shareable is False
     update = db.scalars(select(AuditEntry).where(AuditEntry.action == "action.update")).one()
-    assert update.details["fields"] == ["owner", "partner summary"]
+    assert update.details["fields"] == ["owner", "theme", "partner summary"]
+    assert action.theme_id is None
 
     # Renaming the team carries the name to its actions; retiring it keeps it on them.
     lists.rename(db, Actor(admin), lists.KINDS["teams"], bureau, "Intelligence bureau")

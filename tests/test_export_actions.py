@@ -50,7 +50,12 @@ def data(app):
             ),
             (
                 3,
-                {"owner_kind": "person", "owner_user_id": in_team.id, "owner": "Pat Teamed"},
+                {
+                    "owner_kind": "person",
+                    "owner_user_id": in_team.id,
+                    "owner": "Pat Teamed",
+                    "theme_id": "training",  # its own theme, not the debrief's
+                },
                 FUTURE,
                 "open",
                 "Brief every shift.",
@@ -121,6 +126,7 @@ def test_the_partner_copy_reads_summary_theme_team_or_agency_due_status_and_over
     assert rows[2]["Partner summary"] == "No partner summary"
     # A person shows as their team, or as the force: never by name.
     assert rows[3]["Owner (team or agency)"] == "Intelligence bureau"
+    assert rows[3]["Theme"] == "Training and awareness"
     assert (rows[3]["Overdue"], rows[3]["Partner summary"]) == (None, "Brief every shift.")
     assert rows[4]["Owner (team or agency)"] == "Police (force)"
     assert rows[4]["Partner summary"] == "No partner summary"  # confirmed, but empty

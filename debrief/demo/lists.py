@@ -29,7 +29,8 @@ TEAMS = ["Force intelligence bureau", "Force training team", "Safeguarding hub"]
 RECIPIENT_GROUPS = ["OIC partnership meeting"]
 HUB_TEAM = "Safeguarding hub"
 
-# (what, owner kind, owner, days from today to due, done?, partner summary, shareable?)
+# (what, owner kind, owner, days from today to due, done?, partner summary, shareable?,
+#  theme)
 ACTIONS = [
     (
         "Chase the intelligence document with the reporting officer and the control room",
@@ -39,6 +40,7 @@ ACTIONS = [
         False,
         "Make sure the intelligence document is completed on the first call to the NCCU.",
         True,
+        "intel_doc_missing",
     ),
     (
         "Ask Immigration Enforcement why attendance took four hours",
@@ -48,6 +50,7 @@ ACTIONS = [
         False,
         "Agree an attendance time for out-of-hours events at ports.",
         True,
+        "partner_response",
     ),
     (
         "Brief the night shift on the OIC e-learning",
@@ -57,6 +60,7 @@ ACTIONS = [
         False,
         "Every response officer to finish the four-module OIC e-learning.",
         False,
+        "training",
     ),
     (
         "Check children's services were told the same night",
@@ -66,6 +70,7 @@ ACTIONS = [
         False,
         "Check children's services are told on the night for every child found.",
         True,
+        "children",
     ),
     (
         "Share the interpreter line's number with the coastal team",
@@ -75,6 +80,7 @@ ACTIONS = [
         True,
         "",
         False,
+        "",
     ),
 ]
 
@@ -121,7 +127,7 @@ def _add_actions(site: DemoSite, teams: dict[str, Team], echo: Callable[[str], N
         echo("Demo actions: already present, none added.")
         return
     today = local_today()
-    for n, (what, kind, owner, due, done, summary, shareable) in enumerate(ACTIONS):
+    for n, (what, kind, owner, due, done, summary, shareable, theme) in enumerate(ACTIONS):
         fields: dict[str, object] = {"owner_kind": kind}
         if kind == "team":
             fields.update(owner_team_id=teams[owner].id, owner=owner)
@@ -139,6 +145,7 @@ def _add_actions(site: DemoSite, teams: dict[str, Team], echo: Callable[[str], N
                 outcome="Done as agreed." if done else "",
                 partner_summary=summary,
                 partner_summary_shareable=shareable,
+                theme_id=theme or None,
                 created_by_id=hub.id,
                 created_at=debrief.closed_at or debrief.submitted_at,
                 **fields,

@@ -2,11 +2,12 @@
 (issue 19), Flask-free.
 
 The partner copy never shows what the hub typed about an action: it shows the partner
-summary the hub wrote and confirmed shareable (else "No partner summary"), the debrief's
-confirmed themes, and the owner as a team or a partner agency, never a person: a person
-shows as their team, or as the force. An owner only written (before owners were chosen
-from lists) could be anyone's name, so it shows as "Not recorded". The free-text copy,
-for the hub, adds the description, the outcome and the owner as written.
+summary the hub wrote and confirmed shareable (else "No partner summary"), the theme the
+hub gave the action (else the debrief's confirmed themes), and the owner as a team or a
+partner agency, never a person: a person shows as their team, or as the force. An owner
+only written (before owners were chosen from lists) could be anyone's name, so it shows
+as "Not recorded". The free-text copy, for the hub, adds the description, the outcome and
+the owner as written.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ class ActionRow:
     partner_summary: str
     shareable: bool
     raised_at: datetime
-    themes: list[str]
+    theme_id: str | None  # the action's own theme
+    themes: list[str]  # its debrief's confirmed themes
 
     def partner_owner(self) -> str:
         """Return the owner as partners may read it: a team or an agency, never a person."""
@@ -65,6 +67,10 @@ class ActionRow:
     def partner_words(self) -> str:
         """Return the partner summary where the hub confirmed it shareable."""
         return self.partner_summary if self.shareable and self.partner_summary else NO_SUMMARY
+
+    def theme_ids(self) -> list[str]:
+        """Return the action's own theme, or else its debrief's confirmed themes."""
+        return [self.theme_id] if self.theme_id else self.themes
 
     def overdue(self, today: date) -> bool:
         """Tell whether the action is open past its due date."""
@@ -91,6 +97,7 @@ def stream_actions(session: Session, options: ExportOptions) -> Iterator[ActionR
             FollowUpAction.partner_summary,
             FollowUpAction.partner_summary_shareable,
             FollowUpAction.created_at,
+            FollowUpAction.theme_id,
             Debrief.id,
         )
         .join(Debrief, FollowUpAction.debrief_id == Debrief.id)
@@ -103,7 +110,7 @@ def stream_actions(session: Session, options: ExportOptions) -> Iterator[ActionR
         .execution_options(yield_per=BATCH)
     )
     for batch in rows.partitions():
-        ids = {row[13] for row in batch}
+        ids = {row[14] for row in batch}
         themes: dict[int, list[str]] = {}
         for debrief_id, text in session.execute(
             select(DebriefTheme.debrief_id, func.aggregate_strings(DebriefTheme.theme_id, ","))
@@ -126,7 +133,8 @@ def stream_actions(session: Session, options: ExportOptions) -> Iterator[ActionR
                 partner_summary=row[10],
                 shareable=bool(row[11]),
                 raised_at=row[12],
-                themes=themes.get(row[13], []),
+                theme_id=row[13],
+                themes=themes.get(row[14], []),
             )
 
 
@@ -157,7 +165,7 @@ def write_actions(book, session: Session, ctx: Context) -> None:
         row: list[Any] = [
             action.export_ref,
             month_of(action.raised_at),
-            "; ".join(labels.get(t, t) for t in action.themes) or None,
+            "; ".join(labels.get(t, t) for t in action.theme_ids()) or None,
             action.partner_owner(),
             action.due_date,
             action.status.replace("_", " ").capitalize(),

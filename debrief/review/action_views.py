@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db_session
 from ..models import Debrief, FollowUpAction
+from ..questions.active import active_question_set
 from ..roles import Permission
 from ..security import requires
 from ..text_input import MAX_PAGE, whole_number_or_none
@@ -31,6 +32,7 @@ def _input(form: ActionForm) -> follow_up.ActionInput:
         outcome=form.outcome.data or "",
         partner_summary=form.partner_summary.data or "",
         shareable=bool(form.shareable.data),
+        theme_id=form.theme_id.data or "",
     )
 
 
@@ -43,6 +45,10 @@ def _action_form(action: FollowUpAction | None = None, **kwargs) -> ActionForm:
     form = ActionForm(**kwargs)
     written = action.owner if action is not None and action.owner_kind is None else ""
     form.set_owner_choices(follow_up.owner_options(db_session(), action), written)
+    themes = active_question_set(current_app).themes
+    form.set_theme_choices(
+        [(t.id, t.label) for t in themes], action.theme_id if action is not None else None
+    )
     return form
 
 

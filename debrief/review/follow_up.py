@@ -58,6 +58,7 @@ class ActionInput:
     outcome: str = ""
     partner_summary: str = ""
     shareable: bool = False
+    theme_id: str = ""  # a theme id of the question set (the form offers only those)
 
     def checked(self, rules: Rules, today: date) -> ActionInput:
         """Return the input tidied, or raise InvalidInput naming each problem (the owner
@@ -89,6 +90,7 @@ class ActionInput:
             self.outcome.strip(),
             summary,
             self.shareable and bool(summary),
+            self.theme_id.strip()[:64],
         )
 
 
@@ -178,6 +180,7 @@ def create_action(
         outcome=data.outcome,
         partner_summary=data.partner_summary,
         partner_summary_shareable=data.shareable,
+        theme_id=data.theme_id or None,
         created_by_id=user.id,
         **owner,
     )
@@ -219,6 +222,7 @@ def update_action(
     new_values: list[tuple[str, list[tuple[str, Any]]]] = [
         ("what", [("description", data.description)]),
         ("owner", list(owner.items())),
+        ("theme", [("theme_id", data.theme_id or None)]),
         ("due date", [("due_date", data.due_date)]),
         ("status", [("status", data.status)]),
         ("outcome", [("outcome", data.outcome)]),

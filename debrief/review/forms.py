@@ -114,6 +114,13 @@ class ActionForm(FlaskForm):
         widget=GovTextArea(),
         validators=[_max_length(4000, "The outcome")],
     )
+    theme_id = SelectField(
+        "Theme (optional)",
+        description="The theme this action answers. Without one, partners see the "
+        "debrief's confirmed themes.",
+        widget=GovSelect(),
+        default="",
+    )
     partner_summary = TextAreaField(
         "Summary for partners (optional)",
         description=(
@@ -127,6 +134,15 @@ class ActionForm(FlaskForm):
     shareable = BooleanField("This summary is shareable with partners", widget=GovCheckboxInput())
     version = WholeNumberField(widget=_hidden, default=0)
     submit = SubmitField("Save action", widget=GovSubmitInput())
+
+    def set_theme_choices(self, themes: list[tuple[str, str]], current: str | None) -> None:
+        """Offer the question set's themes (and the action's own, if the set no longer has
+        it); a theme not offered is refused by the field."""
+        choices = [SelectChoice("", "The debrief's confirmed themes")]
+        choices += [SelectChoice(tid, words) for tid, words in themes]
+        if current and current not in {tid for tid, _ in themes}:
+            choices.append(SelectChoice(current, current))
+        self.theme_id.choices = choices
 
     def set_owner_choices(self, options: dict[str, list], written: str = "") -> None:
         """Fill the owner lists; offer the owner as written where the action has one."""

@@ -1,4 +1,4 @@
-"""Follow-up actions get an owner chosen from lists, and a partner summary (issue 19).
+"""Follow-up actions get an owner chosen from lists, a theme and a partner summary (issue 19).
 
 An action's owner was free text, so nobody could be told of it and a partner copy could
 not say who owns it without risking a name. Now it is a person (an account), a team the
@@ -72,6 +72,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("owner_user_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("owner_team_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("owner_agency", sa.String(length=40), nullable=True))
+        batch.add_column(sa.Column("theme_id", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("partner_summary", sa.Text(), nullable=False, server_default=""))
         batch.add_column(
             sa.Column(
@@ -138,6 +139,7 @@ def downgrade() -> None:
         for column in (
             "partner_summary_shareable",
             "partner_summary",
+            "theme_id",
             "owner_agency",
             "owner_team_id",
             "owner_user_id",
