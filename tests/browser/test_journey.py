@@ -156,7 +156,7 @@ def _reviewer_returns_it(page: Page, event: Event, debrief_id: int, scan) -> Non
     scan(page, "hub reviewer: follow-up action, nothing entered")
     page.get_by_label("What needs to be done").fill("Brief the shift on the intelligence document.")
     page.get_by_role("radio", name="A partner agency").check()
-    page.get_by_label("Partner agency").select_option(label="Border Force")
+    page.get_by_label("Partner agency", exact=True).select_option(label="Border Force")
     page.get_by_label("Summary for partners (optional)").fill("Check lorry AB12 CDE at the port.")
     page.get_by_label("This summary is shareable with partners").check()
     page.get_by_role("button", name="Save action").click()
