@@ -141,6 +141,8 @@ def test_the_form_offers_people_teams_and_agencies_and_saves_the_choice(client, 
     assert action.partner_summary_shareable is True
     assert action.theme_id == "intel_doc_missing"
     assert action.due_date == date(2026, 3, 1)
+    shown = client.get(f"/review/{debrief.id}").get_data(as_text=True)
+    assert "For partners: Complete the intelligence document on the first call." in shown
     history = db.scalars(select(HistoryEntry).where(HistoryEntry.kind == "action")).one()
     assert history.summary.startswith("Raised a follow-up action for Harper Hub")
 
