@@ -404,7 +404,23 @@ class FollowUpAction(Base):
         ForeignKey("debriefs.id", ondelete="CASCADE"), index=True
     )
     description: Mapped[str] = mapped_column(Text)
+    # The owner as the hub sees it: the words typed before owners were chosen from lists
+    # (kept as written, issue 19), else the chosen owner's name when saved (a team's
+    # renaming follows). Never shown in a partner copy: see owner_kind.
     owner: Mapped[str] = mapped_column(String(120), index=True)
+    # Who owns it: "person" (owner_user_id), "team" (owner_team_id), "agency"
+    # (owner_agency, a key of vocabulary.PARTNER_AGENCIES), or None: only as written.
+    owner_kind: Mapped[str | None] = mapped_column(String(16))
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    owner_agency: Mapped[str | None] = mapped_column(String(40))
+    # The theme the action answers (a theme id of the question set), if the hub chose one;
+    # else partners read the debrief's confirmed themes beside it.
+    theme_id: Mapped[str | None] = mapped_column(String(64))
+    # What partners may read of it, written by the hub: no names, no references
+    # (review/partner_summary.py), and shown only once the hub confirms it is shareable.
+    partner_summary: Mapped[str] = mapped_column(Text, default="")
+    partner_summary_shareable: Mapped[bool] = mapped_column(Boolean, default=False)
     due_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="open")
     outcome: Mapped[str] = mapped_column(Text, default="")
@@ -414,8 +430,49 @@ class FollowUpAction(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     debrief: Mapped[Debrief] = relationship()
+    owner_user: Mapped[User | None] = relationship(foreign_keys=[owner_user_id])
+    owner_team: Mapped[Team | None] = relationship()
 
     __table_args__ = (Index("ix_follow_up_actions_status_due", "status", "due_date"),)
+
+
+class Team(Base):
+    """A team the administrator keeps, that can own follow-up actions. Never deleted:
+    a retired team is offered no more but stays on the actions it owns."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class TeamMembership(Base):
+    """The team a person belongs to (at most one): a person's action shows as their team
+    in a partner copy, never by their name."""
+
+    __tablename__ = "team_memberships"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+
+    team: Mapped[Team] = relationship()
+
+
+class RecipientGroup(Base):
+    """Who a thematic export is shared with, as the administrator keeps the list (for
+    example "OIC partnership meeting"); an export's audit record names the group's id.
+    Never deleted: a retired group is offered no more."""
+
+    __tablename__ = "recipient_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class RefusalTally(Base):
@@ -569,10 +626,13 @@ __all__ = [
     "NccuReferral",
     "PendingForm",
     "QuestionSetVersion",
+    "RecipientGroup",
     "ReviewNote",
     "SignInFailure",
     "State",
     "StateColumn",
+    "Team",
+    "TeamMembership",
     "User",
     "UserRole",
 ]

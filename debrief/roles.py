@@ -39,6 +39,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     AUDIT = "audit"  # read and export the audit trail
     QUESTION_SET = "question_set"  # view the active question set and its check
+    MANAGE_LISTS = "manage_lists"  # teams and recipient groups, a person's team
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -62,6 +63,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_USERS,
             Permission.AUDIT,
             Permission.QUESTION_SET,
+            Permission.MANAGE_LISTS,
         }
     ),
 }

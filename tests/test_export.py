@@ -142,8 +142,13 @@ def test_register_and_actions_leave_free_text_out_by_default(app, tmp_path, know
         {
             "Export id": known["debriefs"][0].export_ref,
             "Raised": datetime(2025, 7, 1),
+            "Theme": "Children and unaccompanied minors; NCCU access or delay",
+            # Written, not chosen from the lists: it could be anyone's name.
+            "Owner (team or agency)": "Not recorded",
             "Due": datetime(2025, 10, 31),
             "Status": "Open",
+            "Overdue": "Overdue",
+            "Partner summary": "No partner summary",
         }
     ]
 

@@ -50,6 +50,8 @@ def test_free_text_with_dangerous_prefixes_and_control_characters(
                     description=payload,
                     owner=payload,
                     outcome=payload,
+                    partner_summary=payload,
+                    partner_summary_shareable=True,
                     created_by_id=hub.id,
                 )
             )
@@ -73,7 +75,7 @@ def test_free_text_with_dangerous_prefixes_and_control_characters(
         expected = went_well.translate({ord(c): None for c in CONTROL})
         assert rows[ref]["What went well?"] == expected
         assert rows[ref]["What could be improved?"] == payload
-    cells = [row[0] for row in workbook["Actions"].iter_rows(min_row=2)]
+    cells = [c for row in workbook["Actions"].iter_rows(min_row=2) for c in row]
     cells += [c for row in workbook["Debriefs"].iter_rows(min_row=2) for c in row]
     for cell in cells:
         text = cell.value if isinstance(cell.value, str) else ""
@@ -81,5 +83,6 @@ def test_free_text_with_dangerous_prefixes_and_control_characters(
             assert cell.data_type == "s" and cell.quotePrefix, text
     actions = table_rows(workbook["Actions"])
     assert sorted(a["Action"] for a in actions) == sorted(PAYLOADS)
+    assert sorted(a["Partner summary"] for a in actions) == sorted(PAYLOADS)
     about = {row[0]: row[1] for row in workbook["About"].iter_rows(values_only=True)}
     assert about["Shared with"] == '=HYPERLINK("x") meeting'

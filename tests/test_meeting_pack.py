@@ -188,3 +188,21 @@ def test_previous_periods_are_the_standard_ones():
         date(2025, 7, 1),
         date(2025, 7, 7),
     )
+
+
+def test_the_recipient_group_not_the_words_decides_what_was_shared_before(app, db, tmp_path, known):
+    from debrief.models import RecipientGroup
+
+    group = RecipientGroup(name="OIC partnership meeting")
+    db.add(group)
+    db.commit()
+    lead = make_user(["partnership_lead"], username="pack-group")
+    run_export(
+        app, tmp_path, lead, period=Q2, recipient_group_id=group.id, shared_with="Group: June"
+    )
+    workbook = open_workbook(
+        run_export(app, tmp_path, lead, recipient_group_id=group.id, shared_with="Group: September")
+    )
+    assert ", as shared on " in workbook["Summary"]["A3"].value
+    typed = open_workbook(run_export(app, tmp_path, lead, shared_with="Group: June"))
+    assert "nothing shared before" in typed["Summary"]["A3"].value

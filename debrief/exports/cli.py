@@ -18,6 +18,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .. import periods
+from ..admin import lists
 from ..audit import Actor
 from ..extensions import db_session, require_current_schema
 from ..vocabulary import EVENT_TYPES
@@ -44,10 +45,20 @@ def export_group() -> None:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="The .xlsx file to write.",
 )
-@click.option("--shared-with", required=True, help="The meeting or recipients (recorded).")
+@click.option("--shared-with", default="", help="The meeting or recipients, or detail (recorded).")
+@click.option(
+    "--recipient-group", default="", help="A recipient group the administrator keeps (recorded)."
+)
 @with_appcontext
 def export_themes_command(
-    start, end, district, event_type, include_in_review, output: Path, shared_with: str
+    start,
+    end,
+    district,
+    event_type,
+    include_in_review,
+    output: Path,
+    shared_with: str,
+    recipient_group: str,
 ) -> None:
     """Write the thematic spreadsheet for a period (partner copy)."""
     require_current_schema()
@@ -57,15 +68,20 @@ def export_themes_command(
             f"{district!r} is not a district; choose from {', '.join(config['DISTRICTS'])}.",
             param_hint="--district",
         )
-    if not shared_with.strip():
+    group = _recipient_group(recipient_group) if recipient_group.strip() else None
+    detail = shared_with.strip()
+    if group is None and not detail:
         raise click.BadParameter("say who it will be shared with.", param_hint="--shared-with")
+    if group is not None:
+        detail = f"{group.name}: {detail}" if detail else group.name
     try:
         period = periods.custom(start.date(), end.date())
     except periods.PeriodError as exc:
         raise click.ClickException(str(exc)) from None
     options = ExportOptions(
         period=period,
-        shared_with=shared_with.strip(),
+        shared_with=detail,
+        recipient_group_id=group.id if group is not None else None,
         district=district,
         event_type=event_type,
         include_in_review=include_in_review,
@@ -95,4 +111,17 @@ def export_themes_command(
     click.echo(
         f"Wrote {output} ({period.description}): {result.debriefs} debriefs from "
         f"{result.events} events. Recorded as a disclosure to {options.shared_with}."
+    )
+
+
+def _recipient_group(name: str):
+    """Return the recipient group in use with this name (any letter case), or stop."""
+    groups = lists.entries(db_session(), lists.KINDS["groups"], include_retired=False)
+    for group in groups:
+        if group.name.casefold() == " ".join(name.split()).casefold():
+            return group
+    known = ", ".join(g.name for g in groups) or "none yet: an administrator adds them"
+    raise click.BadParameter(
+        f"{name!r} is not a recipient group; the groups are {known}.",
+        param_hint="--recipient-group",
     )

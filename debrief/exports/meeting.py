@@ -225,7 +225,10 @@ class Comparison:
 
 
 def recipient_key(options: ExportOptions) -> str:
-    """Return who a partner copy is for, so the next copy to them compares with it."""
+    """Return who a partner copy is for, so the next copy to them compares with it: the
+    recipient group the administrator keeps, else the words typed."""
+    if options.recipient_group_id is not None:
+        return f"group:{options.recipient_group_id}"
     return " ".join(options.shared_with.split()).casefold()
 
 

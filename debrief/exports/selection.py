@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, Text, func, select
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from .. import recommendation2
-from ..models import Answer, Debrief, DebriefTheme, Event, FollowUpAction, QuestionSetVersion
+from ..models import Answer, Debrief, DebriefTheme, Event, QuestionSetVersion
 from ..periods import Period
 from ..questions.loader import QuestionSet
 from ..questions.store import question_set_of
@@ -43,6 +43,8 @@ class ExportOptions:
     include_in_review: bool = False
     include_free_text: bool = False
     unsuppressed: bool = False
+    # The recipient group the administrator keeps that it is shared with, if one was chosen.
+    recipient_group_id: int | None = None
 
     @property
     def states(self) -> tuple[State, ...]:
@@ -272,39 +274,3 @@ def _answers_object_sqlite(_element, _compiler, **_kw) -> str:
 @compiles(answers_object, "postgresql")
 def _answers_object_postgresql(_element, _compiler, **_kw) -> str:
     return "CAST(json_object_agg(answers.question_id, answers.value) AS TEXT)"
-
-
-@dataclass(frozen=True)
-class ActionRow:
-    """One follow-up action on a selected debrief."""
-
-    export_ref: str
-    description: str
-    owner: str
-    due_date: date | None
-    status: str
-    outcome: str
-    raised_at: datetime
-
-
-def stream_actions(session: Session, options: ExportOptions) -> Iterator[ActionRow]:
-    """Yield the follow-up actions on the selected debriefs, by debrief export id."""
-    rows = session.execute(
-        _selected(
-            select(
-                Debrief.export_ref,
-                FollowUpAction.description,
-                FollowUpAction.owner,
-                FollowUpAction.due_date,
-                FollowUpAction.status,
-                FollowUpAction.outcome,
-                FollowUpAction.created_at,
-            ),
-            options,
-            via=FollowUpAction.debrief_id == Debrief.id,
-        )
-        .order_by(Debrief.export_ref, FollowUpAction.id)
-        .execution_options(yield_per=BATCH)
-    )
-    for row in rows:
-        yield ActionRow(*row)

@@ -27,6 +27,7 @@ from ..timeutil import local_today, utcnow
 from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, PEOPLE_COUNTS, label
 from ..workflow import STATE_LABELS
 from . import meeting
+from .actions_sheet import write_actions
 from .figures import Stats, month_of
 from .meeting_sheets import FrontPage, write_front_page, write_rec2_by_month
 from .selection import (
@@ -35,7 +36,6 @@ from .selection import (
     event_totals,
     people_histograms,
     recommendation2_of,
-    stream_actions,
     stream_records,
 )
 from .selection import question_sets as load_question_sets
@@ -178,6 +178,7 @@ def export_themes(
             "free_text": options.include_free_text,
             "unsuppressed": options.unsuppressed,
             "shared_with": options.shared_with,
+            "recipient_group_id": options.recipient_group_id,
             "debriefs": counts["debriefs"],
             "events": counts["events"],
             "sha256": digest,
@@ -265,7 +266,7 @@ def build_workbook(
             },
         )
         book.run(write_small_sheets, ctx)
-        _write_actions(book, session, ctx)
+        write_actions(book, session, ctx)
         book.save()
     return {"debriefs": stats.total, "events": events["events"], "disclosed": this}
 
@@ -378,33 +379,3 @@ def _ask(question: Question | None, labels: dict[str, str] | None) -> tuple:
 def _labels(stats: Stats, question_id: str) -> dict[str, str] | None:
     merged = stats.questions.get(question_id)
     return None if merged is None else {c.id: c.label for c in merged.choices}
-
-
-def _write_actions(book, session: Session, ctx: Context) -> None:
-    """Write the follow-up actions; who owns them and what they say only in a free-text
-    copy (an owner is typed by the hub, and "PC Jane Smith" reached partners)."""
-    free_text = ctx.options.include_free_text
-    columns = [
-        xlsx.Column("Export id", 13),
-        xlsx.Column("Raised", 10, xlsx.MONTH_FORMAT, centre=True),
-        xlsx.Column("Due", 12, xlsx.DATE_FORMAT, centre=True),
-        xlsx.Column("Status", 12),
-    ]
-    if free_text:
-        columns += [
-            xlsx.Column("Owner", 28),
-            xlsx.Column("Action", 50, wrap=True),
-            xlsx.Column("Outcome", 50, wrap=True),
-        ]
-    sheet = book.table_sheet("Actions", columns, marking=ctx.marking, table="Actions")
-    for action in stream_actions(session, ctx.options):
-        row: list[Any] = [
-            action.export_ref,
-            month_of(action.raised_at),
-            action.due_date,
-            action.status.replace("_", " ").capitalize(),
-        ]
-        if free_text:
-            row += [action.owner, action.description, action.outcome]
-        sheet.append(row)
-    sheet.finish()
