@@ -21,8 +21,8 @@ bp.register_error_handler(export.ExportNotPermitted, refusal(403))
 @requires(Permission.EXPORT_THEMES)
 def index():
     """Choose a period and filters, then download the thematic spreadsheet."""
-    form = ThemesExportForm(current_app.config["DISTRICTS"])
     sensitive = can(current_user, Permission.EXPORT_SENSITIVE)
+    form = ThemesExportForm(current_app.config["DISTRICTS"], may_see_sensitive=sensitive)
     if not form.validate_on_submit():
         return render_template("exports/index.html", form=form, sensitive=sensitive)
     options = form.options(may_see_sensitive=sensitive)
