@@ -63,4 +63,5 @@ def test_a_name_typed_anywhere_never_reaches_the_partner_copy(app, tmp_path):
         if isinstance(cell.value, str) and "Smithfield" in cell.value
     ]
     assert found == [], "\n".join(found)
-    assert len(list(workbook["Debriefs"].iter_rows(min_row=2))) >= 7  # the data is there
+    figures = {r[1]: r[2] for r in workbook["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert figures["Debriefs in this workbook"] >= 7  # the data is there
