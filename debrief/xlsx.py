@@ -27,6 +27,7 @@ from typing import IO, Any, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ERROR_CODES, Cell
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
@@ -259,6 +260,19 @@ def colour_series(chart, *, other_last: bool = False) -> None:
         colour = colour or OKABE_ITO[index % len(OKABE_ITO)]
         series.graphicalProperties.solidFill = colour
         series.graphicalProperties.line.solidFill = colour
+
+
+def text_categories(chart, ws, row: int, first_column: int, last_column: int) -> None:
+    """Label every series' points with the text in one row (months, say).
+
+    openpyxl's set_categories names them as numbers, which LibreOffice shows as 1, 2, 3;
+    call this after the series are added.
+    """
+    first, last = get_column_letter(first_column), get_column_letter(last_column)
+    title = ws.title.replace("'", "''")
+    ref = f"'{title}'!${first}${row}:${last}${row}"
+    for series in chart.series:
+        series.cat = AxDataSource(strRef=StrRef(f=ref))
 
 
 def print_on_one_page(ws, last_column: int, last_row: int, paper: int | None = None) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from .. import xlsx
@@ -83,6 +84,8 @@ def write_about(wb, ctx: Context, index: int) -> None:
             xlsx.text_cell(ws, name, bold=True, wrap=True),
             xlsx.text_cell(ws, text, wrap=True, bold=bold and not text),
         ]
+        for cell in cells:  # a label beside the first line of its text, not the last
+            cell.alignment = TOP
         lines = max(xlsx.lines_needed(name, 34), xlsx.lines_needed(text, 100))
         xlsx.append_with_height(ws, cells, row_number, lines)
 
@@ -207,6 +210,9 @@ def _limits(ctx: Context) -> list[tuple[str, str]]:
             ),
         )
     return rows
+
+
+TOP = Alignment(wrap_text=True, vertical="top")
 
 
 def _period_words(period) -> str:
@@ -389,9 +395,6 @@ def write_themes(wb, ctx: Context, index: int) -> None:
         chart.legend.position = "b"
         # openpyxl leaves the axes' delete flag on, which hides them in LibreOffice.
         chart.x_axis.delete = chart.y_axis.delete = False
-        chart.set_categories(
-            Reference(ws, min_col=2, max_col=1 + len(months), min_row=sheet.header_row)
-        )
         shown = drawn if len(drawn) <= xlsx.MAX_SERIES else drawn[: xlsx.MAX_SERIES - 1]
         for i in sorted(shown):
             row = sheet.header_row + 1 + i
@@ -407,15 +410,13 @@ def write_themes(wb, ctx: Context, index: int) -> None:
             rest = [i for i in range(len(rows)) if i not in shown]
             sums = [sum(_number(rows[i][1][m]) for i in rest) for m in range(len(months))]
             ws.append([])
-            ws.append(
-                [
-                    xlsx.text_cell(
-                        ws, OTHER_LABEL.format(n=len(rest), marker=marker(ctx.threshold)), wrap=True
-                    ),
-                    *sums,
-                ]
-            )
+            label_ = f"Other: the {len(rest)} other themes added up, for the chart"
+            if ctx.threshold > 1:
+                label_ += f" ({marker(ctx.threshold)} and {HIDDEN} counted as 0)"
+            cells = [xlsx.text_cell(ws, label_, wrap=True)]
+            cells += [xlsx.to_cell(ws, xlsx.prepare_value(n, centre=True)) for n in sums]
             last_row += 2
+            xlsx.append_with_height(ws, cells, last_row, xlsx.lines_needed(label_, 40))
             chart.add_data(
                 Reference(
                     ws, min_col=1, max_col=1 + len(months), min_row=last_row, max_row=last_row
@@ -423,6 +424,7 @@ def write_themes(wb, ctx: Context, index: int) -> None:
                 from_rows=True,
                 titles_from_data=True,
             )
+        xlsx.text_categories(chart, ws, sheet.header_row, 2, 1 + len(months))
         xlsx.colour_series(chart, other_last=other)
         # Beside the table when it is narrow (a month or a quarter), under it otherwise.
         table_width = sum(c.width for c in columns)
@@ -433,14 +435,11 @@ def write_themes(wb, ctx: Context, index: int) -> None:
             last_row = max(last_row, int(chart.height / 0.53) + 1)
         else:
             anchor_column, anchor_row = 1, last_row + 2
-            chart.width, chart.height = min(max(table_width * 0.19, 16), 40), 9
+            chart.width, chart.height = min(max(table_width * 0.25, 16), 40), 11
             last_row = anchor_row + int(chart.height / 0.53) + 1
         ws.add_chart(chart, f"{get_column_letter(anchor_column)}{anchor_row}")
     paper = xlsx.PAPER_A3 if len(months) > 13 else None
     xlsx.print_on_one_page(ws, last_column, last_row, paper)
-
-
-OTHER_LABEL = "Other: the {n} other themes added up, for the chart ({marker} and [c] counted as 0)"
 
 
 def _number(cell) -> int:
@@ -460,7 +459,7 @@ def write_answers(wb, ctx: Context, index: int) -> None:
             xlsx.Column("Question", 48, wrap=True),
             xlsx.Column("Answer", 40, wrap=True),
             xlsx.Column("Debriefs", 10),
-            xlsx.Column("Share of debriefs asked", 12, xlsx.PERCENT_FORMAT),
+            xlsx.Column("Share of debriefs asked", 14, xlsx.PERCENT_FORMAT),
             xlsx.Column("Note", 44, wrap=True),
         ],
         marking=ctx.marking,
@@ -516,6 +515,7 @@ def _answer_rows(question: QuestionSummary, ctx: Context):
         else:
             share = figure  # a share would give the suppressed count away
         yield name, figure, share, note
+        note = ""  # said once, on the question's first row
 
 
 NOT_ANSWERED = "Not answered"
