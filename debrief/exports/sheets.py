@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment
@@ -413,10 +414,10 @@ def write_themes(wb, ctx: Context, index: int) -> None:
             label_ = f"Other: the {len(rest)} other themes added up, for the chart"
             if ctx.threshold > 1:
                 label_ += f" ({marker(ctx.threshold)} and {HIDDEN} counted as 0)"
-            cells = [xlsx.text_cell(ws, label_, wrap=True)]
-            cells += [xlsx.to_cell(ws, xlsx.prepare_value(n, centre=True)) for n in sums]
+            other_row: list[Any] = [xlsx.text_cell(ws, label_, wrap=True)]
+            other_row += [xlsx.to_cell(ws, xlsx.prepare_value(n, centre=True)) for n in sums]
             last_row += 2
-            xlsx.append_with_height(ws, cells, last_row, xlsx.lines_needed(label_, 40))
+            xlsx.append_with_height(ws, other_row, last_row, xlsx.lines_needed(label_, 40))
             chart.add_data(
                 Reference(
                     ws, min_col=1, max_col=1 + len(months), min_row=last_row, max_row=last_row
@@ -430,12 +431,12 @@ def write_themes(wb, ctx: Context, index: int) -> None:
         table_width = sum(c.width for c in columns)
         if table_width <= 90:
             anchor_column, anchor_row = last_column + 2, 1
-            chart.width, chart.height = 16, max(8.0, 0.53 * last_row)
+            chart.width, chart.height = 16, max(8, round(0.53 * last_row))
             last_column += 2 + 9  # columns of the default width (about 1.8 cm) the chart spans
             last_row = max(last_row, int(chart.height / 0.53) + 1)
         else:
             anchor_column, anchor_row = 1, last_row + 2
-            chart.width, chart.height = min(max(table_width * 0.25, 16), 40), 11
+            chart.width, chart.height = min(max(round(table_width / 4), 16), 40), 11
             last_row = anchor_row + int(chart.height / 0.53) + 1
         ws.add_chart(chart, f"{get_column_letter(anchor_column)}{anchor_row}")
     paper = xlsx.PAPER_A3 if len(months) > 13 else None
