@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
@@ -425,6 +426,7 @@ def write_themes(wb, ctx: Context, index: int) -> None:
                 from_rows=True,
                 titles_from_data=True,
             )
+            chart.series[-1].tx = SeriesLabel(v=OTHER_SERIES)  # the row says how, the legend what
         xlsx.text_categories(chart, ws, sheet.header_row, 2, 1 + len(months))
         xlsx.colour_series(chart, other_last=other)
         # Beside the table when it is narrow (a month or a quarter), under it otherwise.
@@ -441,6 +443,9 @@ def write_themes(wb, ctx: Context, index: int) -> None:
         ws.add_chart(chart, f"{get_column_letter(anchor_column)}{anchor_row}")
     paper = xlsx.PAPER_A3 if len(months) > 13 else None
     xlsx.print_on_one_page(ws, last_column, last_row, paper)
+
+
+OTHER_SERIES = "Other themes"
 
 
 def _number(cell) -> int:
