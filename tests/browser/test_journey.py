@@ -270,7 +270,7 @@ def test_a_debrief_from_the_event_to_the_partnership_spreadsheet(
     book = load_workbook(path, read_only=True)
     try:
         totals = {row["Theme"]: row["Total"] for row in _table(book, "Themes by month", "Theme")}
-        register = _table(book, "Debriefs", "Export id")
+        sheet_names = list(book.sheetnames)
         everything = _every_cell(book)
     finally:
         book.close()
@@ -282,9 +282,8 @@ def test_a_debrief_from_the_event_to_the_partnership_spreadsheet(
     others = set(totals) - set(EXPECTED_THEMES) - {"Debriefs (each counted once)"}
     assert others and all(totals[t] == 0 for t in others)
     assert totals["Debriefs (each counted once)"] == "<3"
-    [row] = register
-    assert row["District"] == "Coastal" and row["State"] == "Closed"
-    assert set(row["Themes confirmed"].split("; ")) == set(confirmed)
+    # No row-by-row list of debriefs in the partner copy: it is the hub's own (issue 19).
+    assert not [name for name in sheet_names if name.startswith("Debriefs")]
     # Pseudonymised: no force or NCCU reference and no officer's name anywhere.
     for secret in (event.incident_ref, event.nccu_reference, accounts["sergeant"].full_name):
         assert secret not in everything
