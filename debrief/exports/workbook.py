@@ -1,8 +1,9 @@
 """The thematic workbook for the OIC partnership meeting (Flask-free).
 
 One pass over the selected debriefs, a stream: each debrief is added to the
-figures (sized by themes, months and questions, not by rows) and written to the
-pseudonymised register as it comes. Every sheet is write-only and the workbook
+figures (sized by themes, months and questions, not by rows) and, in the hub's
+own copy, written to the pseudonymised register as it comes (a partner copy has
+no register: most rows would single out their event, issue 19). Every sheet is write-only and the workbook
 goes to a temporary file, so memory stays flat however long the period. Every export
 is recorded in the audit trail as a disclosure, with whom it is shared.
 """
