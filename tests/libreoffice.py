@@ -12,6 +12,7 @@ Needs `soffice` (Debian's libreoffice-calc-nogui) and `pdftotext` (poppler-utils
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -74,6 +75,38 @@ def page_count(pdf: Path) -> int:
     raise AssertionError(f"pdfinfo gave no page count for {pdf}")
 
 
+def page_sizes(pdf: Path) -> list[tuple[float, float]]:
+    """Return every page's (width, height) in points: A4 landscape is about (842, 595)."""
+    info = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", str(page_count(pdf)), str(pdf)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    sizes = []
+    for line in info.stdout.splitlines():
+        match = re.match(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", line)
+        if match:
+            sizes.append((float(match.group(1)), float(match.group(2))))
+    return sizes
+
+
+def is_a4_landscape(size: tuple[float, float]) -> bool:
+    """Tell whether a page size is A4 landscape (297 x 210 mm), to a point or two."""
+    return abs(size[0] - 841.9) < 2 and abs(size[1] - 595.3) < 2
+
+
+def sheet_pages_sized(pdf: Path, sheet_names: list[str]) -> dict[str, list[tuple[float, float]]]:
+    """Return, for each sheet, the sizes of the pages it printed on (see `sheet_pages`)."""
+    by_length = sorted(sheet_names, key=len, reverse=True)
+    found: dict[str, list[tuple[float, float]]] = {}
+    for heading, size in zip(page_headings(pdf), page_sizes(pdf), strict=True):
+        name = next((n for n in by_length if heading.startswith(n)), None)
+        assert name is not None, f"a page of {pdf.name} has no sheet title: {heading!r}"
+        found.setdefault(name, []).append(size)
+    return found
+
+
 def page_headings(pdf: Path) -> list[str]:
     """Return the first line of text of every page, in order (the page header)."""
     text = subprocess.run(
@@ -92,14 +125,8 @@ def sheet_pages(pdf: Path, sheet_names: list[str]) -> Counter[str]:
 
     The longest title a heading starts with wins ("Debriefs (answers)" over "Debriefs").
     """
-    by_length = sorted(sheet_names, key=len, reverse=True)
-    found: Counter[str] = Counter()
-    for heading in page_headings(pdf):
-        name = next((n for n in by_length if heading.startswith(n)), None)
-        assert name is not None, f"a page of {pdf.name} has no sheet title: {heading!r}"
-        found[name] += 1
-    assert sum(found.values()) == page_count(pdf)
-    return found
+    sized = sheet_pages_sized(pdf, sheet_names)
+    return Counter({name: len(sizes) for name, sizes in sized.items()})
 
 
 def to_png(pdf: Path, prefix: Path, resolution: int = 60) -> list[Path]:

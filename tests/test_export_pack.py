@@ -281,6 +281,9 @@ def test_partner_copy_prints_as_expected_with_libreoffice(app, db, tmp_path):
         target = folder / "pack.xlsx"
         target.write_bytes(run_export(app, folder, lead, period=period))
         pdf = libreoffice.to_pdf(target, folder)
-        pages = libreoffice.sheet_pages(pdf, open_workbook(target.read_bytes()).sheetnames)
+        names = open_workbook(target.read_bytes()).sheetnames
+        pages = libreoffice.sheet_pages(pdf, names)
         assert 1 <= pages["About"] <= 2, (period.label, pages)
         assert pages["Themes by month"] == 1, (period.label, pages)
+        sized = libreoffice.sheet_pages_sized(pdf, names)
+        assert all(libreoffice.is_a4_landscape(size) for size in sized["Themes by month"])
