@@ -275,47 +275,60 @@ class Derived:
     source: str  # where the sergeant changes it, in words
 
 
+# By binding name (see questions/bindings.py): the question set names the question.
 DERIVED: dict[str, Derived] = {
-    "nccu_contacted": Derived(
+    "nccu_referral": Derived(
         _nccu_contacted, lambda e: e.nccu_referral_made is not None, "NCCU referral made"
     ),
     "nccu_reference": Derived(
         _nccu_reference, lambda e: e.nccu_referral_made is not None, "NCCU reference"
     ),
-    "children_involved": Derived(_children_involved, lambda e: True, "the counts of children"),
+    "children_present": Derived(_children_involved, lambda e: True, "the counts of children"),
 }
 
-# Questions the event record suggests an answer for, which the sergeant may change.
+# Bound questions the event record suggests an answer for, which the sergeant may change.
 PREFILLED = {"agencies": "partner_agencies"}
 
 
 def derived_ids(question_set: QuestionSet, event: Event) -> frozenset[str]:
     """Return the ids of the questions this event settles in this question set."""
     return frozenset(
-        qid for qid, rule in DERIVED.items() if question_set.question(qid) and rule.known(event)
+        question.id
+        for name, rule in DERIVED.items()
+        if (question := question_set.bound(name)) is not None and rule.known(event)
     )
+
+
+def derived_source(question_set: QuestionSet, question_id: str) -> str:
+    """Say, in words, where on the event record a settled answer is changed."""
+    for name, rule in DERIVED.items():
+        if question_set.bound_id(name) == question_id:
+            return rule.source
+    return "the event record"
 
 
 def derived_answers(question_set: QuestionSet, event: Event) -> dict[str, Any]:
     """Return {question id: answer} for the questions the event settles (None: no answer)."""
     found: dict[str, Any] = {}
-    for qid in derived_ids(question_set, event):
-        value = DERIVED[qid].value(event)
-        question = question_set.known_question(qid)
+    for name, rule in DERIVED.items():
+        question = question_set.bound(name)
+        if question is None or not rule.known(event):
+            continue
+        value = rule.value(event)
         if value is not None and question.choices and value not in question.choice_ids:
             continue  # a version whose choices differ: leave it to the sergeant
-        found[qid] = value
+        found[question.id] = value
     return found
 
 
 def prefill(question_set: QuestionSet, event: Event, answers: Mapping[str, Any]) -> dict:
     """Return suggested answers for unanswered questions the event record informs."""
     suggested = {}
-    for qid, field in PREFILLED.items():
-        question = question_set.question(qid)
-        if question is None or qid in answers:
+    for name, field in PREFILLED.items():
+        question = question_set.bound(name)
+        if question is None or question.id in answers:
             continue
         chosen = [v for v in (getattr(event, field) or []) if v in question.choice_ids]
         if chosen:
-            suggested[qid] = chosen
+            suggested[question.id] = chosen
     return suggested

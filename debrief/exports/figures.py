@@ -51,7 +51,6 @@ class Stats:
         self.total = 0
         self.by_month = [0] * len(self.months)
         self.themes: dict[str, list[int]] = {}
-        self.intel: Counter[str] = Counter()  # "yes", "no", "unknown"
         self.event_to_debrief: Counter[int] = Counter()  # tenths of a day -> debriefs
         self.submission_to_closure: Counter[int] = Counter()
         self.version_debriefs: Counter[int] = Counter()
@@ -82,7 +81,6 @@ class Stats:
             row = self.themes.setdefault(theme_id, [0] * len(self.months))
             if index is not None:
                 row[index] += 1
-        self.intel[_intel(record)] += 1
         if record.first_submitted_at is not None:
             _add_days(self.event_to_debrief, record.reported_at, record.first_submitted_at)
             if record.closed_at is not None:
@@ -139,13 +137,6 @@ def earlier_unanswered(qs: QuestionSet, question: Question, answers: dict) -> bo
         if not any(v in condition.answers for v in chosen):
             return False
     return False
-
-
-def _intel(record: DebriefRecord) -> str:
-    if record.intel_doc_submitted is not None:
-        return "yes" if record.intel_doc_submitted else "no"
-    value = record.answers.get("intel_doc_submitted")
-    return value if value in ("yes", "no") else "unknown"
 
 
 def _add_days(histogram: Counter, start: datetime, end: datetime) -> None:

@@ -3,8 +3,8 @@
 One pass over the selected debriefs, a stream: each debrief is added to the
 figures (sized by themes, months and questions, not by rows) and, in the hub's
 own copy, written to the pseudonymised register as it comes (a partner copy has
-no register: most rows would single out their event, issue 19). Every sheet is write-only and the workbook
-goes to a temporary file, so memory stays flat however long the period. Every export
+no register: most rows would single out their event, issue 19). Every sheet is
+write-only and the workbook goes to a temporary file, so memory stays flat however long the period. Every export
 is recorded in the audit trail as a disclosure, with whom it is shared.
 """
 
@@ -34,6 +34,7 @@ from .selection import (
     event_totals,
     partner_copy_problems,
     people_histograms,
+    recommendation2_of,
     stream_actions,
     stream_records,
 )
@@ -230,7 +231,7 @@ def build_workbook(
             if options.partner_copy
             else _Register(book, stats, options, settings.marking, people_plans, threshold)
         )
-        wanted = stats.choice_question_ids | {"intel_doc_submitted"}
+        wanted = set(stats.choice_question_ids)
         if register is not None:
             wanted |= register.question_ids
         for done, record in enumerate(stream_records(session, options, wanted), 1):
@@ -247,6 +248,7 @@ def build_workbook(
             stats=stats,
             events=events,
             progress=debrief_progress(session, options),
+            rec2=recommendation2_of(session, options),
             threshold=threshold,
             marking=settings.marking,
             force_name=settings.force_name,
