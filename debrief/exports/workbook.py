@@ -4,8 +4,9 @@ One pass over the selected debriefs, a stream: each debrief is added to the
 figures (sized by themes, months and questions, not by rows) and, in the hub's
 own copy, written to the pseudonymised register as it comes (a partner copy has
 no register: most rows would single out their event, issue 19). Every sheet is
-write-only and the workbook goes to a temporary file, so memory stays flat however long the period. Every export
-is recorded in the audit trail as a disclosure, with whom it is shared.
+write-only and the workbook goes to a temporary file, so memory stays flat however
+long the period. Every export is recorded in the audit trail as a disclosure, with
+whom it is shared.
 """
 
 from __future__ import annotations
