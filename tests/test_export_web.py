@@ -173,7 +173,7 @@ def test_lead_cannot_smuggle_in_free_text(app, client, login_as):
     assert "-sensitive" not in response.headers["Content-Disposition"]
     workbook = open_workbook(response.get_data())
     assert not [name for name in workbook.sheetnames if name.startswith("Debriefs")]
-    assert summary_figures(workbook)["Intelligence document outstanding"] == "<3"
+    assert summary_figures(workbook)["Not submitted"] == "<3"
 
 
 def test_sergeant_cannot_export(client, login_as):
