@@ -62,8 +62,10 @@ def test_a_child_writes_the_same_workbook_as_this_process(app, tmp_path, monkeyp
             )
     here, there = produced[False], produced[True]
     assert list(there) == [
-        "About",
         "Summary",
+        "About",
+        "Headline figures",
+        "Recommendation 2 by month",
         "Themes by month",
         "Answers",
         "Debriefs",

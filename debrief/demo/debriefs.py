@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from .. import recommendation2
 from ..auth import accounts
 from ..debriefs import event_record
 from ..debriefs.answers import prune
@@ -210,9 +211,10 @@ class _Maker:
         debrief, history = self._lifecycle(state, reported)
         themes = [] if state == State.DRAFT else self._themes(row, answers, reported, state)
         if state != State.DRAFT:
-            debrief["intel_doc_submitted"] = {"yes": True, "no": False}.get(
-                answers.get("intel_doc_submitted", "")
+            record = recommendation2.record_from_answers(
+                self.qs, answers, event["nccu_referral_made"]
             )
+            debrief.update(record.columns())
         return {
             "event": event,
             "debrief": debrief,

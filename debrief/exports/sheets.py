@@ -15,6 +15,7 @@ from .. import recommendation2, xlsx
 from ..timeutil import format_local
 from ..vocabulary import EVENT_TYPES, PEOPLE_COUNTS, label
 from .figures import QuestionSummary, Stats, median_days
+from .meeting_sheets import FrontPage
 from .selection import ExportOptions
 from .suppression import HIDDEN, is_small, marker, protect_row, show
 
@@ -34,6 +35,7 @@ class Context:
     generated_by: str
     people_shown: dict[str, int | str]  # summary people totals as shown
     rec2: recommendation2.Figures  # counted by the one definition, whatever the states chosen
+    front: FrontPage  # the meeting pack's front page
 
 
 def write_about(wb, ctx: Context, index: int) -> None:
@@ -133,7 +135,13 @@ DEFINITIONS = [
     ),
 ]
 SHEETS = [
-    ("Summary", "The headline figures."),
+    (
+        "Summary",
+        "The meeting pack's front page: this period beside the last figures shared with the "
+        "same recipients (or the period before), with what changed.",
+    ),
+    ("Headline figures", "Events, debriefs, people, Recommendation 2 and timeliness."),
+    ("Recommendation 2 by month", "From the debriefs and from the NCCU list, with a chart."),
     (
         "Themes by month",
         "Confirmed themes per month, with totals, and a chart of the themes with most "
@@ -317,15 +325,15 @@ def write_summary(wb, ctx: Context, index: int) -> None:
     stats, t = ctx.stats, ctx.threshold
     sheet = xlsx.TableSheet(
         wb,
-        "Summary",
+        "Headline figures",
         [
-            xlsx.Column("Group", 12),
+            xlsx.Column("Group", 18),
             xlsx.Column("Measure", 58),
             xlsx.Column("Figure", 14, centre=True),
             xlsx.Column("Note", 60, wrap=True),
         ],
         marking=ctx.marking,
-        table="Summary",
+        table="Headline",
         index=index,
     )
     ws = sheet.ws

@@ -25,10 +25,12 @@ from ..db import reads_first
 from ..models import User
 from ..questions.loader import Question, QuestionSet
 from ..roles import ROLE_LABELS, Permission, Role, can
-from ..timeutil import utcnow
+from ..timeutil import local_today, utcnow
 from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, PEOPLE_COUNTS, label
 from ..workflow import STATE_LABELS
+from . import meeting
 from .figures import Stats, month_of
+from .meeting_sheets import FrontPage, write_front_page, write_rec2_by_month
 from .selection import (
     ExportOptions,
     debrief_progress,
@@ -159,6 +161,12 @@ def export_themes(
             session.rollback()  # end the read; nothing was written
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     name = file_name(options)
+    if options.partner_copy:
+        session.add(
+            meeting.disclosure_row(
+                options, counts["disclosed"], actor.user.id if actor.user else None, utcnow()
+            )
+        )
     audit.record(
         session,
         actor,
@@ -203,7 +211,7 @@ def build_workbook(
     target: Path,
     generated_by: str,
     progress: Callable[[int], None] | None = None,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Write every sheet of the workbook to `target`; return the counts for the audit record.
 
     One pass: the register is streamed while the figures are gathered, and the
@@ -244,12 +252,27 @@ def build_workbook(
         step(2 * (stats.total % PROGRESS_EVERY))
         if register is not None:
             register.finish()
+        rec2 = recommendation2_of(session, options)
+        this = meeting.period_figures(session, options, rec2).shown(threshold)
+        front = FrontPage(
+            force_name=settings.force_name,
+            district=options.district,
+            this=this,
+            comparison=meeting.compare(
+                session, options, threshold, use_disclosures=options.partner_copy
+            ),
+            in_review_now=meeting.in_review_now(session, options),
+            actions_overdue_now=meeting.actions_overdue_now(session, options, local_today()),
+            theme_labels=stats.theme_labels,
+            threshold=threshold,
+        )
         ctx = Context(
             options=options,
             stats=stats,
             events=events,
             progress=debrief_progress(session, options),
-            rec2=recommendation2_of(session, options),
+            rec2=rec2,
+            front=front,
             threshold=threshold,
             marking=settings.marking,
             force_name=settings.force_name,
@@ -263,18 +286,22 @@ def build_workbook(
         book.run(write_small_sheets, ctx)
         _write_actions(book, session, ctx)
         book.save()
-    return {"debriefs": stats.total, "events": events["events"]}
-
-
-# The sheets before the register, in order; each writer is told its place, so that a
-# sheet can be added here without renumbering the others.
-SMALL_SHEETS = (write_about, write_summary, write_themes, write_answers)
+    return {"debriefs": stats.total, "events": events["events"], "disclosed": this}
 
 
 def write_small_sheets(wb, ctx: Context) -> None:
-    """Write the sheets before the register: title page, summary, themes, answers."""
-    for index, write in enumerate(SMALL_SHEETS):
-        write(wb, ctx, index)
+    """Write the sheets before the register, in this order, each told its place (so that
+    a sheet can be added without renumbering the others)."""
+    writers = (
+        lambda index: write_front_page(wb, ctx.front, ctx, index),
+        lambda index: write_about(wb, ctx, index),
+        lambda index: write_summary(wb, ctx, index),
+        lambda index: write_rec2_by_month(wb, ctx, index),
+        lambda index: write_themes(wb, ctx, index),
+        lambda index: write_answers(wb, ctx, index),
+    )
+    for index, write in enumerate(writers):
+        write(index)
 
 
 def _latest(
