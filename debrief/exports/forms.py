@@ -26,7 +26,7 @@ from .. import periods
 from ..form_fields import DayField
 from ..timeutil import local_today
 from ..vocabulary import EVENT_TYPES
-from .selection import ExportOptions
+from .selection import ExportOptions, partner_copy_problems
 
 OTHER_RECIPIENT = "other"
 
@@ -96,9 +96,15 @@ class ThemesExportForm(FlaskForm):
     submit = SubmitField("Download spreadsheet", widget=GovSubmitInput())
 
     def __init__(
-        self, districts: list[str], groups: list[tuple[int, str]] | None = None, *args, **kwargs
+        self,
+        districts: list[str],
+        groups: list[tuple[int, str]] | None = None,
+        *args,
+        may_see_sensitive: bool = False,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.may_see_sensitive = may_see_sensitive
         # The recipient groups the administrator keeps, then "someone else" (free text).
         self.groups = dict(groups or [])
         self.recipient_group.choices = [
@@ -143,7 +149,13 @@ class ThemesExportForm(FlaskForm):
             target = self.end if self.period_kind.data == "custom" else self.period_kind
             target.errors = [*target.errors, str(exc)]
             return False
-        return valid and self.period is not None
+        if not (valid and self.period is not None):
+            return False
+        problems = partner_copy_problems(self.options(self.may_see_sensitive))
+        for name, field in (("period", self.period_kind), ("event_type", self.event_type)):
+            if name in problems:
+                field.errors = [*field.errors, problems[name]]
+        return not problems
 
     def _check_recipients(self) -> bool:
         """A group from the list (free text adds detail), or someone else, described."""

@@ -72,10 +72,10 @@ class _Rows:
         xlsx.append_with_height(self.ws, cells, self.index, lines)
 
 
-def write_front_page(wb, page: FrontPage, ctx) -> None:
+def write_front_page(wb, page: FrontPage, ctx, index: int = 0) -> None:
     """Write the "Summary" sheet: this period beside the comparison, one printed page."""
     period = ctx.options.period
-    sheet = xlsx.plain_sheet(wb, "Summary", WIDTHS, marking=ctx.marking, index=0)
+    sheet = xlsx.plain_sheet(wb, "Summary", WIDTHS, marking=ctx.marking, index=index)
     ws = _Rows(sheet)
     sheet.page_setup.fitToHeight = 1  # one page, whatever the rows
     sheet.print_options.horizontalCentered = True
@@ -190,7 +190,7 @@ def _row(rows: _Rows, words: str, this: Shown, other: Shown, is_rate: bool, note
     )
 
 
-def write_rec2_by_month(wb, ctx) -> None:
+def write_rec2_by_month(wb, ctx, index: int = 3) -> None:
     """Write Recommendation 2 by month from the debriefs and from the NCCU list, with a
     line chart of the two rates beside the table."""
     t = ctx.threshold
@@ -210,7 +210,7 @@ def write_rec2_by_month(wb, ctx) -> None:
         columns,
         marking=ctx.marking,
         table="Recommendation2",
-        index=3,  # the definitions are on the About sheet
+        index=index,
     )
     for month, tally in found.months:
         debriefs = rate(tally.submitted, tally.referrals_debriefed, t)

@@ -23,8 +23,12 @@ bp.register_error_handler(export.ExportNotPermitted, refusal(403))
 def index():
     """Choose a period and filters, then download the thematic spreadsheet."""
     groups = lists.entries(db_session(), lists.KINDS["groups"], include_retired=False)
-    form = ThemesExportForm(current_app.config["DISTRICTS"], [(g.id, g.name) for g in groups])
     sensitive = can(current_user, Permission.EXPORT_SENSITIVE)
+    form = ThemesExportForm(
+        current_app.config["DISTRICTS"],
+        [(g.id, g.name) for g in groups],
+        may_see_sensitive=sensitive,
+    )
     if not form.validate_on_submit():
         return render_template("exports/index.html", form=form, sensitive=sensitive)
     options = form.options(may_see_sensitive=sensitive)

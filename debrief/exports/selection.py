@@ -57,6 +57,37 @@ class ExportOptions:
         return not (self.include_free_text or self.unsuppressed)
 
 
+# Why a partner copy is limited to standard periods and to the whole force or one
+# district: two copies of overlapping custom periods (1 to 31 July and 2 to 31 July), or of
+# a district with and without an event type, differ by a handful of events, and their
+# difference is not suppressed. Standard periods do not overlap except by nesting
+# (a month in its quarter), which the suppression of each copy already has to stand.
+PARTNER_PERIOD_MESSAGE = (
+    "Choose a month, a quarter or a financial year: a partner copy covers a standard "
+    "period only, so that two copies cannot be compared to single out an event"
+)
+PARTNER_EVENT_TYPE_MESSAGE = (
+    "Choose all event types: a partner copy covers every event type, for the whole "
+    "force or one district"
+)
+
+
+def partner_copy_problems(options: ExportOptions) -> dict[str, str]:
+    """Return what keeps these options from making a partner copy, by option name.
+
+    Empty for the hub's copies (free text or full figures), which may take any period
+    and filter.
+    """
+    if not options.partner_copy:
+        return {}
+    problems = {}
+    if not options.period.standard:
+        problems["period"] = PARTNER_PERIOD_MESSAGE
+    if options.event_type:
+        problems["event_type"] = PARTNER_EVENT_TYPE_MESSAGE
+    return problems
+
+
 @dataclass
 class DebriefRecord:
     """One selected debrief with its event's fields, answers and confirmed theme ids."""
@@ -266,8 +297,7 @@ class answers_object(FunctionElement):
 def _answers_object_sqlite(_element, _compiler, **_kw) -> str:
     # Stored values are JSON text already: joined as they are, not parsed again.
     return (
-        "'{' || group_concat(json_quote(answers.question_id) || ':' || answers.value, ',')"
-        " || '}'"
+        "'{' || group_concat(json_quote(answers.question_id) || ':' || answers.value, ',') || '}'"
     )
 
 
