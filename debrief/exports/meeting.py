@@ -133,30 +133,42 @@ def period_figures(
     return figures
 
 
+def _area(options: ExportOptions) -> list:
+    """Return the WHERE clauses of the export's area filters (district, event type)."""
+    clauses = []
+    if options.district:
+        clauses.append(Event.district == options.district)
+    if options.event_type:
+        clauses.append(Event.event_type == options.event_type)
+    return clauses
+
+
+def _count_actions(session: Session, options: ExportOptions, *conditions) -> int:
+    """Count follow-up actions of submitted debriefs in the export's area, on conditions."""
+    return (
+        session.scalar(
+            select(func.count(FollowUpAction.id))
+            .join(Debrief, Debrief.id == FollowUpAction.debrief_id)
+            .join(Event, Event.id == Debrief.event_id)
+            .where(*_area(options), Debrief.state != State.DRAFT, *conditions)
+        )
+        or 0
+    )
+
+
 def _actions(session: Session, options: ExportOptions, start, stop) -> tuple[int, int]:
     """Return actions opened and closed in the period's dates, on the filters' events."""
-    on_filters = [Debrief.state != State.DRAFT]
-    if options.district:
-        on_filters.append(Event.district == options.district)
-    if options.event_type:
-        on_filters.append(Event.event_type == options.event_type)
-    base = (
-        select(func.count(FollowUpAction.id))
-        .join(Debrief, Debrief.id == FollowUpAction.debrief_id)
-        .join(Event, Event.id == Debrief.event_id)
-        .where(*on_filters)
+    opened = _count_actions(
+        session, options, FollowUpAction.created_at >= start, FollowUpAction.created_at < stop
     )
-    opened = session.scalar(
-        base.where(FollowUpAction.created_at >= start, FollowUpAction.created_at < stop)
+    closed = _count_actions(
+        session,
+        options,
+        FollowUpAction.status == "done",
+        FollowUpAction.updated_at >= start,
+        FollowUpAction.updated_at < stop,
     )
-    closed = session.scalar(
-        base.where(
-            FollowUpAction.status == "done",
-            FollowUpAction.updated_at >= start,
-            FollowUpAction.updated_at < stop,
-        )
-    )
-    return opened or 0, closed or 0
+    return opened, closed
 
 
 def in_review_now(session: Session, options: ExportOptions) -> int:
@@ -173,21 +185,9 @@ def in_review_now(session: Session, options: ExportOptions) -> int:
 
 def actions_overdue_now(session: Session, options: ExportOptions, today: date) -> int:
     """Return open actions past their due date today, on the filters' events (any period)."""
-    query = (
-        select(func.count(FollowUpAction.id))
-        .join(Debrief, Debrief.id == FollowUpAction.debrief_id)
-        .join(Event, Event.id == Debrief.event_id)
-        .where(
-            FollowUpAction.status == "open",
-            FollowUpAction.due_date < today,
-            Debrief.state != State.DRAFT,
-        )
+    return _count_actions(
+        session, options, FollowUpAction.status == "open", FollowUpAction.due_date < today
     )
-    if options.district:
-        query = query.where(Event.district == options.district)
-    if options.event_type:
-        query = query.where(Event.event_type == options.event_type)
-    return session.scalar(query) or 0
 
 
 def previous_period(period: Period) -> Period:
@@ -279,30 +279,17 @@ SINCE_LABELS = {
 
 def since(session: Session, options: ExportOptions, moment: datetime) -> dict[str, int]:
     """Count what happened after `moment` on events matching the filters (any period)."""
-    on_filters = []
-    if options.district:
-        on_filters.append(Event.district == options.district)
-    if options.event_type:
-        on_filters.append(Event.event_type == options.event_type)
     debriefs = (
         select(func.count(Debrief.id))
         .join(Event, Event.id == Debrief.event_id)
-        .where(*on_filters, Debrief.first_submitted_at > moment)
-    )
-    actions = (
-        select(func.count(FollowUpAction.id))
-        .join(Debrief, Debrief.id == FollowUpAction.debrief_id)
-        .join(Event, Event.id == Debrief.event_id)
-        .where(*on_filters, Debrief.state != State.DRAFT)
-    )
-    opened = session.scalar(actions.where(FollowUpAction.created_at > moment))
-    closed = session.scalar(
-        actions.where(FollowUpAction.status == "done", FollowUpAction.updated_at > moment)
+        .where(*_area(options), Debrief.first_submitted_at > moment)
     )
     return {
         "debriefs": session.scalar(debriefs) or 0,
-        "actions_opened": opened or 0,
-        "actions_closed": closed or 0,
+        "actions_opened": _count_actions(session, options, FollowUpAction.created_at > moment),
+        "actions_closed": _count_actions(
+            session, options, FollowUpAction.status == "done", FollowUpAction.updated_at > moment
+        ),
     }
 
 

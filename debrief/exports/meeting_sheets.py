@@ -197,12 +197,12 @@ def write_rec2_by_month(wb, ctx, index: int = 3) -> None:
     found: recommendation2.Figures = ctx.rec2
     columns = [
         xlsx.Column("Month", 11),
-        xlsx.Column("Referrals debriefed", 12, centre=True),
-        xlsx.Column("Say submitted", 11, centre=True),
-        xlsx.Column("Debriefs rate", 11, xlsx.PERCENT_FORMAT, centre=True),
-        xlsx.Column("On the NCCU list", 11, centre=True),
-        xlsx.Column("NCCU received", 11, centre=True),
-        xlsx.Column("NCCU-confirmed rate", 12, xlsx.PERCENT_FORMAT, centre=True),
+        xlsx.Column("Referrals debriefed", 14, centre=True),
+        xlsx.Column("Say submitted", 13, centre=True),
+        xlsx.Column("Debriefs rate", 13, xlsx.PERCENT_FORMAT, centre=True),
+        xlsx.Column("On the NCCU list", 13, centre=True),
+        xlsx.Column("NCCU received", 13, centre=True),
+        xlsx.Column("NCCU-confirmed rate", 14, xlsx.PERCENT_FORMAT, centre=True),
     ]
     sheet = xlsx.TableSheet(
         wb,
