@@ -245,6 +245,9 @@ class _Builder:
             "unaccompanied_children": rng.choice((0,) * 10 + (1, 2)),
             "age_disputed": rng.choice((0,) * 12 + (1,)),
             "arrested": rng.choice((0, 0, 0, 1, 1, 2)),
+            "injured": rng.choice((0,) * 6 + (1, 2)),
+            "died": rng.choice((0,) * 199 + (1,)),
+            "missing": rng.choice((0,) * 99 + (1,)),
         }
         nccu = rng.random() < 0.88
         return {

@@ -30,10 +30,15 @@ PARTNER_AGENCIES: dict[str, str] = {
     "immigration_enforcement": "Immigration Enforcement",
     "border_force": "Border Force",
     "nca": "National Crime Agency",
+    "coastguard": "HM Coastguard",
+    "rnli": "RNLI",
+    "btp": "British Transport Police",
+    "glaa": "Gangmasters and Labour Abuse Authority (GLAA)",
     "ambulance": "Ambulance service",
     "fire": "Fire and rescue",
     "local_authority": "Local authority or children's services",
     "ngo": "Charity or NGO",
+    "other": "Another agency",
 }
 
 # The counts of people on the event record (never names), in the order they are asked.
@@ -47,6 +52,15 @@ PEOPLE_COUNTS: dict[str, str] = {
     "unaccompanied_children": "Unaccompanied or separated children",
     "age_disputed": "Age-disputed",
     "arrested": "Arrested",
+    "injured": "People injured",
+    "died": "People who died",
+    "missing": "People missing",
+}
+# A line of help under a count on the event record, where its label alone may not say enough.
+PEOPLE_COUNT_HINTS: dict[str, str] = {
+    "injured": "Include anyone who needed medical help for an injury.",
+    "missing": "People thought to have been with the group who have not been found, for "
+    "example from a small boat.",
 }
 
 

@@ -19,7 +19,14 @@ from ..models import Event
 from ..questions.loader import Choice, Question, QuestionSet, Section, ShowIf
 from ..text_input import matches_reference
 from ..timeutil import from_local, to_local
-from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, MAX_PEOPLE, PARTNER_AGENCIES, PEOPLE_COUNTS
+from ..vocabulary import (
+    EVENT_TYPES,
+    LOCATION_TYPES,
+    MAX_PEOPLE,
+    PARTNER_AGENCIES,
+    PEOPLE_COUNT_HINTS,
+    PEOPLE_COUNTS,
+)
 from .answers import FieldError, Form, first_input_id, missing_message, parse_answer
 
 NONE_CHOICE = "none"
@@ -30,6 +37,9 @@ _COUNT_SHORT = {
     "unaccompanied_children": "the number of unaccompanied or separated children",
     "age_disputed": "the number of age-disputed people",
     "arrested": "the number of people arrested",
+    "injured": "the number of people injured",
+    "died": "the number of people who died",
+    "missing": "the number of people missing",
 }
 
 
@@ -115,6 +125,7 @@ def event_form(settings: EventSettings) -> QuestionSet:
                 type="number",
                 text=label,
                 section_id="event",
+                hint=PEOPLE_COUNT_HINTS.get(name, ""),
                 required=True,
                 min=0,
                 max=MAX_PEOPLE,
