@@ -1,10 +1,11 @@
 """The OIC event record as a form: its fields, their checks, and the answers it settles.
 
 Flask-free. The event record is asked once, on the first page of a debrief.
-Three questions of the question set state facts the event record already
+Some questions of the question set state facts the event record already
 holds, so they are never asked: they are derived from the record (see
-DERIVED) and stored as answers only by `derived_answers`, which keeps the
-event record the one source of each fact. The hub, the themes and the exports
+DERIVED, and a question's `from_event` count in the question file) and stored
+as answers only by `derived_answers`, which keeps the event record the one
+source of each fact. The hub, the themes and the exports
 read them as ordinary answers.
 """
 
@@ -26,7 +27,9 @@ from ..vocabulary import (
     PARTNER_AGENCIES,
     PEOPLE_COUNT_HINTS,
     PEOPLE_COUNTS,
+    label,
 )
+from ..vocabulary import event_counts as vocabulary_counts
 from .answers import FieldError, Form, first_input_id, missing_message, parse_answer
 
 NONE_CHOICE = "none"
@@ -286,10 +289,15 @@ class Derived:
     source: str  # where the sergeant changes it, in words
 
 
+def _referral_known(event: Event) -> bool:
+    return event.nccu_referral_made is not None
+
+
 DERIVED: dict[str, Derived] = {
-    "nccu_contacted": Derived(
-        _nccu_contacted, lambda e: e.nccu_referral_made is not None, "NCCU referral made"
-    ),
+    # One fact, asked once: the June 2025 set called it "Was the NCCU contacted?"; from the
+    # December 2026 set the debrief's question has the event record's id and words.
+    "nccu_referral_made": Derived(_nccu_contacted, _referral_known, "NCCU referral made"),
+    "nccu_contacted": Derived(_nccu_contacted, _referral_known, "NCCU referral made"),
     "nccu_reference": Derived(
         _nccu_reference, lambda e: e.nccu_referral_made is not None, "NCCU reference"
     ),
@@ -301,17 +309,36 @@ PREFILLED = {"agencies": "partner_agencies"}
 
 
 def derived_ids(question_set: QuestionSet, event: Event) -> frozenset[str]:
-    """Return the ids of the questions this event settles in this question set."""
-    return frozenset(
+    """Return the ids of the questions this event settles in this question set: those
+    above, and the yes/no questions the file answers `from_event` (a count)."""
+    coded = {
         qid for qid, rule in DERIVED.items() if question_set.question(qid) and rule.known(event)
-    )
+    }
+    declared = {q.id for q in question_set.questions if q.from_event is not None}
+    return frozenset(coded | declared)
+
+
+def derived_source(question_set: QuestionSet, question_id: str) -> str:
+    """Return, in words, where on the event record a derived answer is changed."""
+    question = question_set.question(question_id)
+    if question is not None and question.from_event is not None:
+        return f"the count of {label(PEOPLE_COUNTS, question.from_event.field).lower()}"
+    rule = DERIVED.get(question_id)
+    return rule.source if rule else "the event record"
+
+
+def _derived_value(question_set: QuestionSet, question_id: str, event: Event) -> Any:
+    question = question_set.known_question(question_id)
+    if question.from_event is not None:
+        return "yes" if question.from_event.holds(vocabulary_counts(event)) else "no"
+    return DERIVED[question_id].value(event)
 
 
 def derived_answers(question_set: QuestionSet, event: Event) -> dict[str, Any]:
     """Return {question id: answer} for the questions the event settles (None: no answer)."""
     found: dict[str, Any] = {}
     for qid in derived_ids(question_set, event):
-        value = DERIVED[qid].value(event)
+        value = _derived_value(question_set, qid, event)
         question = question_set.known_question(qid)
         if value is not None and question.choices and value not in question.choice_ids:
             continue  # a version whose choices differ: leave it to the sergeant

@@ -137,7 +137,7 @@ def _section_page(
             "value": ", ".join(format_answer(q, answers[q.id]))
             if q.id in answers
             else "Not recorded",
-            "source": event_record.DERIVED[q.id].source,
+            "source": event_record.derived_source(question_set, q.id),
         }
         for q in section.questions
         if q.id in derived and question_set.is_shown(q, answers)
