@@ -31,7 +31,8 @@ EVENT_FORM = {
     "partner_agencies": ["border_force", "immigration_enforcement"],
 }
 
-# A complete, valid set of answers for the event above (NCCU referral made, children found).
+# A complete, valid set of answers for the event above (NCCU referral made, unaccompanied
+# children and an age-disputed person found).
 COMPLETE = {
     "debrief_held_at": "2025-06-14T06:00",
     "debrief_kind": "hot",
@@ -39,23 +40,25 @@ COMPLETE = {
     "how_reported": "call_999",
     "risk_to_life": "no",
     "medical_help": "no",
+    "people_not_located": "no",
     "facilitator_arrested": "yes",
     "people_released": "handed_to_ie",
     "nccu_contacted_at": "2025-06-14T03:00",
     "nccu_method": "phone",
     "nccu_wait_minutes": 45,
-    "intel_doc_submitted": "no",
+    "intel_doc_route": "not_done",
     "intel_doc_not_submitted_reason": "unaware",
     "intel_doc_planned_date": "2025-06-20",
     "force_intel_report": "no",
     "items_seized": ["phones"],
     "biometrics_outcome": "completed",
-    "trafficking_indicators": "no",
+    "trafficking_indicators_about": "no",
     "childrens_services_notified": "yes",
     "childrens_services_notified_at": "2025-06-14T05:00",
+    "age_assessment_referred": "yes",
+    "age_disputed_treated_as_children": "yes",
     "interpreter": "phone",
     "other_vulnerabilities": "no",
-    "agencies": ["border_force"],
     "partner_delay": "no",
     "information_flow": "good",
     "crime_recorded": "no",
@@ -63,7 +66,7 @@ COMPLETE = {
     "investigation_passed_to": "force",
     "welfare_follow_up": "no",
     "resources": "adequate",
-    "elearning": "all",
+    "intel_doc_awareness": "all",
     "hydra_trained": "yes",
     "went_well": "Quick handover to Immigration Enforcement.",
     "could_improve": "Getting through to the NCCU took too long.",
