@@ -242,7 +242,14 @@ class Debrief(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     export_ref: Mapped[str] = mapped_column(String(16), unique=True, default=new_export_ref)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    # Denormalised from the answers at submit so the queue filter needs no JSON search.
+    # The intelligence document's record (HMICFRS Recommendation 2), set from the answers
+    # at each submission through the question set's bindings, and counted only by
+    # recommendation2.py. The route: first_report, later, submitted (a yes/no question set:
+    # route not asked), not_done, or None (not asked: no referral, or no answer).
+    intel_doc_route: Mapped[str | None] = mapped_column(String(16))
+    intel_doc_submitted_at: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC
+    # The queue's copy: submitted (True) or not (False) for an event with an NCCU referral,
+    # None otherwise; denormalised so the queue filter reads one index (migration 0011).
     intel_doc_submitted: Mapped[bool | None] = mapped_column(Boolean)
     # Copies of the event's facts that the queue filters and sorts on, so that a queue
     # page reads one index and never the events (migration 0006). Database triggers

@@ -77,6 +77,25 @@ def make_event(created_by: User | None = None, **fields):
     return event
 
 
+def _record_intel_doc(debrief, event, question_set, answers: dict) -> None:
+    """Set the intelligence document's record as submitting would; a "submitted" answer
+    without its time gets one an hour after the event (a sensible default)."""
+    from datetime import timedelta
+
+    from debrief.debriefs.submitting import record_intel_doc
+    from debrief.recommendation2 import SUBMITTED_ROUTES, route_of_answer
+    from debrief.timeutil import to_local
+
+    bound = question_set.bound("intel_doc")
+    when = question_set.bound("intel_doc_submitted_at")
+    if bound is not None and when is not None and when.id not in answers:
+        if route_of_answer(bound.type, answers.get(bound.id)) in SUBMITTED_ROUTES:
+            local = to_local(event.reported_at + timedelta(hours=1)).replace(tzinfo=None)
+            answers[when.id] = local.isoformat(timespec="minutes")
+    debrief.event = event
+    record_intel_doc(debrief, question_set, answers)
+
+
 def make_debrief(
     host: User,
     state: str = "draft",
@@ -113,8 +132,8 @@ def make_debrief(
         submitted = fields.get("submitted_at") or event.reported_at + timedelta(hours=6)
         debrief.submitted_at = submitted
         debrief.first_submitted_at = fields.get("first_submitted_at") or submitted
-        if "intel_doc_submitted" in answers and "intel_doc_submitted" not in fields:
-            debrief.intel_doc_submitted = answers["intel_doc_submitted"] == "yes"
+        if "intel_doc_submitted" not in fields:
+            _record_intel_doc(debrief, event, question_set, answers)
     if state == "closed" and "closed_at" not in fields:
         debrief.closed_at = debrief.submitted_at + timedelta(days=3)
     session.add(debrief)

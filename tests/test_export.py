@@ -42,9 +42,11 @@ def test_summary_figures_in_full(app, tmp_path, known, hub):
     assert figures["Debriefs submitted"] == 6
     assert figures["Debriefs closed"] == 5
     assert figures["Debriefs in this workbook"] == 5
-    assert figures["Intelligence document submitted to the NCCU"] == 4
-    assert figures["Intelligence document outstanding"] == 1
-    assert figures["% of debriefs with the intelligence document submitted"] == 0.8
+    # Recommendation 2 counts every submitted debrief of a referral, the one in review too.
+    assert figures["Events with an NCCU referral and a submitted debrief"] == 6
+    assert figures["Submitted, by any route"] == 4
+    assert figures["Not submitted"] == 2
+    assert figures["Recommendation 2 rate (debriefs)"] == pytest.approx(4 / 6)
     assert figures["Median days from event to debrief"] == 3  # 1, 2, 3, 4, 5 days
     assert figures["Median days from submission to closure"] == 6  # 2, 4, 6, 8, 10 days
     assert figures["Adults"] == 58
@@ -52,7 +54,7 @@ def test_summary_figures_in_full(app, tmp_path, known, hub):
     assert figures["Unaccompanied or separated children"] == 8
     assert figures["Children and unaccompanied minors"] == 4  # top theme
     share = next(
-        row for row in workbook["Summary"].iter_rows(min_row=2) if row[1].value.startswith("% of")
+        row for row in workbook["Summary"].iter_rows(min_row=2) if row[1].value.startswith("Recommendation 2 rate")
     )[2]
     assert share.number_format == "0.0%"
 
@@ -78,10 +80,11 @@ def test_partner_copy_suppresses_small_numbers_and_protects_totals(app, tmp_path
     lead = make_user(["partnership_lead"], username="lead-exporter")
     workbook = open_workbook(run_export(app, tmp_path, lead))
     figures = summary_figures(workbook)
-    assert figures["Intelligence document outstanding"] == "<3"
-    # 4 submitted of 5 would give the 1 outstanding away: hidden too, and so is the share.
-    assert figures["Intelligence document submitted to the NCCU"] == "[c]"
-    assert figures["% of debriefs with the intelligence document submitted"] == "[c]"
+    assert figures["Events with an NCCU referral and a submitted debrief"] == 6
+    assert figures["Not submitted"] == "<3"
+    # 4 submitted of 6 would give the 2 outstanding away: hidden too, and so is the rate.
+    assert figures["Submitted, by any route"] == "[c]"
+    assert figures["Recommendation 2 rate (debriefs)"] == "[c]"
     themes = {row["Theme"]: row for row in table_rows(workbook["Themes by month"])}
     children = themes["Children and unaccompanied minors"]
     assert [children[m] for m in ("Jul 2025", "Aug 2025", "Sep 2025")] == ["<3"] * 3
@@ -106,7 +109,7 @@ def test_threshold_comes_from_settings(build_app, tmp_path):
         build_known_data()
         lead = make_user(["partnership_lead"], username="lead-five")
         workbook = open_workbook(run_export(app, tmp_path, lead))
-    assert summary_figures(workbook)["Intelligence document outstanding"] == "<5"
+    assert summary_figures(workbook)["Not submitted"] == "<5"
 
 
 def test_register_is_pseudonymised(app, tmp_path, known, hub):

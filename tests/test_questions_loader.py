@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from debrief.app import create_app
 from debrief.cli import main
-from debrief.questions.loader import QuestionSetError, parse
+from debrief.questions.loader import QuestionSetError, parse, parse_snapshot
+
+JUNE_2025 = Path(__file__).resolve().parent.parent / "debrief" / "demo" / "questions_june_2025.toml"
 
 THEMES = """
 label = "Test set"
@@ -162,7 +166,8 @@ def test_check_command_exits_1_naming_each_mistake(cli, tmp_path):
     assert (
         f"{path}: line {line}: question 'q' in section 's': unknown type 'essay'" in result.output
     )
-    assert "1 problem found. The app will not start with this file." in result.output
+    assert "declares no [bindings] table" in result.output
+    assert "2 problems found. The app will not start with this file." in result.output
 
 
 def test_check_command_on_a_missing_file(cli, tmp_path):
@@ -177,3 +182,77 @@ def test_the_app_refuses_to_start_with_the_same_message(make_test_config, tmp_pa
         create_app(make_test_config(QUESTIONS_PATH=str(path)))
     cli_output = CliRunner().invoke(main, ["questions", "check", str(path)]).output
     assert str(caught.value) in cli_output
+
+
+# --- bindings: the questions the service relies on -------------------------------------------
+
+REAL = (Path(__file__).resolve().parent.parent / "questions.toml").read_text()
+
+
+def _check(cli, tmp_path, text: str):
+    path = tmp_path / "questions.toml"
+    path.write_text(text)
+    return cli.invoke(main, ["questions", "check", str(path)])
+
+
+def _line(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(needle))
+
+
+def test_a_set_without_a_required_binding_is_refused_naming_the_table(cli, tmp_path):
+    text = re.sub(r"(?m)^intel_doc = .*\n", "", REAL)
+    result = _check(cli, tmp_path, text)
+    assert result.exit_code == 1
+    assert (
+        f"line {_line(text, '[bindings]')}: [bindings] lacks 'intel_doc': name the question "
+        "that records whether, and by which route, the intelligence document was submitted"
+    ) in result.output
+
+
+def test_a_renamed_question_leaves_its_binding_pointing_nowhere(cli, tmp_path):
+    bound = re.search(r'(?m)^intel_doc = "([a-z_]+)"', REAL).group(1)
+    text = REAL.replace(f'id = "{bound}"', 'id = "intel_document_sent"')
+    text = text.replace(f'question = "{bound}"', 'question = "intel_document_sent"')
+    result = _check(cli, tmp_path, text)
+    assert result.exit_code == 1
+    assert (
+        f"line {_line(text, 'intel_doc =')}: binding 'intel_doc' names question "
+        f"'{bound}', which is not in the file"
+    ) in result.output
+
+
+def test_a_binding_to_a_question_of_the_wrong_type_is_refused(cli, tmp_path):
+    text = re.sub(
+        r'(?m)^intel_doc_submitted_at = "[a-z_]+"',
+        'intel_doc_submitted_at = "nccu_reference"',
+        REAL,
+    )
+    result = _check(cli, tmp_path, text)
+    assert result.exit_code == 1
+    assert (
+        f"line {_line(text, 'intel_doc_submitted_at =')}: binding 'intel_doc_submitted_at': "
+        "question 'nccu_reference' binds intel_doc_submitted_at to a text question; "
+        "it must be datetime"
+    ) in result.output
+
+
+def test_a_binding_the_service_does_not_know_is_refused(cli, tmp_path):
+    text = REAL.replace("[bindings]\n", '[bindings]\nintel_document = "nccu_reference"\n')
+    result = _check(cli, tmp_path, text)
+    assert result.exit_code == 1
+    assert "binding 'intel_document' is not one the service knows" in result.output
+
+
+def test_the_app_refuses_to_start_without_bindings(make_test_config, tmp_path):
+    path = tmp_path / "questions.toml"
+    path.write_text(REAL.replace("[bindings]", "[unused_table]"))
+    with pytest.raises(QuestionSetError, match=r"declares no \[bindings\] table"):
+        create_app(make_test_config(QUESTIONS_PATH=str(path)))
+
+
+def test_a_stored_set_from_before_bindings_is_read_with_the_ids_of_its_day():
+    old = parse_snapshot(JUNE_2025.read_text())
+    assert not old.declares_bindings
+    assert old.bound_id("intel_doc") == "intel_doc_submitted"
+    assert old.bound_id("nccu_referral") == "nccu_contacted"
+    assert old.bound("intel_doc").type == "yes_no"

@@ -13,35 +13,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Debrief, DebriefTheme, Event, FollowUpAction, NccuReferral
+from .. import recommendation2
+from ..models import Debrief, DebriefTheme, Event, FollowUpAction
 from ..periods import Period, ReviewTarget, custom
-from ..timeutil import to_local
+from ..recommendation2 import Rate, Tally
 from ..workflow import AWAITING_HUB, QUEUE_STATES, State
 
 TOP_THEMES_CHARTED = 4
-
-
-@dataclass(frozen=True)
-class Rate:
-    """A part of a whole, with the percentage where the whole is not zero."""
-
-    part: int
-    whole: int
-
-    @property
-    def percent(self) -> float | None:
-        """Return the rate as a percentage to one decimal place, or None if nothing to count."""
-        return round(100 * self.part / self.whole, 1) if self.whole else None
-
-    @property
-    def text(self) -> str:
-        """Return the rate as people read it: 42.0% (21 of 50), or "no data"."""
-        if not self.whole:
-            return "No data"
-        return f"{self.percent:g}% ({self.part:,} of {self.whole:,})"
 
 
 @dataclass(frozen=True)
@@ -50,8 +31,17 @@ class MonthRow:
 
     month: date
     coverage: Rate  # events with a submitted debrief
-    intel_debriefs: Rate  # debriefs saying the document was submitted, of those answering
-    intel_nccu: Rate  # referrals the NCCU says it received the document for
+    rec2: Tally  # Recommendation 2, counted by recommendation2.py
+
+    @property
+    def intel_debriefs(self) -> Rate:
+        """Return the debriefs' Recommendation 2 rate."""
+        return self.rec2.rate
+
+    @property
+    def intel_nccu(self) -> Rate:
+        """Return the NCCU-confirmed rate."""
+        return self.rec2.nccu_rate
 
     @property
     def label(self) -> str:
@@ -91,10 +81,7 @@ class Dashboard:
     period: Period
     months: list[MonthRow]
     coverage: Rate
-    intel_debriefs: Rate
-    intel_nccu: Rate
-    outstanding_nccu: int
-    not_submitted_debriefs: int
+    rec2: recommendation2.Figures
     queue: QueueHealth
     themes: list[ThemeTrend]
     actions_open: int
@@ -102,13 +89,32 @@ class Dashboard:
     actions_by_owner: list[tuple[str, int, int]] = field(default_factory=list)
 
     @property
+    def intel_debriefs(self) -> Rate:
+        """Return the period's Recommendation 2 rate from the debriefs."""
+        return self.rec2.total.rate
+
+    @property
+    def intel_nccu(self) -> Rate:
+        """Return the period's NCCU-confirmed rate."""
+        return self.rec2.total.nccu_rate
+
+    @property
+    def outstanding_nccu(self) -> int:
+        """Return the referrals on the NCCU's list not marked received."""
+        return self.rec2.total.nccu_outstanding
+
+    @property
+    def not_submitted_debriefs(self) -> int:
+        """Return the debriefs of referrals saying the document was not submitted."""
+        return self.rec2.total.not_done
+
+    @property
     def charted_themes(self) -> list[ThemeTrend]:
         """Return the most frequent themes, few enough to tell apart on one chart."""
         return [t for t in self.themes if t.total][:TOP_THEMES_CHARTED]
 
 
-def _month_of(value: datetime) -> date:
-    return to_local(value).date().replace(day=1)
+_month_of = recommendation2.month_of
 
 
 def build(
@@ -123,32 +129,18 @@ def build(
     start, stop = period.utc_bounds()
     months = period.months()
     events = _events(session, start, stop)
-    referrals = _referrals(session, start, stop)
+    rec2 = recommendation2.figures(session, start, stop, months)
     rows = []
-    for month in months:
+    for month, tally in rec2.months:
         month_events = events.get(month, [])
-        answered = [answer for _, answer in month_events if answer is not None]
-        received = referrals.get(month, [])
-        rows.append(
-            MonthRow(
-                month,
-                Rate(sum(1 for has, _ in month_events if has), len(month_events)),
-                Rate(sum(1 for a in answered if a), len(answered)),
-                Rate(sum(1 for r in received if r), len(received)),
-            )
-        )
+        rows.append(MonthRow(month, Rate(sum(month_events), len(month_events)), tally))
     everything = [e for month in months for e in events.get(month, [])]
-    answers = [a for _, a in everything if a is not None]
-    nccu = [r for month in months for r in referrals.get(month, [])]
     actions_open, actions_overdue, by_owner = _actions(session, today)
     return Dashboard(
         period=period,
         months=rows,
-        coverage=Rate(sum(1 for has, _ in everything if has), len(everything)),
-        intel_debriefs=Rate(sum(1 for a in answers if a), len(answers)),
-        intel_nccu=Rate(sum(1 for r in nccu if r), len(nccu)),
-        outstanding_nccu=sum(1 for r in nccu if not r),
-        not_submitted_debriefs=sum(1 for a in answers if a is False),
+        coverage=Rate(sum(everything), len(everything)),
+        rec2=rec2,
         queue=_queue(session, start, stop, target, today),
         themes=_themes(session, start, stop, months, theme_labels),
         actions_open=actions_open,
@@ -157,33 +149,19 @@ def build(
     )
 
 
-def _events(session: Session, start: datetime, stop: datetime):
-    """Return, per month, (has a submitted debrief, its intelligence answer) for each event."""
-    latest = (
-        select(Debrief.event_id, func.max(Debrief.id).label("debrief_id"))
-        .where(Debrief.state != State.DRAFT)
-        .group_by(Debrief.event_id)
-        .subquery()
+def _events(session: Session, start: datetime, stop: datetime) -> dict[date, list[bool]]:
+    """Return, per month, whether each event has a submitted debrief."""
+    debriefed = (
+        select(Debrief.id)
+        .where(Debrief.event_id == Event.id, Debrief.state != State.DRAFT)
+        .exists()
     )
-    query = (
-        select(Event.reported_at, latest.c.debrief_id, Debrief.intel_doc_submitted)
-        .outerjoin(latest, latest.c.event_id == Event.id)
-        .outerjoin(Debrief, Debrief.id == latest.c.debrief_id)
-        .where(Event.reported_at >= start, Event.reported_at < stop)
-    )
-    found: dict[date, list[tuple[bool, bool | None]]] = defaultdict(list)
-    for reported_at, debrief_id, answer in session.execute(query):
-        found[_month_of(reported_at)].append((debrief_id is not None, answer))
-    return found
-
-
-def _referrals(session: Session, start: datetime, stop: datetime) -> dict[date, list[bool]]:
-    query = select(NccuReferral.referred_at, NccuReferral.intel_doc_received).where(
-        NccuReferral.referred_at >= start, NccuReferral.referred_at < stop
+    query = select(Event.reported_at, debriefed).where(
+        Event.reported_at >= start, Event.reported_at < stop
     )
     found: dict[date, list[bool]] = defaultdict(list)
-    for referred_at, received in session.execute(query):
-        found[_month_of(referred_at)].append(bool(received))
+    for reported_at, has_debrief in session.execute(query):
+        found[_month_of(reported_at)].append(bool(has_debrief))
     return found
 
 

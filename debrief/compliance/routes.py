@@ -20,7 +20,7 @@ from flask import (
 )
 from sqlalchemy import select
 
-from .. import audit
+from .. import audit, recommendation2
 from ..extensions import db_session, locks_before_writing
 from ..models import Event, ImportBatch, NccuReferral
 from ..periods import ReviewTarget
@@ -75,7 +75,11 @@ def dashboard():
     )
     record_consultation("dashboard.view", period=figures.period.label)
     return render_template(
-        "compliance/dashboard.html", form=form, d=figures, charts=_charts(figures)
+        "compliance/dashboard.html",
+        form=form,
+        d=figures,
+        charts=_charts(figures),
+        rec2_definitions=recommendation2,
     )
 
 

@@ -289,71 +289,70 @@ class Derived:
     source: str  # where the sergeant changes it, in words
 
 
-def _referral_known(event: Event) -> bool:
-    return event.nccu_referral_made is not None
-
-
+# By binding name (see questions/bindings.py): the question set names the question.
 DERIVED: dict[str, Derived] = {
-    # One fact, asked once: the June 2025 set called it "Was the NCCU contacted?"; from the
-    # December 2026 set the debrief's question has the event record's id and words.
-    "nccu_referral_made": Derived(_nccu_contacted, _referral_known, "NCCU referral made"),
-    "nccu_contacted": Derived(_nccu_contacted, _referral_known, "NCCU referral made"),
+    "nccu_referral": Derived(
+        _nccu_contacted, lambda e: e.nccu_referral_made is not None, "NCCU referral made"
+    ),
     "nccu_reference": Derived(
         _nccu_reference, lambda e: e.nccu_referral_made is not None, "NCCU reference"
     ),
-    "children_involved": Derived(_children_involved, lambda e: True, "the counts of children"),
+    "children_present": Derived(_children_involved, lambda e: True, "the counts of children"),
 }
 
-# Questions the event record suggests an answer for, which the sergeant may change.
+# Bound questions the event record suggests an answer for, which the sergeant may change.
 PREFILLED = {"agencies": "partner_agencies"}
 
 
 def derived_ids(question_set: QuestionSet, event: Event) -> frozenset[str]:
-    """Return the ids of the questions this event settles in this question set: those
-    above, and the yes/no questions the file answers `from_event` (a count)."""
-    coded = {
-        qid for qid, rule in DERIVED.items() if question_set.question(qid) and rule.known(event)
+    """Return the ids of the questions this event settles in this question set: the bound
+    ones above, and the yes/no questions the file answers `from_event` (a count)."""
+    bound = {
+        question.id
+        for name, rule in DERIVED.items()
+        if (question := question_set.bound(name)) is not None and rule.known(event)
     }
     declared = {q.id for q in question_set.questions if q.from_event is not None}
-    return frozenset(coded | declared)
+    return frozenset(bound | declared)
 
 
 def derived_source(question_set: QuestionSet, question_id: str) -> str:
-    """Return, in words, where on the event record a derived answer is changed."""
+    """Say, in words, where on the event record a settled answer is changed."""
     question = question_set.question(question_id)
     if question is not None and question.from_event is not None:
         return f"the count of {label(PEOPLE_COUNTS, question.from_event.field).lower()}"
-    rule = DERIVED.get(question_id)
-    return rule.source if rule else "the event record"
-
-
-def _derived_value(question_set: QuestionSet, question_id: str, event: Event) -> Any:
-    question = question_set.known_question(question_id)
-    if question.from_event is not None:
-        return "yes" if question.from_event.holds(vocabulary_counts(event)) else "no"
-    return DERIVED[question_id].value(event)
+    for name, rule in DERIVED.items():
+        if question_set.bound_id(name) == question_id:
+            return rule.source
+    return "the event record"
 
 
 def derived_answers(question_set: QuestionSet, event: Event) -> dict[str, Any]:
     """Return {question id: answer} for the questions the event settles (None: no answer)."""
     found: dict[str, Any] = {}
-    for qid in derived_ids(question_set, event):
-        value = _derived_value(question_set, qid, event)
-        question = question_set.known_question(qid)
+    for name, rule in DERIVED.items():
+        question = question_set.bound(name)
+        if question is None or not rule.known(event):
+            continue
+        value = rule.value(event)
         if value is not None and question.choices and value not in question.choice_ids:
             continue  # a version whose choices differ: leave it to the sergeant
-        found[qid] = value
+        found[question.id] = value
+    counts = vocabulary_counts(event)
+    for question in question_set.questions:
+        if question.from_event is not None:
+            found[question.id] = "yes" if question.from_event.holds(counts) else "no"
     return found
 
 
 def prefill(question_set: QuestionSet, event: Event, answers: Mapping[str, Any]) -> dict:
     """Return suggested answers for unanswered questions the event record informs."""
     suggested = {}
-    for qid, field in PREFILLED.items():
-        question = question_set.question(qid)
-        if question is None or qid in answers:
+    for name, field in PREFILLED.items():
+        question = question_set.bound(name)
+        if question is None or question.id in answers:
             continue
         chosen = [v for v in (getattr(event, field) or []) if v in question.choice_ids]
         if chosen:
-            suggested[qid] = chosen
+            suggested[question.id] = chosen
     return suggested

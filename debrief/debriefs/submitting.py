@@ -6,14 +6,17 @@ click of the button finds the debrief already submitted and changes nothing.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit, workflow
+from .. import audit, recommendation2, workflow
 from ..audit import Actor
 from ..models import Debrief, DebriefTheme
 from ..questions.loader import QuestionSet, Section
 from ..questions.themes import suggest
+from ..timeutil import from_local
 from ..vocabulary import event_counts
 from ..workflow import Action, State
 from .answers import Status, missing_required
@@ -87,8 +90,7 @@ def submit(
     action = Action.SUBMIT if debrief.state == State.DRAFT else Action.RESUBMIT
     workflow.apply(session, debrief, action, user)
     answers = answers_of(debrief)
-    intel = answers.get("intel_doc_submitted")
-    debrief.intel_doc_submitted = {"yes": True, "no": False}.get(str(intel))
+    record_intel_doc(debrief, question_set, answers)
     _suggest_themes(session, debrief, question_set, answers)
     audit.record(
         session,
@@ -130,3 +132,26 @@ def _suggest_themes(
         kept.suggested = True
         kept.suggestion_reason = suggestion.reason_text
     session.flush()
+
+
+def record_intel_doc(debrief: Debrief, question_set: QuestionSet, answers: dict) -> None:
+    """Set the debrief's record of the intelligence document from its bound answers.
+
+    The one record Recommendation 2 is counted from (recommendation2.py); a question set
+    names its questions in [bindings], so no id is spelled out here.
+    """
+    question = question_set.bound("intel_doc")
+    route = (
+        recommendation2.route_of_answer(question.type, answers.get(question.id))
+        if question is not None
+        else None
+    )
+    when_question = question_set.bound("intel_doc_submitted_at")
+    when = answers.get(when_question.id) if when_question is not None else None
+    submitted = route in recommendation2.SUBMITTED_ROUTES
+    debrief.intel_doc_route = route
+    debrief.intel_doc_submitted_at = (
+        from_local(datetime.fromisoformat(when)) if submitted and isinstance(when, str) else None
+    )
+    referral = debrief.event.nccu_referral_made
+    debrief.intel_doc_submitted = submitted if route is not None and referral else None

@@ -47,7 +47,6 @@ class Stats:
         self.total = 0
         self.by_month = [0] * len(self.months)
         self.themes: dict[str, list[int]] = {}
-        self.intel: Counter[str] = Counter()  # "yes", "no", "unknown"
         self.event_to_debrief: Counter[int] = Counter()  # tenths of a day -> debriefs
         self.submission_to_closure: Counter[int] = Counter()
         self.version_debriefs: Counter[int] = Counter()
@@ -78,7 +77,6 @@ class Stats:
             row = self.themes.setdefault(theme_id, [0] * len(self.months))
             if index is not None:
                 row[index] += 1
-        self.intel[_intel(record)] += 1
         if record.first_submitted_at is not None:
             _add_days(self.event_to_debrief, record.reported_at, record.first_submitted_at)
             if record.closed_at is not None:
@@ -108,13 +106,6 @@ class Stats:
         """Return theme ids: those the question sets declare, then any others found."""
         known = list(self.theme_labels)
         return known + sorted(t for t in self.themes if t not in self.theme_labels)
-
-
-def _intel(record: DebriefRecord) -> str:
-    if record.intel_doc_submitted is not None:
-        return "yes" if record.intel_doc_submitted else "no"
-    value = record.answers.get("intel_doc_submitted")
-    return value if value in ("yes", "no") else "unknown"
 
 
 def _add_days(histogram: Counter, start: datetime, end: datetime) -> None:

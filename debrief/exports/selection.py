@@ -19,6 +19,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
+from .. import recommendation2
 from ..models import Answer, Debrief, DebriefTheme, Event, FollowUpAction, QuestionSetVersion
 from ..periods import Period
 from ..questions.loader import QuestionSet
@@ -85,6 +86,19 @@ def event_clauses(options: ExportOptions) -> list:
     if options.event_type:
         clauses.append(Event.event_type == options.event_type)
     return clauses
+
+
+def recommendation2_of(session: Session, options: ExportOptions) -> recommendation2.Figures:
+    """Return Recommendation 2 for the export's period and filters, by the one definition."""
+    start, stop = options.period.utc_bounds()
+    return recommendation2.figures(
+        session,
+        start,
+        stop,
+        options.period.months(),
+        district=options.district,
+        event_type=options.event_type,
+    )
 
 
 def debrief_clauses(options: ExportOptions) -> list:

@@ -8,7 +8,7 @@ from datetime import datetime
 from openpyxl.chart import BarChart, Reference
 from openpyxl.worksheet.pagebreak import Break
 
-from .. import xlsx
+from .. import recommendation2, xlsx
 from ..timeutil import format_local
 from ..vocabulary import EVENT_TYPES, PEOPLE_COUNTS, label
 from .figures import QuestionSummary, Stats, median_days
@@ -30,6 +30,7 @@ class Context:
     generated_at: datetime
     generated_by: str
     people_shown: dict[str, int | str]  # summary people totals as shown
+    rec2: recommendation2.Figures  # counted by the one definition, whatever the states chosen
 
 
 def write_about(wb, ctx: Context) -> None:
@@ -101,12 +102,9 @@ DEFINITIONS = [
         "Debriefs in this workbook",
         "The debriefs counted in the other sheets (see Debriefs included above).",
     ),
-    (
-        "Intelligence document submitted",
-        "Debriefs answering yes to 'Was the intelligence "
-        "document submitted to the NCCU?' (HMICFRS Recommendation 2). Outstanding: those answering "
-        "no. The percentage is yes divided by yes plus no.",
-    ),
+    ("Recommendation 2", recommendation2.DEFINITION),
+    ("NCCU-confirmed", recommendation2.NCCU_DEFINITION),
+    ("Data-quality items", recommendation2.DATA_QUALITY_DEFINITION),
     (
         "Median days, event to debrief",
         "Middle value of the days from the event being reported "
@@ -165,6 +163,69 @@ def _day(value) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def _write_rec2(sheet, ctx: Context) -> None:
+    """Write Recommendation 2 as recommendation2.py counts it, small numbers protected."""
+    t, total = ctx.threshold, ctx.rec2.total
+    ws = sheet.ws
+    group = "Recommendation 2"
+    routes = list(recommendation2.ROUTE_LABELS)
+    counts = [total.by_route[r] for r in routes] + [total.not_done, total.not_recorded]
+    row = protect_row(counts, total.referrals_debriefed, t, total_public=True)
+    sheet.append([group, "Events with an NCCU referral and a submitted debrief", row.total, ""])
+    *by_route, not_done, not_recorded = row.cells
+    for route, shown in zip(routes, by_route, strict=True):
+        sheet.append(
+            [group, f"Submitted: {recommendation2.ROUTE_LABELS[route].lower()}", shown, ""]
+        )
+    sheet.append([group, "Not submitted", not_done, "Their debriefs say it is outstanding."])
+    if total.not_recorded:
+        sheet.append([group, "Not recorded", not_recorded, ""])
+    submitted = protect_row(
+        [total.submitted, total.referrals_debriefed - total.submitted],
+        total.referrals_debriefed,
+        t,
+        total_public=True,
+    )
+    sheet.append([group, "Submitted, by any route", submitted.cells[0], ""])
+    if total.referrals_debriefed and all(isinstance(c, int) for c in submitted.cells):
+        share = xlsx.safe_value(ws, total.rate.part / total.rate.whole, xlsx.PERCENT_FORMAT)
+        note = recommendation2.DEFINITION
+    elif total.referrals_debriefed:
+        share, note = HIDDEN, "Not shown: it would reveal a small number."
+    else:
+        share, note = "", "No events with an NCCU referral have a submitted debrief."
+    sheet.append([group, "Recommendation 2 rate (debriefs)", share, note])
+    if ctx.rec2.nccu_list_imported:
+        nccu = protect_row(
+            [total.nccu_received, total.nccu_outstanding],
+            total.nccu_referrals,
+            t,
+            total_public=True,
+        )
+        sheet.append([group, "Referrals on the NCCU's list", nccu.total, ""])
+        sheet.append([group, "Marked received by the NCCU", nccu.cells[0], ""])
+        if total.nccu_referrals and all(isinstance(c, int) for c in nccu.cells):
+            nccu_share = xlsx.safe_value(
+                ws, total.nccu_rate.part / total.nccu_rate.whole, xlsx.PERCENT_FORMAT
+            )
+            nccu_note = recommendation2.NCCU_DEFINITION
+        elif total.nccu_referrals:
+            nccu_share, nccu_note = HIDDEN, "Not shown: it would reveal a small number."
+        else:
+            nccu_share, nccu_note = "", "No referrals on the NCCU's list in the period."
+        sheet.append([group, "NCCU-confirmed rate", nccu_share, nccu_note])
+    else:
+        sheet.append([group, "NCCU-confirmed rate", "", "No NCCU list imported."])
+    sheet.append(
+        [
+            group,
+            "Data-quality items",
+            show(total.data_quality, t),
+            recommendation2.DATA_QUALITY_DEFINITION,
+        ]
+    )
+
+
 def write_summary(wb, ctx: Context) -> None:
     """Write the headline figures: events, debriefs, Recommendation 2, timeliness, people."""
     stats, t = ctx.stats, ctx.threshold
@@ -196,41 +257,7 @@ def write_summary(wb, ctx: Context) -> None:
     sheet.append(["Debriefs", "Debriefs submitted", show(ctx.progress["submitted"], t), ""])
     sheet.append(["Debriefs", "Debriefs closed", show(ctx.progress["closed"], t), ""])
     sheet.append(["Debriefs", "Debriefs in this workbook", show(stats.total, t), ""])
-    intel = protect_row(
-        [stats.intel["yes"], stats.intel["no"], stats.intel["unknown"]],
-        stats.total,
-        t,
-        total_public=True,
-    )
-    yes, no, unknown = intel.cells
-    sheet.append(
-        [
-            "Debriefs",
-            "Intelligence document submitted to the NCCU",
-            yes,
-            "HMICFRS Recommendation 2.",
-        ]
-    )
-    sheet.append(
-        [
-            "Debriefs",
-            "Intelligence document outstanding",
-            no,
-            "Debriefs answering that it was not submitted.",
-        ]
-    )
-    if unknown:
-        sheet.append(["Debriefs", "Intelligence document not recorded", unknown, ""])
-    answered = stats.intel["yes"] + stats.intel["no"]
-    if isinstance(yes, int) and isinstance(no, int) and answered:
-        share = xlsx.safe_value(ws, yes / answered, xlsx.PERCENT_FORMAT)
-        note = "Of debriefs answering the question."
-    else:
-        share = HIDDEN if answered else ""
-        note = "Not shown: it would reveal a small number." if answered else "No answers."
-    sheet.append(
-        ["Debriefs", "% of debriefs with the intelligence document submitted", share, note]
-    )
+    _write_rec2(sheet, ctx)
     for measure, histogram in (
         ("Median days from event to debrief", stats.event_to_debrief),
         ("Median days from submission to closure", stats.submission_to_closure),

@@ -32,6 +32,7 @@ from .selection import (
     debrief_progress,
     event_totals,
     people_histograms,
+    recommendation2_of,
     stream_actions,
     stream_records,
 )
@@ -216,7 +217,7 @@ def build_workbook(
     in_child = sum(people[PEOPLE_COUNTS_FIRST].values()) >= CHILD_WRITER_FROM
     with (ChildBook if in_child else LocalBook)(target) as book:
         register = _Register(book, stats, options, settings.marking, people_plans, threshold)
-        wanted = stats.choice_question_ids | register.question_ids | {"intel_doc_submitted"}
+        wanted = stats.choice_question_ids | register.question_ids
         for done, record in enumerate(stream_records(session, options, wanted), 1):
             stats.add(record)
             register.add(record)
@@ -229,6 +230,7 @@ def build_workbook(
             stats=stats,
             events=events,
             progress=debrief_progress(session, options),
+            rec2=recommendation2_of(session, options),
             threshold=threshold,
             marking=settings.marking,
             force_name=settings.force_name,

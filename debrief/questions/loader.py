@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..vocabulary import PEOPLE_COUNTS
+from .bindings import BINDINGS, BY_NAME, LEGACY_BINDINGS, binding_problem
 from .types import TYPES, QuestionType, able_to_suggest
 
 # The event record's counts of people, which theme rules and `from_event` may name.
@@ -153,6 +154,9 @@ class QuestionSet:
     themes: tuple[Theme, ...]
     label: str = ""
     _by_id: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
+    # {binding name: question id}: the questions the code relies on (see bindings.py).
+    bindings: dict[str, str] = field(default_factory=dict, compare=False)
+    declares_bindings: bool = False
 
     @property
     def short_version(self) -> str:
@@ -171,6 +175,16 @@ class QuestionSet:
     def known_question(self, question_id: str) -> Question:
         """Return a question the caller has found in this set already (KeyError if not)."""
         return self._by_id[question_id]
+
+    def bound(self, name: str) -> Question | None:
+        """Return the question carrying a binding (see bindings.py), or None."""
+        question_id = self.bindings.get(name)
+        return self._by_id.get(question_id) if question_id else None
+
+    def bound_id(self, name: str) -> str | None:
+        """Return the id of the question carrying a binding, or None."""
+        question = self.bound(name)
+        return question.id if question else None
 
     def section(self, section_id: str) -> Section | None:
         """Return the section with this id, or None."""
@@ -194,18 +208,23 @@ class QuestionSet:
 
 
 def load_file(path: str | Path) -> QuestionSet:
-    """Load and check a question file; raise QuestionSetError naming every mistake."""
+    """Load and check a question file for new debriefs; raise QuestionSetError naming every
+    mistake, including a missing `[bindings]` table or binding."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise QuestionSetError(str(path), [f"cannot be read ({exc.strerror})"]) from None
-    return parse(data, str(path))
+    return parse(data, str(path), strict=True)
 
 
 @lru_cache(maxsize=32)
-def parse(data: bytes, name: str = "questions.toml") -> QuestionSet:
-    """Parse question-file bytes (cached by content: versions never change)."""
+def parse(data: bytes, name: str = "questions.toml", strict: bool = False) -> QuestionSet:
+    """Parse question-file bytes (cached by content: versions never change).
+
+    `strict` requires every required binding: a set for new debriefs must declare them,
+    while a stored set from before bindings existed is read with the legacy ids.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -214,7 +233,7 @@ def parse(data: bytes, name: str = "questions.toml") -> QuestionSet:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise QuestionSetError(name, [f"is not valid TOML: {exc}"]) from None
-    return _Builder(name, text).build(raw, hashlib.sha256(data).hexdigest())
+    return _Builder(name, text, strict).build(raw, hashlib.sha256(data).hexdigest())
 
 
 def parse_snapshot(source_text: str) -> QuestionSet:
@@ -225,9 +244,10 @@ def parse_snapshot(source_text: str) -> QuestionSet:
 class _Builder:
     """Turns the raw TOML into a QuestionSet, collecting every problem found."""
 
-    def __init__(self, name: str, text: str):
+    def __init__(self, name: str, text: str, strict: bool = False):
         self.name = name
         self.text = text
+        self.strict = strict
         self.lines = text.splitlines()
         self.problems: list[str] = []
 
@@ -248,6 +268,16 @@ class _Builder:
         sections = self._sections(raw.get("sections"), theme_ids)
         by_id = {q.id: q for s in sections for q in s.questions}
         self._check_rule_questions(themes, by_id)
+        declared = "bindings" in raw
+        if declared:
+            bindings = self._bindings(raw["bindings"], by_id)
+        else:
+            if self.strict:
+                self.problems.append(
+                    "declares no [bindings] table; add one naming the questions the service "
+                    "relies on: " + ", ".join(b.name for b in BINDINGS if b.required)
+                )
+            bindings = _legacy_bindings(by_id)
         if self.problems:
             raise QuestionSetError(self.name, self.problems)
         return QuestionSet(
@@ -257,7 +287,61 @@ class _Builder:
             themes=tuple(themes),
             label=str(raw.get("label", "")),
             _by_id=by_id,
+            bindings=bindings,
+            declares_bindings=declared,
         )
+
+    def binding_line(self, name: str | None = None) -> str:
+        """Return 'line N: ' for a binding (or the [bindings] header when name is None)."""
+        start = next(
+            (i for i, line in enumerate(self.lines) if re.match(r"^\s*\[bindings\]", line)),
+            None,
+        )
+        if start is None:
+            return ""
+        if name is None:
+            return f"line {start + 1}: "
+        pattern = re.compile(rf"""^\s*["']?{re.escape(name)}["']?\s*=""")
+        for number in range(start + 1, len(self.lines)):
+            line = self.lines[number]
+            if re.match(r"^\s*\[", line):
+                break
+            if pattern.match(line):
+                return f"line {number + 1}: "
+        return f"line {start + 1}: "
+
+    def _bindings(self, raw, by_id: dict[str, Question]) -> dict[str, str]:
+        if not isinstance(raw, dict):
+            self.problems.append("bindings must be a table ([bindings]) of name = question id")
+            return {}
+        found: dict[str, str] = {}
+        for name, question_id in raw.items():
+            where = f"{self.binding_line(name)}binding {name!r}"
+            binding = BY_NAME.get(name)
+            if binding is None:
+                self.problems.append(
+                    f"{where} is not one the service knows; use one of "
+                    + ", ".join(b.name for b in BINDINGS)
+                )
+                continue
+            question = by_id.get(question_id) if isinstance(question_id, str) else None
+            if question is None:
+                self.problems.append(
+                    f"{where} names question {question_id!r}, which is not in the file"
+                )
+                continue
+            problem = binding_problem(binding, question.type, question.choice_ids)
+            if problem:
+                self.problems.append(f"{where}: question {question.id!r} {problem}")
+                continue
+            found[name] = question.id
+        for binding in BINDINGS:
+            if binding.required and binding.name not in raw:
+                self.problems.append(
+                    f"{self.binding_line()}[bindings] lacks {binding.name!r}: name the "
+                    f"question that records {binding.purpose}"
+                )
+        return found
 
     def _themes(self, raw_themes) -> list[Theme]:
         if not isinstance(raw_themes, list) or not raw_themes:
@@ -605,6 +689,16 @@ class _Builder:
                 Suggestion(theme=theme, answers=answers, above=above, hours_after_event=hours)
             )
         return tuple(suggestions)
+
+
+def _legacy_bindings(by_id: dict[str, Question]) -> dict[str, str]:
+    """Bind a set from before bindings were declared by the ids the code used then."""
+    found = {}
+    for name, question_id in LEGACY_BINDINGS.items():
+        question = by_id.get(question_id)
+        if question and not binding_problem(BY_NAME[name], question.type, question.choice_ids):
+            found[name] = question_id
+    return found
 
 
 def summary(question_set: QuestionSet) -> str:

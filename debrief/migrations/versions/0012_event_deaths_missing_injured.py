@@ -10,7 +10,7 @@ Plain ADD COLUMN (no table rebuild on SQLite), so migration 0006's triggers on `
 stay as they are; nothing here touches them.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-04 21:00:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"  # lead: rebase onto 0011
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,237 @@
+"""HMICFRS Recommendation 2, counted one way: the only place its rate is computed.
+
+The dashboard, the partnership spreadsheet, the reconciliation page and
+`debrief compliance rec2` all call `figures` and print `DEFINITION` beside the
+figure, so no two places can disagree on what "submitted" means.
+
+The debrief side counts events with an NCCU referral (the event record's fact)
+whose debrief has been submitted; the NCCU side counts the referrals on the
+NCCU's own list. The list is the authority for "confirmed": both are shown, never
+merged. A debrief that says "submitted" for an event with no referral, or with a
+date before the event was reported, is left out and counted as a data-quality item.
+
+Flask-free. Months are UK local months of the event (of the referral on the NCCU
+side), worked out here rather than in SQL so SQLite and PostgreSQL agree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .models import Debrief, Event, NccuReferral, State
+from .questions.bindings import INTEL_DOC_FIRST_REPORT, INTEL_DOC_LATER, INTEL_DOC_NOT_DONE
+from .timeutil import to_local
+
+DEFINITION = (
+    "Recommendation 2 (debriefs): of events with an NCCU referral whose debrief has been "
+    "submitted (submitted, in review, returned or closed), the share whose debrief says the "
+    "intelligence document was submitted, by any route, on or after the time the event was "
+    "reported. Counted by the month the event was reported."
+)
+NCCU_DEFINITION = (
+    "NCCU-confirmed: of the referrals on the NCCU's list, the share the list marks as "
+    "received, by the month of referral. The NCCU's list is the authority for 'confirmed'."
+)
+DATA_QUALITY_DEFINITION = (
+    "Data-quality items, left out of both rates: debriefs saying the document was submitted "
+    "for an event with no NCCU referral, or with no date or a date before the event was "
+    "reported."
+)
+
+# How a debrief records the document (debriefs.intel_doc_route).
+ROUTE_UNRECORDED = "submitted"  # a yes/no question set: submitted, by a route not asked
+SUBMITTED_ROUTES = (INTEL_DOC_FIRST_REPORT, INTEL_DOC_LATER, ROUTE_UNRECORDED)
+ROUTE_LABELS = {
+    INTEL_DOC_FIRST_REPORT: "By the call taker on first report",
+    INTEL_DOC_LATER: "By the reporting officer later",
+    ROUTE_UNRECORDED: "Route not recorded (earlier question set)",
+}
+COUNTED_STATES = (State.SUBMITTED, State.IN_REVIEW, State.RETURNED, State.CLOSED)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A part of a whole, with the percentage where the whole is not zero."""
+
+    part: int
+    whole: int
+
+    @property
+    def percent(self) -> float | None:
+        """Return the rate as a percentage to one decimal place, or None if nothing to count."""
+        return round(100 * self.part / self.whole, 1) if self.whole else None
+
+    @property
+    def text(self) -> str:
+        """Return the rate as people read it: 42.0% (21 of 50), or "no data"."""
+        if not self.whole:
+            return "No data"
+        return f"{self.percent:g}% ({self.part:,} of {self.whole:,})"
+
+
+@dataclass
+class Tally:
+    """The counts behind the rate for one month (or a whole period)."""
+
+    referrals_debriefed: int = 0  # the denominator
+    submitted: int = 0  # the numerator
+    by_route: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUBMITTED_ROUTES, 0))
+    not_done: int = 0
+    not_recorded: int = 0  # referral made, the debrief does not say
+    no_referral_but_submitted: int = 0
+    date_before_event: int = 0
+    no_date: int = 0
+    nccu_referrals: int = 0
+    nccu_received: int = 0
+
+    @property
+    def rate(self) -> Rate:
+        """Return the debriefs' Recommendation 2 rate."""
+        return Rate(self.submitted, self.referrals_debriefed)
+
+    @property
+    def nccu_rate(self) -> Rate:
+        """Return the NCCU-confirmed rate (the list's referrals marked received)."""
+        return Rate(self.nccu_received, self.nccu_referrals)
+
+    @property
+    def nccu_outstanding(self) -> int:
+        """Return the referrals on the list not yet marked received."""
+        return self.nccu_referrals - self.nccu_received
+
+    @property
+    def data_quality(self) -> int:
+        """Return the debriefs left out of the rate because what they say cannot be right."""
+        return self.no_referral_but_submitted + self.date_before_event + self.no_date
+
+    def add(self, other: Tally) -> None:
+        """Add another tally's counts to this one."""
+        for name in (
+            "referrals_debriefed",
+            "submitted",
+            "not_done",
+            "not_recorded",
+            "no_referral_but_submitted",
+            "date_before_event",
+            "no_date",
+            "nccu_referrals",
+            "nccu_received",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for route, count in other.by_route.items():
+            self.by_route[route] += count
+
+
+@dataclass
+class Figures:
+    """Recommendation 2 for a period: each month and the whole."""
+
+    months: list[tuple[date, Tally]]
+    total: Tally
+    nccu_list_imported: bool
+
+    def month(self, month: date) -> Tally:
+        """Return one month's tally (empty when the month is outside the period)."""
+        return dict(self.months).get(month, Tally())
+
+
+def month_of(value: datetime) -> date:
+    """Return the first day of the UK local month of a naive-UTC time."""
+    return to_local(value).date().replace(day=1)
+
+
+def count_debrief(
+    tally: Tally,
+    referral_made: bool | None,
+    route: str | None,
+    submitted_at: datetime | None,
+    reported_at: datetime,
+) -> None:
+    """Count one event's submitted debrief by the definition."""
+    says_submitted = route in SUBMITTED_ROUTES
+    if not referral_made:
+        if says_submitted:
+            tally.no_referral_but_submitted += 1
+        return
+    if says_submitted and submitted_at is None:
+        tally.no_date += 1
+        return
+    if says_submitted and submitted_at is not None and submitted_at < reported_at:
+        tally.date_before_event += 1
+        return
+    tally.referrals_debriefed += 1
+    if says_submitted:
+        tally.submitted += 1
+        tally.by_route[route] += 1  # type: ignore[index]
+    elif route == INTEL_DOC_NOT_DONE:
+        tally.not_done += 1
+    else:
+        tally.not_recorded += 1
+
+
+def figures(
+    session: Session,
+    start: datetime,
+    stop: datetime,
+    months: Iterable[date],
+    *,
+    district: str | None = None,
+    event_type: str | None = None,
+) -> Figures:
+    """Count Recommendation 2 for events reported in [start, stop) (naive UTC)."""
+    tallies: dict[date, Tally] = defaultdict(Tally)
+    latest = (
+        select(Debrief.event_id, func.max(Debrief.id).label("debrief_id"))
+        .where(Debrief.state.in_(COUNTED_STATES))
+        .group_by(Debrief.event_id)
+        .subquery()
+    )
+    clauses = [Event.reported_at >= start, Event.reported_at < stop]
+    if district:
+        clauses.append(Event.district == district)
+    if event_type:
+        clauses.append(Event.event_type == event_type)
+    query = (
+        select(
+            Event.reported_at,
+            Event.nccu_referral_made,
+            Debrief.intel_doc_route,
+            Debrief.intel_doc_submitted_at,
+        )
+        .join(latest, latest.c.event_id == Event.id)
+        .join(Debrief, Debrief.id == latest.c.debrief_id)
+        .where(*clauses)
+    )
+    for reported_at, referral_made, route, submitted_at in session.execute(query):
+        count_debrief(
+            tallies[month_of(reported_at)], referral_made, route, submitted_at, reported_at
+        )
+    imported = session.scalar(select(func.count(NccuReferral.id))) or 0
+    if imported and not event_type:
+        nccu = select(NccuReferral.referred_at, NccuReferral.intel_doc_received).where(
+            NccuReferral.referred_at >= start, NccuReferral.referred_at < stop
+        )
+        if district:
+            nccu = nccu.where(NccuReferral.district == district)
+        for referred_at, received in session.execute(nccu):
+            tally = tallies[month_of(referred_at)]
+            tally.nccu_referrals += 1
+            tally.nccu_received += bool(received)
+    ordered = [(month, tallies.get(month, Tally())) for month in months]
+    total = Tally()
+    for _, tally in ordered:
+        total.add(tally)
+    return Figures(ordered, total, nccu_list_imported=bool(imported) and not event_type)
+
+
+def route_of_answer(question_type: str, value: object) -> str | None:
+    """Return the route a debrief's bound `intel_doc` answer records (None: no answer)."""
+    if question_type == "yes_no":
+        return {"yes": ROUTE_UNRECORDED, "no": INTEL_DOC_NOT_DONE}.get(str(value))
+    return str(value) if value in (*SUBMITTED_ROUTES, INTEL_DOC_NOT_DONE) else None
