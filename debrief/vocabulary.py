@@ -64,6 +64,15 @@ PEOPLE_COUNT_HINTS: dict[str, str] = {
 }
 
 
+def in_a_sentence(words: str) -> str:
+    """Return a label as it reads inside a sentence ("Change NCCU referral made", "Change
+    force incident reference"): the first word lower-cased unless it is an abbreviation."""
+    first, _, rest = words.partition(" ")
+    if len(first) > 1 and any(c.isupper() for c in first[1:]):
+        return words  # NCCU, HM, RNLI: as written
+    return first[:1].lower() + first[1:] + (" " + rest if rest else "")
+
+
 def label(vocabulary: dict[str, str], value: str | None) -> str:
     """Return the label for a stored id, or the id itself if the list no longer has it."""
     if value is None:

@@ -54,7 +54,9 @@ def test_summary_figures_in_full(app, tmp_path, known, hub):
     assert figures["Unaccompanied or separated children"] == 8
     assert figures["Children and unaccompanied minors"] == 4  # top theme
     share = next(
-        row for row in workbook["Summary"].iter_rows(min_row=2) if row[1].value.startswith("Recommendation 2 rate")
+        row
+        for row in workbook["Summary"].iter_rows(min_row=2)
+        if row[1].value.startswith("Recommendation 2 rate")
     )[2]
     assert share.number_format == "0.0%"
 
@@ -152,7 +154,9 @@ def test_question_missing_from_a_version_is_marked_not_dropped(app, tmp_path, kn
         '\n[[sections]]\nid = "extra"\ntitle = "Extra"\n\n  [[sections.questions]]\n'
         '  id = "drone_used"\n  type = "yes_no"\n  text = "Was a drone used?"\n'
     )
-    relabelled = source.replace('label = "Force OIC debrief, June 2025"', 'label = "Version two"')
+    relabelled = source.replace(
+        'label = "Force OIC debrief, December 2026"', 'label = "Version two"'
+    )
     newer = parse((relabelled + extra).encode())
     make_debrief(
         known["host"],

@@ -27,6 +27,7 @@ from ..vocabulary import (
     PARTNER_AGENCIES,
     PEOPLE_COUNT_HINTS,
     PEOPLE_COUNTS,
+    in_a_sentence,
     label,
 )
 from ..vocabulary import event_counts as vocabulary_counts
@@ -320,7 +321,7 @@ def derived_source(question_set: QuestionSet, question_id: str) -> str:
     """Say, in words, where on the event record a settled answer is changed."""
     question = question_set.question(question_id)
     if question is not None and question.from_event is not None:
-        return f"the count of {label(PEOPLE_COUNTS, question.from_event.field).lower()}"
+        return f"the count of {in_a_sentence(label(PEOPLE_COUNTS, question.from_event.field))}"
     for name, rule in DERIVED.items():
         if question_set.bound_id(name) == question_id:
             return rule.source
