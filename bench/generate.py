@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -43,7 +44,8 @@ from debrief.models import (
 )
 from debrief.questions.loader import load_file
 from debrief.questions.themes import suggest
-from debrief.timeutil import utcnow
+from debrief.recommendation2 import SUBMITTED_ROUTES, route_of_answer
+from debrief.timeutil import from_local, utcnow
 from debrief.vocabulary import EVENT_TYPES, LOCATION_TYPES, PARTNER_AGENCIES, PEOPLE_COUNTS
 from debrief.workflow import State
 
@@ -266,6 +268,27 @@ class _Builder:
             "created_by_id": created_by,
         }
 
+    def _intel_doc(self, answers: dict[str, Any], referral: bool, state: State) -> dict[str, Any]:
+        """Return the debrief's record of the intelligence document, as submitting sets it."""
+        if state == State.DRAFT:
+            return {
+                "intel_doc_route": None,
+                "intel_doc_submitted_at": None,
+                "intel_doc_submitted": None,
+            }
+        question = self.question_set.bound("intel_doc")
+        route = route_of_answer(question.type, answers.get(question.id)) if question else None
+        when_question = self.question_set.bound("intel_doc_submitted_at")
+        when = answers.get(when_question.id) if when_question else None
+        submitted = route in SUBMITTED_ROUTES
+        return {
+            "intel_doc_route": route,
+            "intel_doc_submitted_at": from_local(datetime.fromisoformat(when))
+            if submitted and isinstance(when, str)
+            else None,
+            "intel_doc_submitted": submitted if route is not None and referral else None,
+        }
+
     def _state(self, reported: datetime) -> State:
         age = (self.now - reported).days
         for limit, weights in STATE_BY_AGE:
@@ -284,8 +307,9 @@ class _Builder:
         did = self.debrief_id
         sections = None if state != State.DRAFT or bench_draft else rng.randint(0, len(qs.sections))
         answers = self.answer_pool.answers(reported, counts, sections)
-        if "nccu_contacted" in answers:  # the event record is the source of these facts
-            made = answers["nccu_contacted"] == "yes"
+        referral = qs.bound("nccu_referral")
+        if referral is not None and referral.id in answers:  # the event record is the source
+            made = answers[referral.id] == "yes"
             event["nccu_referral_made"] = made
             event["nccu_reference"] = f"NCCU-{rng.randint(10**9, 10**10 - 1)}" if made else None
             if made:
@@ -309,9 +333,7 @@ class _Builder:
                 "version": version,
                 "export_ref": self._export_ref(),
                 "assignee_id": assignee,
-                "intel_doc_submitted": (answers.get("intel_doc_submitted") == "yes")
-                if state != State.DRAFT
-                else None,
+                **self._intel_doc(answers, event["nccu_referral_made"], state),
                 "created_at": created,
                 "updated_at": closed or submitted or created,
                 "first_submitted_at": submitted,

@@ -109,6 +109,10 @@ def _in_words_of(question_set, answers: dict) -> dict:
         value = answers.pop("intel_doc_submitted")
         if bound is not None:
             answers[bound.id] = _JUNE_2025_INTEL_DOC.get(value, value)
+        # Asked of referrals only now: a test that gives the answer means a referral.
+        referral = question_set.bound("nccu_referral")
+        if referral is not None and "nccu_contacted" not in answers:
+            answers.setdefault(referral.id, "yes")
     if "nccu_contacted" in answers and question_set.question("nccu_contacted") is None:
         bound = question_set.bound("nccu_referral")
         value = answers.pop("nccu_contacted")
