@@ -151,3 +151,15 @@ def test_migration_0012_moves_the_injured_answer_and_keeps_0006s_triggers(app, d
     db.commit()
     db.expire_all()
     assert db.get(Debrief, debrief_id).event_district == "South"
+
+
+def test_every_partner_agency_can_be_ticked_however_long_the_list(client, login_as, db):
+    """Thirteen agencies with HM Coastguard, the RNLI, BTP and the GLAA: still checkboxes."""
+    login_as("sergeant")
+    page = client.get("/debriefs/new").get_data(as_text=True)
+    for agency in ("coastguard", "rnli", "btp", "glaa", "other"):
+        assert f'name="partner_agencies" type="checkbox" value="{agency}"' in page
+    assert '<select class="govuk-select" id="partner_agencies"' not in page
+    chosen = ["coastguard", "rnli", "btp", "glaa"]
+    debrief_id = start_debrief(client, event_type="small_boat", partner_agencies=chosen)
+    assert db.get(Debrief, debrief_id).event.partner_agencies == chosen
