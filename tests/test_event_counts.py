@@ -129,10 +129,12 @@ def _alembic(engine, action: str, revision: str) -> None:
 def test_migration_0012_moves_the_injured_answer_and_keeps_0006s_triggers(app, db):
     host = make_user(["sergeant"], username="sgt-0012")
     june = parse_snapshot((PROJECT_ROOT / "debrief/demo/questions_june_2025.toml").read_text())
-    hurt = make_event(created_by=host, reported_at=datetime(2025, 6, 1, 3))
-    make_debrief(host, "closed", {"medical_help": "yes", "injured": 4}, hurt, june)
-    calm = make_event(created_by=host, reported_at=datetime(2025, 6, 2, 3))
-    debrief_id = make_debrief(host, "closed", {"medical_help": "no"}, calm, june).id
+    hurt_event = make_event(created_by=host, reported_at=datetime(2025, 6, 1, 3))
+    make_debrief(host, "closed", {"medical_help": "yes", "injured": 4}, hurt_event, june)
+    calm_event = make_event(created_by=host, reported_at=datetime(2025, 6, 2, 3))
+    debrief_id = make_debrief(host, "closed", {"medical_help": "no"}, calm_event, june).id
+    hurt, calm = hurt_event.id, calm_event.id
+    db_session().close()  # no transaction may hold `events` while its columns are dropped
     db.close()
     engine = app.extensions["debrief.engine"]
     engine.dispose()
@@ -144,10 +146,10 @@ def test_migration_0012_moves_the_injured_answer_and_keeps_0006s_triggers(app, d
         _alembic(engine, "upgrade", "head")
     assert schema.differences(engine) == []
     db.expire_all()
-    assert (db.get(Event, hurt.id).injured, db.get(Event, calm.id).injured) == (4, 0)
-    assert db.get(Event, hurt.id).died == 0
+    assert (db.get(Event, hurt).injured, db.get(Event, calm).injured) == (4, 0)
+    assert db.get(Event, hurt).died == 0
     # 0006's trigger still gives an edited event's facts to its debriefs.
-    db.get(Event, calm.id).district = "South"
+    db.get(Event, calm).district = "South"
     db.commit()
     db.expire_all()
     assert db.get(Debrief, debrief_id).event_district == "South"

@@ -121,6 +121,7 @@ def test_a_second_reviewer_gets_409_with_both_sides_and_keeps_their_note(
     assert response.status_code == 409
     text = response.get_data(as_text=True)
     assert "Someone else changed this debrief" in text
+    assert "It is now: <strong>Returned to sergeant</strong>" in text  # the label, not the id
     assert "Assigned to Zed Other" in text and "Reason: Add the NCCU reference" in text
     assert "My careful note</textarea>" in text  # nothing lost
     assert db.query(ReviewNote).count() == 0
