@@ -59,8 +59,8 @@ PEOPLE_COUNTS: dict[str, str] = {
 # A line of help under a count on the event record, where its label alone may not say enough.
 PEOPLE_COUNT_HINTS: dict[str, str] = {
     "injured": "Include anyone who needed medical help for an injury.",
-    "missing": "People thought to have been with the group who have not been found, for "
-    "example from a small boat.",
+    "missing": "People feared lost who have not been found, for example from a small boat. "
+    "People who ran off are asked about in the debrief.",
 }
 
 
