@@ -44,8 +44,8 @@ from debrief.models import (
 )
 from debrief.questions.loader import load_file
 from debrief.questions.themes import suggest
-from debrief.recommendation2 import SUBMITTED_ROUTES, route_of_answer
-from debrief.timeutil import from_local, utcnow
+from debrief.recommendation2 import record_from_answers
+from debrief.timeutil import utcnow
 from debrief.vocabulary import EVENT_TYPES, LOCATION_TYPES, PARTNER_AGENCIES, PEOPLE_COUNTS
 from debrief.workflow import State
 
@@ -276,18 +276,8 @@ class _Builder:
                 "intel_doc_submitted_at": None,
                 "intel_doc_submitted": None,
             }
-        question = self.question_set.bound("intel_doc")
-        route = route_of_answer(question.type, answers.get(question.id)) if question else None
-        when_question = self.question_set.bound("intel_doc_submitted_at")
-        when = answers.get(when_question.id) if when_question else None
-        submitted = route in SUBMITTED_ROUTES
-        return {
-            "intel_doc_route": route,
-            "intel_doc_submitted_at": from_local(datetime.fromisoformat(when))
-            if submitted and isinstance(when, str)
-            else None,
-            "intel_doc_submitted": submitted if route is not None and referral else None,
-        }
+        record = record_from_answers(self.question_set, answers, referral)
+        return record.columns()
 
     def _state(self, reported: datetime) -> State:
         age = (self.now - reported).days

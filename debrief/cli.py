@@ -153,11 +153,18 @@ def _register_area_commands() -> None:
 
 def _area_commands() -> list:
     from .admin.cli import backup_command, retention_group
-    from .compliance.cli import import_group
+    from .compliance.cli import compliance_group, import_group
     from .exports.cli import export_group
     from .questions.cli import questions_group
 
-    return [questions_group, import_group, export_group, retention_group, backup_command]
+    return [
+        questions_group,
+        import_group,
+        compliance_group,
+        export_group,
+        retention_group,
+        backup_command,
+    ]
 
 
 _register_area_commands()

@@ -511,6 +511,28 @@ class ImportBatch(Base):
     uploaded_by: Mapped[User | None] = relationship()
 
 
+class Disclosure(Base):
+    """The figures a partner copy of the meeting pack disclosed, as they were shown.
+
+    The next copy for the same recipients compares with these, and says which of
+    them have changed since (late debriefs). Aggregates only: no debrief, person
+    or reference; kept as long as the audit trail (see the README).
+    """
+
+    __tablename__ = "disclosures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_key: Mapped[str] = mapped_column(String(200), index=True)
+    shared_with: Mapped[str] = mapped_column(String(200))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    district: Mapped[str] = mapped_column(String(80), default="")
+    event_type: Mapped[str] = mapped_column(String(40), default="")
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    made_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
 class NccuReferral(Base):
     """One referral on the NCCU's list, as the NCCU reported it.
 
@@ -544,6 +566,7 @@ __all__ = [
     "Base",
     "Debrief",
     "DebriefTheme",
+    "Disclosure",
     "Event",
     "FollowUpAction",
     "HistoryEntry",

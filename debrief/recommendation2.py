@@ -17,16 +17,18 @@ side), worked out here rather than in SQL so SQLite and PostgreSQL agree.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .models import Debrief, Event, NccuReferral, State
 from .questions.bindings import INTEL_DOC_FIRST_REPORT, INTEL_DOC_LATER, INTEL_DOC_NOT_DONE
-from .timeutil import to_local
+from .questions.loader import QuestionSet
+from .timeutil import from_local, to_local
 
 DEFINITION = (
     "Recommendation 2 (debriefs): of events with an NCCU referral whose debrief has been "
@@ -51,6 +53,13 @@ ROUTE_LABELS = {
     INTEL_DOC_FIRST_REPORT: "By the call taker on first report",
     INTEL_DOC_LATER: "By the reporting officer later",
     ROUTE_UNRECORDED: "Route not recorded (earlier question set)",
+}
+# What a debrief says, in a list beside the NCCU's answer.
+ROUTE_ANSWERS = {
+    INTEL_DOC_FIRST_REPORT: "Yes, by the call taker on first report",
+    INTEL_DOC_LATER: "Yes, by the reporting officer later",
+    ROUTE_UNRECORDED: "Yes",
+    INTEL_DOC_NOT_DONE: "No",
 }
 COUNTED_STATES = (State.SUBMITTED, State.IN_REVIEW, State.RETURNED, State.CLOSED)
 
@@ -228,6 +237,43 @@ def figures(
     for _, tally in ordered:
         total.add(tally)
     return Figures(ordered, total, nccu_list_imported=bool(imported) and not event_type)
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A debrief's record of the intelligence document, as its columns hold it."""
+
+    route: str | None
+    submitted_at: datetime | None  # naive UTC
+    queue_copy: bool | None  # debriefs.intel_doc_submitted
+
+    def columns(self) -> dict[str, object]:
+        """Return the record as the debrief's column values."""
+        return {
+            "intel_doc_route": self.route,
+            "intel_doc_submitted_at": self.submitted_at,
+            "intel_doc_submitted": self.queue_copy,
+        }
+
+
+def record_from_answers(
+    question_set: QuestionSet, answers: Mapping[str, Any], referral_made: bool | None
+) -> DocumentRecord:
+    """Read the document's record from a debrief's answers through the set's bindings."""
+    question = question_set.bound("intel_doc")
+    route = route_of_answer(question.type, answers.get(question.id)) if question else None
+    when_question = question_set.bound("intel_doc_submitted_at")
+    when = answers.get(when_question.id) if when_question is not None else None
+    submitted = route in SUBMITTED_ROUTES
+    submitted_at = None
+    if submitted and isinstance(when, str):
+        try:
+            submitted_at = from_local(datetime.fromisoformat(when))
+        except ValueError:
+            submitted_at = None
+    return DocumentRecord(
+        route, submitted_at, submitted if route is not None and referral_made else None
+    )
 
 
 def route_of_answer(question_type: str, value: object) -> str | None:

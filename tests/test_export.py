@@ -55,7 +55,7 @@ def test_summary_figures_in_full(app, tmp_path, known, hub):
     assert figures["Children and unaccompanied minors"] == 4  # top theme
     share = next(
         row
-        for row in workbook["Summary"].iter_rows(min_row=2)
+        for row in workbook["Headline figures"].iter_rows(min_row=2)
         if row[1].value.startswith("Recommendation 2 rate")
     )[2]
     assert share.number_format == "0.0%"
@@ -177,8 +177,10 @@ def test_question_missing_from_a_version_is_marked_not_dropped(app, tmp_path, kn
 def test_sheets_are_marked_frozen_and_tabled(app, tmp_path, known, hub):
     workbook = open_workbook(run_export(app, tmp_path, hub))
     assert workbook.sheetnames == [
-        "About",
         "Summary",
+        "About",
+        "Headline figures",
+        "Recommendation 2 by month",
         "Themes by month",
         "Answers",
         "Debriefs",
@@ -188,7 +190,7 @@ def test_sheets_are_marked_frozen_and_tabled(app, tmp_path, known, hub):
         assert sheet.oddHeader.center.text == "&BOFFICIAL-SENSITIVE"
         assert sheet.oddFooter.center.text == "&BOFFICIAL-SENSITIVE"
         assert sheet.page_setup.orientation == "landscape"
-    for sheet in workbook.worksheets[1:]:
+    for sheet in workbook.worksheets[2:]:
         assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
         assert len(sheet.tables) == 1
     assert workbook["Debriefs"]["B2"].number_format == "mmm yyyy"

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
 from ..models import Answer, Debrief, Event, NccuReferral
+from ..questions.store import bound_ids
+from ..recommendation2 import ROUTE_ANSWERS, SUBMITTED_ROUTES
 from ..timeutil import utcnow
 from ..workflow import State
 
@@ -27,14 +29,14 @@ MAX_SUGGESTIONS = 3
 
 @dataclass
 class DebriefInfo:
-    """What reconciliation needs of a debrief: its state and its intelligence answer."""
+    """What reconciliation needs of a debrief: its state and its record of the document."""
 
     id: int
     state: State
     export_ref: str
     submitted_at: datetime | None
-    intel_doc_submitted: bool | None
-    intel_doc_submitted_at: str | None = None
+    intel_doc_route: str | None  # as recorded at submission (recommendation2.py)
+    intel_doc_submitted_at: datetime | None = None
     nccu_reference: str | None = None
 
     @property
@@ -43,13 +45,18 @@ class DebriefInfo:
         return self.state == State.DRAFT
 
     @property
+    def intel_doc_submitted(self) -> bool | None:
+        """Tell whether the submitted debrief says the document went in (None: not said)."""
+        if self.is_draft or self.intel_doc_route is None:
+            return None
+        return self.intel_doc_route in SUBMITTED_ROUTES
+
+    @property
     def answer_text(self) -> str:
-        """Return the debrief's own answer to "was the intelligence document submitted?"."""
-        if self.intel_doc_submitted is None:
-            text = "Not answered"
-        else:
-            text = "Yes" if self.intel_doc_submitted else "No"
-        return f"{text} (draft)" if self.is_draft else text
+        """Return what the debrief says about the intelligence document."""
+        if self.is_draft:
+            return "Not yet submitted (draft)"
+        return ROUTE_ANSWERS.get(self.intel_doc_route or "", "Not answered")
 
 
 @dataclass
@@ -145,24 +152,23 @@ def load_events(session: Session) -> dict[int, EventInfo]:
             Debrief.state,
             Debrief.export_ref,
             Debrief.submitted_at,
-            Debrief.intel_doc_submitted,
+            Debrief.intel_doc_route,
+            Debrief.intel_doc_submitted_at,
         ).order_by(Debrief.id)
     ):
         debriefs[row.id] = DebriefInfo(
-            row.id, row.state, row.export_ref, row.submitted_at, row.intel_doc_submitted
+            row.id,
+            row.state,
+            row.export_ref,
+            row.submitted_at,
+            row.intel_doc_route,
+            row.intel_doc_submitted_at,
         )
         event_of[row.id] = row.event_id
-    for row in session.execute(_answers_needed()):
+    for row in session.execute(_references_answered(session)):
         info = debriefs.get(row.debrief_id)
-        if info is None:
-            continue
-        if row.question_id == "nccu_reference" and row.value:
+        if info is not None and row.value:
             info.nccu_reference = str(row.value)
-        elif row.question_id == "intel_doc_submitted_at" and row.value:
-            info.intel_doc_submitted_at = str(row.value)
-        elif row.question_id == "intel_doc_submitted" and info.intel_doc_submitted is None:
-            if row.value in ("yes", "no"):
-                info.intel_doc_submitted = row.value == "yes"
     for debrief_id, info in debriefs.items():
         event = events.get(event_of[debrief_id])
         if event is None:
@@ -179,28 +185,20 @@ def load_events(session: Session) -> dict[int, EventInfo]:
     return events
 
 
-def _answers_needed():
-    """Select only the answers the columns do not already say, by primary-key lookups.
+def _references_answered(session: Session):
+    """Select NCCU references sergeants typed for events whose record has none.
 
-    The event record holds the NCCU reference and a submitted debrief holds its
-    intelligence answer in a column; answers fill the gaps (an event without a
-    reference, a draft) and give the time a document was said to be submitted.
+    The event record holds the reference; a debrief's answer matters only where the
+    record did not say (an imported event), read by primary-key lookups.
     """
-    wanted = {
-        "nccu_reference": Event.nccu_reference.is_(None),
-        "intel_doc_submitted": Debrief.intel_doc_submitted.is_(None),
-        "intel_doc_submitted_at": Debrief.intel_doc_submitted.is_(True),
-    }
-    parts = [
-        select(Answer.debrief_id, Answer.question_id, Answer.value).where(
-            Answer.question_id == question_id,
-            Answer.debrief_id.in_(
-                select(Debrief.id).join(Event, Event.id == Debrief.event_id).where(condition)
-            ),
-        )
-        for question_id, condition in wanted.items()
-    ]
-    return union_all(*parts)
+    return select(Answer.debrief_id, Answer.value).where(
+        Answer.question_id.in_(bound_ids(session, "nccu_reference")),
+        Answer.debrief_id.in_(
+            select(Debrief.id)
+            .join(Event, Event.id == Debrief.event_id)
+            .where(Event.nccu_reference.is_(None))
+        ),
+    )
 
 
 def match_all(

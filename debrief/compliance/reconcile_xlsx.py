@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from .. import xlsx
-from ..timeutil import format_local, from_local, to_local, utcnow
+from ..timeutil import format_local, to_local, utcnow
 from ..workflow import STATE_LABELS
 from .reconcile import EventInfo, Match
 
@@ -100,8 +100,8 @@ LISTS: dict[str, ListSpec] = {
             (W("Debrief number", 10, xlsx.INTEGER_FORMAT), lambda m, now: m.debrief.id),
             (W("Debrief", 18), _state),
             (
-                W("Debrief says submitted at", 20),
-                lambda m, now: answer_time(m.debrief.intel_doc_submitted_at),
+                W("Debrief says submitted at", 20, xlsx.DATETIME_FORMAT),
+                lambda m, now: _local(m.debrief.intel_doc_submitted_at),
             ),
             (W("NCCU says", 14), lambda m, now: "Not received"),
         ],
@@ -148,14 +148,9 @@ LISTS: dict[str, ListSpec] = {
 }
 
 
-def answer_time(value: str | None) -> str:
-    """Show the debrief's stored answer (UK local time as ISO text) in words."""
-    if not value:
-        return ""
-    try:
-        return format_local(from_local(datetime.fromisoformat(value)))
-    except ValueError:
-        return value
+def answer_time(value: datetime | None) -> str:
+    """Show the time a debrief says the document was submitted (naive UTC) in UK words."""
+    return format_local(value) if value else ""
 
 
 def write(

@@ -296,8 +296,13 @@ def _render_list(slug: str, form: DownloadForm):
     record_consultation(
         "reconciliation.viewed", "reconciliation_list", slug, rows_shown=len(shown), page=page
     )
+    period = default_period(local_today())
+    start, stop = period.utc_bounds()
     return render_template(
         "compliance/reconciliation.html",
+        rec2_period=period,
+        rec2=recommendation2.figures(db_session(), start, stop, period.months()),
+        rec2_definitions=recommendation2,
         spec=LISTS[slug],
         specs=LISTS,
         slug=slug,

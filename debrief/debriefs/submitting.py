@@ -6,8 +6,6 @@ click of the button finds the debrief already submitted and changes nothing.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,7 +14,6 @@ from ..audit import Actor
 from ..models import Debrief, DebriefTheme
 from ..questions.loader import QuestionSet, Section
 from ..questions.themes import suggest
-from ..timeutil import from_local
 from ..vocabulary import event_counts
 from ..workflow import Action, State
 from .answers import Status, missing_required
@@ -135,23 +132,10 @@ def _suggest_themes(
 
 
 def record_intel_doc(debrief: Debrief, question_set: QuestionSet, answers: dict) -> None:
-    """Set the debrief's record of the intelligence document from its bound answers.
-
-    The one record Recommendation 2 is counted from (recommendation2.py); a question set
-    names its questions in [bindings], so no id is spelled out here.
-    """
-    question = question_set.bound("intel_doc")
-    route = (
-        recommendation2.route_of_answer(question.type, answers.get(question.id))
-        if question is not None
-        else None
+    """Set the debrief's record of the intelligence document from its bound answers (the
+    one record Recommendation 2 is counted from)."""
+    record = recommendation2.record_from_answers(
+        question_set, answers, debrief.event.nccu_referral_made
     )
-    when_question = question_set.bound("intel_doc_submitted_at")
-    when = answers.get(when_question.id) if when_question is not None else None
-    submitted = route in recommendation2.SUBMITTED_ROUTES
-    debrief.intel_doc_route = route
-    debrief.intel_doc_submitted_at = (
-        from_local(datetime.fromisoformat(when)) if submitted and isinstance(when, str) else None
-    )
-    referral = debrief.event.nccu_referral_made
-    debrief.intel_doc_submitted = submitted if route is not None and referral else None
+    for name, value in record.columns().items():
+        setattr(debrief, name, value)

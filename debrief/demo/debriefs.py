@@ -24,10 +24,10 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from .. import recommendation2
 from ..auth import accounts
 from ..debriefs import event_record
 from ..debriefs.answers import prune
-from ..debriefs.submitting import record_intel_doc
 from ..models import Answer, Debrief, DebriefTheme, Event, HistoryEntry, new_export_ref
 from ..questions.loader import Question, QuestionSet, parse_snapshot
 from ..questions.store import stored_version
@@ -254,10 +254,9 @@ class _Maker:
         answered = debrief.get("submitted_at") or debrief["updated_at"]
         answers = self._answers(qs, row, reported, answered, partial=state == State.DRAFT)
         themes = [] if state == State.DRAFT else self._themes(qs, row, answers, reported, state)
-        record = Debrief(event=row)
-        record_intel_doc(record, qs, answers)
-        for name in ("intel_doc_route", "intel_doc_submitted_at", "intel_doc_submitted"):
-            debrief[name] = getattr(record, name) if state != State.DRAFT else None
+        if state != State.DRAFT:
+            record = recommendation2.record_from_answers(qs, answers, event["nccu_referral_made"])
+            debrief.update(record.columns())
         return {
             "event": event,
             "debrief": debrief,

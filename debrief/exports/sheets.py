@@ -12,6 +12,7 @@ from .. import recommendation2, xlsx
 from ..timeutil import format_local
 from ..vocabulary import EVENT_TYPES, PEOPLE_COUNTS, label
 from .figures import QuestionSummary, Stats, median_days
+from .meeting_sheets import FrontPage
 from .selection import ExportOptions
 from .suppression import HIDDEN, is_small, marker, protect_row, show
 
@@ -31,6 +32,7 @@ class Context:
     generated_by: str
     people_shown: dict[str, int | str]  # summary people totals as shown
     rec2: recommendation2.Figures  # counted by the one definition, whatever the states chosen
+    front: FrontPage  # the meeting pack's front page
 
 
 def write_about(wb, ctx: Context) -> None:
@@ -128,7 +130,13 @@ DEFINITIONS = [
     ),
 ]
 SHEETS = [
-    ("Summary", "The headline figures."),
+    (
+        "Summary",
+        "The meeting pack's front page: this period beside the last figures shared with the "
+        "same recipients (or the period before), with what changed.",
+    ),
+    ("Headline figures", "Events, debriefs, people, Recommendation 2 and timeliness."),
+    ("Recommendation 2 by month", "From the debriefs and from the NCCU list, with a chart."),
     ("Themes by month", "Confirmed themes per month, with totals and a chart."),
     ("Answers", "Counts per answer for every choice and yes/no question."),
     (
@@ -231,16 +239,16 @@ def write_summary(wb, ctx: Context) -> None:
     stats, t = ctx.stats, ctx.threshold
     sheet = xlsx.TableSheet(
         wb,
-        "Summary",
+        "Headline figures",
         [
-            xlsx.Column("Group", 12),
+            xlsx.Column("Group", 18),
             xlsx.Column("Measure", 58),
             xlsx.Column("Figure", 14, centre=True),
             xlsx.Column("Note", 60, wrap=True),
         ],
         marking=ctx.marking,
-        table="Summary",
-        index=1,
+        table="Headline",
+        index=2,
     )
     ws = sheet.ws
     sheet.append(["Events", "OIC events", show(ctx.events["events"], t), ""])
@@ -312,7 +320,7 @@ def write_themes(wb, ctx: Context) -> None:
     columns = [xlsx.Column("Theme", 40)] + [xlsx.Column(m, 11, centre=True) for m in months]
     columns.append(xlsx.Column("Total", 10, centre=True))
     sheet = xlsx.TableSheet(
-        wb, "Themes by month", columns, marking=ctx.marking, table="Themes", index=2
+        wb, "Themes by month", columns, marking=ctx.marking, table="Themes", index=4
     )
     rows = theme_rows(ctx)
     for name, cells, total in rows:
@@ -354,7 +362,7 @@ def write_answers(wb, ctx: Context) -> None:
         ],
         marking=ctx.marking,
         table="Answers",
-        index=3,
+        index=5,
     )
     for question in stats.questions.values():
         for answer, figure, share, note in _answer_rows(question, ctx):

@@ -23,10 +23,12 @@ from ..db import reads_first
 from ..models import User
 from ..questions.loader import Question, QuestionSet
 from ..roles import ROLE_LABELS, Permission, Role, can
-from ..timeutil import utcnow
+from ..timeutil import local_today, utcnow
 from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, PEOPLE_COUNTS, label
 from ..workflow import STATE_LABELS
+from . import meeting
 from .figures import Stats, month_of
+from .meeting_sheets import FrontPage, write_front_page, write_rec2_by_month
 from .selection import (
     ExportOptions,
     debrief_progress,
@@ -153,6 +155,12 @@ def export_themes(
             session.rollback()  # end the read; nothing was written
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     name = file_name(options)
+    if options.partner_copy:
+        session.add(
+            meeting.disclosure_row(
+                options, counts["disclosed"], actor.user.id if actor.user else None, utcnow()
+            )
+        )
     audit.record(
         session,
         actor,
@@ -197,7 +205,7 @@ def build_workbook(
     target: Path,
     generated_by: str,
     progress: Callable[[int], None] | None = None,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Write every sheet of the workbook to `target`; return the counts for the audit record.
 
     One pass: the register is streamed while the figures are gathered, and the
@@ -225,12 +233,27 @@ def build_workbook(
                 step(2 * PROGRESS_EVERY)
         step(2 * (stats.total % PROGRESS_EVERY))
         register.sheet.finish()
+        rec2 = recommendation2_of(session, options)
+        this = meeting.period_figures(session, options, rec2).shown(threshold)
+        front = FrontPage(
+            force_name=settings.force_name,
+            district=options.district,
+            this=this,
+            comparison=meeting.compare(
+                session, options, threshold, use_disclosures=options.partner_copy
+            ),
+            in_review_now=meeting.in_review_now(session, options),
+            actions_overdue_now=meeting.actions_overdue_now(session, options, local_today()),
+            theme_labels=stats.theme_labels,
+            threshold=threshold,
+        )
         ctx = Context(
             options=options,
             stats=stats,
             events=events,
             progress=debrief_progress(session, options),
-            rec2=recommendation2_of(session, options),
+            rec2=rec2,
+            front=front,
             threshold=threshold,
             marking=settings.marking,
             force_name=settings.force_name,
@@ -244,13 +267,15 @@ def build_workbook(
         book.run(write_small_sheets, ctx)
         _write_actions(book, session, ctx)
         book.save()
-    return {"debriefs": stats.total, "events": events["events"]}
+    return {"debriefs": stats.total, "events": events["events"], "disclosed": this}
 
 
 def write_small_sheets(wb, ctx: Context) -> None:
-    """Write the sheets before the register: title page, summary, themes, answers."""
+    """Write the sheets before the register: front page, title page, figures, themes, answers."""
     write_about(wb, ctx)
+    write_front_page(wb, ctx.front, ctx)
     write_summary(wb, ctx)
+    write_rec2_by_month(wb, ctx)
     write_themes(wb, ctx)
     write_answers(wb, ctx)
 

@@ -26,3 +26,10 @@ def stored_version(session: Session, question_set: QuestionSet) -> QuestionSetVe
 def question_set_of(row: QuestionSetVersion) -> QuestionSet:
     """Return the question set a stored version holds (parsed once per process)."""
     return parse_snapshot(row.source_text)
+
+
+def bound_ids(session: Session, name: str) -> set[str]:
+    """Return the ids every stored version gives a binding (see bindings.py), for queries
+    over answers of several versions at once."""
+    rows = session.scalars(select(QuestionSetVersion)).all()
+    return {qid for row in rows if (qid := question_set_of(row).bound_id(name)) is not None}
