@@ -40,7 +40,9 @@ SENTENCES = (
 
 SPECIFIC_CHOICE_WEIGHTS: dict[str, dict[str, float]] = {
     "nccu_contacted": {"yes": 0.86, "no": 0.14},
+    "nccu_referral_made": {"yes": 0.86, "no": 0.14},
     "intel_doc_submitted": {"yes": 0.74, "no": 0.26},
+    "intel_doc_route": {"first_report": 0.6, "later": 0.14, "not_done": 0.26},
     "risk_to_life": {"yes": 0.12, "no": 0.88},
     "medical_help": {"yes": 0.22, "no": 0.78},
     "trafficking_indicators": {"yes": 0.2, "no": 0.8},
@@ -135,14 +137,22 @@ class _BenchSampler(Sampler):
         return _text(self.rng, 1, 4)
 
 
-def _value(sampler: _BenchSampler, question: Question, children: bool) -> Any:
+def _value(
+    sampler: _BenchSampler, question: Question, children: bool, counts: dict[str, int]
+) -> Any:
     if question.id == "children_involved":
         return "yes" if children else "no"
+    if question.from_event is not None:  # the event record's count answers it
+        return "yes" if question.from_event.holds(counts) else "no"
     return question.kind.sample(question, sampler)
 
 
 def _template(
-    rng: random.Random, question_set: QuestionSet, children: bool, sections: int | None
+    rng: random.Random,
+    question_set: QuestionSet,
+    children: bool,
+    sections: int | None,
+    counts: dict[str, int],
 ) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     sampler = _BenchSampler(rng)
@@ -152,7 +162,7 @@ def _template(
                 continue
             if not question.required and rng.random() < 0.3:
                 continue
-            answers[question.id] = _value(sampler, question, children)
+            answers[question.id] = _value(sampler, question, children, counts)
     return answers
 
 
@@ -175,10 +185,15 @@ class AnswerPool:
     ) -> dict[str, Any]:
         """Return answers to every shown question of the first `sections` sections."""
         children = bool(counts.get("accompanied_children") or counts.get("unaccompanied_children"))
-        key = (self.rng.randrange(self.size), children, sections)
+        settled = tuple(
+            q.from_event.holds(counts)
+            for q in self.question_set.questions
+            if q.from_event is not None
+        )
+        key = (self.rng.randrange(self.size), children, settled, sections)
         template = self.pool.get(key)
         if template is None:
-            template = _template(self.rng, self.question_set, children, sections)
+            template = _template(self.rng, self.question_set, children, sections, counts)
             self.pool[key] = template
         return {
             q: v.at(reported_at, self.now) if isinstance(v, _After) else v

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -43,6 +44,7 @@ from debrief.models import (
 )
 from debrief.questions.loader import load_file
 from debrief.questions.themes import suggest
+from debrief.recommendation2 import record_from_answers
 from debrief.timeutil import utcnow
 from debrief.vocabulary import EVENT_TYPES, LOCATION_TYPES, PARTNER_AGENCIES, PEOPLE_COUNTS
 from debrief.workflow import State
@@ -245,6 +247,9 @@ class _Builder:
             "unaccompanied_children": rng.choice((0,) * 10 + (1, 2)),
             "age_disputed": rng.choice((0,) * 12 + (1,)),
             "arrested": rng.choice((0, 0, 0, 1, 1, 2)),
+            "injured": rng.choice((0,) * 6 + (1, 2)),
+            "died": rng.choice((0,) * 199 + (1,)),
+            "missing": rng.choice((0,) * 99 + (1,)),
         }
         nccu = rng.random() < 0.88
         return {
@@ -262,6 +267,17 @@ class _Builder:
             "created_at": reported + timedelta(hours=1),
             "created_by_id": created_by,
         }
+
+    def _intel_doc(self, answers: dict[str, Any], referral: bool, state: State) -> dict[str, Any]:
+        """Return the debrief's record of the intelligence document, as submitting sets it."""
+        if state == State.DRAFT:
+            return {
+                "intel_doc_route": None,
+                "intel_doc_submitted_at": None,
+                "intel_doc_submitted": None,
+            }
+        record = record_from_answers(self.question_set, answers, referral)
+        return record.columns()
 
     def _state(self, reported: datetime) -> State:
         age = (self.now - reported).days
@@ -281,8 +297,9 @@ class _Builder:
         did = self.debrief_id
         sections = None if state != State.DRAFT or bench_draft else rng.randint(0, len(qs.sections))
         answers = self.answer_pool.answers(reported, counts, sections)
-        if "nccu_contacted" in answers:  # the event record is the source of these facts
-            made = answers["nccu_contacted"] == "yes"
+        referral = qs.bound("nccu_referral")
+        if referral is not None and referral.id in answers:  # the event record is the source
+            made = answers[referral.id] == "yes"
             event["nccu_referral_made"] = made
             event["nccu_reference"] = f"NCCU-{rng.randint(10**9, 10**10 - 1)}" if made else None
             if made:
@@ -306,9 +323,7 @@ class _Builder:
                 "version": version,
                 "export_ref": self._export_ref(),
                 "assignee_id": assignee,
-                "intel_doc_submitted": (answers.get("intel_doc_submitted") == "yes")
-                if state != State.DRAFT
-                else None,
+                **self._intel_doc(answers, event["nccu_referral_made"], state),
                 "created_at": created,
                 "updated_at": closed or submitted or created,
                 "first_submitted_at": submitted,

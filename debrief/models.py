@@ -206,6 +206,11 @@ class Event(Base):
     unaccompanied_children: Mapped[int] = mapped_column(Integer, default=0)
     age_disputed: Mapped[int] = mapped_column(Integer, default=0)
     arrested: Mapped[int] = mapped_column(Integer, default=0)
+    # Migration 0012: the injured count moved here from the debrief; deaths and people
+    # missing (small boats) were recorded nowhere before.
+    injured: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    died: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    missing: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     nccu_referral_made: Mapped[bool | None] = mapped_column(Boolean)
     nccu_reference: Mapped[str | None] = mapped_column(String(40), index=True)
     partner_agencies: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -30,10 +30,15 @@ PARTNER_AGENCIES: dict[str, str] = {
     "immigration_enforcement": "Immigration Enforcement",
     "border_force": "Border Force",
     "nca": "National Crime Agency",
+    "coastguard": "HM Coastguard",
+    "rnli": "RNLI",
+    "btp": "British Transport Police",
+    "glaa": "Gangmasters and Labour Abuse Authority (GLAA)",
     "ambulance": "Ambulance service",
     "fire": "Fire and rescue",
     "local_authority": "Local authority or children's services",
     "ngo": "Charity or NGO",
+    "other": "Another agency",
 }
 
 # The counts of people on the event record (never names), in the order they are asked.
@@ -47,7 +52,25 @@ PEOPLE_COUNTS: dict[str, str] = {
     "unaccompanied_children": "Unaccompanied or separated children",
     "age_disputed": "Age-disputed",
     "arrested": "Arrested",
+    "injured": "People injured",
+    "died": "People who died",
+    "missing": "People missing",
 }
+# A line of help under a count on the event record, where its label alone may not say enough.
+PEOPLE_COUNT_HINTS: dict[str, str] = {
+    "injured": "Include anyone who needed medical help for an injury.",
+    "missing": "People feared lost who have not been found, for example from a small boat. "
+    "People who ran off are asked about in the debrief.",
+}
+
+
+def in_a_sentence(words: str) -> str:
+    """Return a label as it reads inside a sentence ("Change NCCU referral made", "Change
+    force incident reference"): the first word lower-cased unless it is an abbreviation."""
+    first, _, rest = words.partition(" ")
+    if len(first) > 1 and any(c.isupper() for c in first[1:]):
+        return words  # NCCU, HM, RNLI: as written
+    return first[:1].lower() + first[1:] + (" " + rest if rest else "")
 
 
 def label(vocabulary: dict[str, str], value: str | None) -> str:

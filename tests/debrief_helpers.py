@@ -25,12 +25,16 @@ EVENT_FORM = {
     "unaccompanied_children": "2",
     "age_disputed": "1",
     "arrested": "1",
+    "injured": "0",
+    "died": "0",
+    "missing": "0",
     "nccu_referral_made": "yes",
     "nccu_reference": "NCCU-2025061401",
     "partner_agencies": ["border_force", "immigration_enforcement"],
 }
 
-# A complete, valid set of answers for the event above (NCCU referral made, children found).
+# A complete, valid set of answers for the event above (NCCU referral made, unaccompanied
+# children and an age-disputed person found).
 COMPLETE = {
     "debrief_held_at": "2025-06-14T06:00",
     "debrief_kind": "hot",
@@ -38,6 +42,7 @@ COMPLETE = {
     "how_reported": "call_999",
     "risk_to_life": "no",
     "medical_help": "no",
+    "people_not_located": "no",
     "facilitator_arrested": "yes",
     "people_released": "handed_to_ie",
     # After the event's report time whether it was typed (02:30) or made by the factory
@@ -45,19 +50,20 @@ COMPLETE = {
     "nccu_contacted_at": "2025-06-14T03:45",
     "nccu_method": "phone",
     "nccu_wait_minutes": 45,
-    "intel_doc_submitted": "no",
+    "intel_doc_route": "not_done",
     "intel_doc_not_submitted_reason": "unaware",
     # A planned date must be today or later when it is answered (issue 18).
     "intel_doc_planned_date": (local_today() + timedelta(days=7)).isoformat(),
     "force_intel_report": "no",
     "items_seized": ["phones"],
     "biometrics_outcome": "completed",
-    "trafficking_indicators": "no",
+    "trafficking_indicators_about": "no",
     "childrens_services_notified": "yes",
     "childrens_services_notified_at": "2025-06-14T05:00",
+    "age_assessment_referred": "yes",
+    "age_disputed_treated_as_children": "yes",
     "interpreter": "phone",
     "other_vulnerabilities": "no",
-    "agencies": ["border_force"],
     "partner_delay": "no",
     "information_flow": "good",
     "crime_recorded": "no",
@@ -65,7 +71,7 @@ COMPLETE = {
     "investigation_passed_to": "force",
     "welfare_follow_up": "no",
     "resources": "adequate",
-    "elearning": "all",
+    "intel_doc_awareness": "all",
     "hydra_trained": "yes",
     "went_well": "Quick handover to Immigration Enforcement.",
     "could_improve": "Getting through to the NCCU took too long.",

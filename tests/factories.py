@@ -96,6 +96,33 @@ def _record_intel_doc(debrief, event, question_set, answers: dict) -> None:
     record_intel_doc(debrief, question_set, answers)
 
 
+# June 2025 answers many tests give, as the set they are stored on says them: the yes/no
+# intelligence document becomes a route, "NCCU contacted" the bound referral question.
+_JUNE_2025_INTEL_DOC = {"yes": "first_report", "no": "not_done"}
+
+
+def _in_words_of(question_set, answers: dict) -> dict:
+    """Return answers given with June 2025 ids in the ids of `question_set`, where it has
+    other ones (a test of an older set passes that set and keeps its answers as they are)."""
+    if "intel_doc_submitted" in answers and question_set.question("intel_doc_submitted") is None:
+        bound = question_set.bound("intel_doc")
+        value = answers.pop("intel_doc_submitted")
+        if bound is not None:
+            answers[bound.id] = _JUNE_2025_INTEL_DOC.get(value, value)
+        # Asked of referrals only now: a test that gives the answer means a referral.
+        referral = question_set.bound("nccu_referral")
+        if referral is not None and "nccu_contacted" not in answers:
+            answers.setdefault(referral.id, "yes")
+    if "nccu_contacted" in answers and question_set.question("nccu_contacted") is None:
+        bound = question_set.bound("nccu_referral")
+        value = answers.pop("nccu_contacted")
+        if bound is not None:
+            answers[bound.id] = value
+    if "children_involved" in answers and question_set.question("children_involved") is None:
+        answers.pop("children_involved")
+    return answers
+
+
 def make_debrief(
     host: User,
     state: str = "draft",
@@ -120,7 +147,7 @@ def make_debrief(
     session = db_session()
     question_set = question_set or real_question_set()
     event = event or make_event(created_by=host)
-    answers = dict(answers or {})
+    answers = _in_words_of(question_set, dict(answers or {}))
     debrief = Debrief(
         event_id=event.id,
         host_id=host.id,

@@ -40,7 +40,8 @@ def test_generated_debriefs_are_complete_and_consistent(tmp_path, build_app):
             assert submission_problems(question_set, debrief) == [], debrief.id
             answers = drafting.answers_of(debrief)
             event = debrief.event
-            assert answers["nccu_contacted"] == ("yes" if event.nccu_referral_made else "no")
+            referral = question_set.bound("nccu_referral").id
+            assert answers[referral] == ("yes" if event.nccu_referral_made else "no")
             if debrief.state != "draft":
                 expected = {
                     s.theme_id

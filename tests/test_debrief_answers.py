@@ -156,16 +156,20 @@ def test_form_values_show_a_stored_answer_again():
 
 def test_prune_drops_follow_ups_whose_condition_no_longer_holds():
     answers = {
-        "intel_doc_submitted": "yes",
+        "nccu_referral_made": "yes",
+        "intel_doc_route": "later",
         "intel_doc_not_submitted_reason": "other",
         "intel_doc_not_submitted_other": "stale",
         "intel_doc_submitted_at": "2025-06-14T05:00",
         "no_such_question": "x",
     }
     assert prune(QS, answers) == {
-        "intel_doc_submitted": "yes",
+        "nccu_referral_made": "yes",
+        "intel_doc_route": "later",
         "intel_doc_submitted_at": "2025-06-14T05:00",
     }
+    # With no referral, nothing about the intelligence document is asked, so none is kept.
+    assert prune(QS, {**answers, "nccu_referral_made": "no"}) == {"nccu_referral_made": "no"}
 
 
 def test_section_status_for_the_task_list():

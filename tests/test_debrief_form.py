@@ -66,7 +66,7 @@ def test_without_javascript_a_revealed_follow_up_appears_after_saving(client, lo
     # Follow-ups that do not apply yet are marked to stay hidden without JavaScript.
     assert '<div class="app-js-only">' in first
     response = save_section(
-        client, debrief_id, "nccu", {"intel_doc_submitted": "no"}, reveal="page"
+        client, debrief_id, "nccu", {"intel_doc_route": "not_done"}, reveal="page"
     )
     assert response.headers["Location"] == f"{url}#intel_doc_not_submitted_reason"
     page = client.get(url).get_data(as_text=True)
@@ -74,18 +74,20 @@ def test_without_javascript_a_revealed_follow_up_appears_after_saving(client, lo
     assert "There is a problem" not in page  # not an error: they had not seen the questions
     reveal = page.split('id="intel_doc_not_submitted_reason"')[0].rsplit("conditional-", 1)[1]
     assert "app-js-only" not in reveal[:400]
-    assert stored_answers(db, debrief_id)["intel_doc_submitted"] == "no"
+    assert stored_answers(db, debrief_id)["intel_doc_route"] == "not_done"
 
 
 def test_with_javascript_a_revealed_follow_up_left_empty_is_an_error(client, login_as):
     login_as("sergeant")
     debrief_id = start_debrief(client)
-    response = save_section(client, debrief_id, "nccu", {"intel_doc_submitted": "no"}, reveal="js")
+    response = save_section(
+        client, debrief_id, "nccu", {"intel_doc_route": "not_done"}, reveal="js"
+    )
     assert response.headers["Location"].endswith("/sections/nccu?check=1")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert (
         '<a href="#intel_doc_not_submitted_reason">'
-        "Select why the intelligence document was not submitted</a>" in page
+        "Select why the intelligence document has not been submitted</a>" in page
     )
     assert "Enter when the intelligence document will be submitted" in page
 
@@ -98,7 +100,7 @@ def test_changing_an_answer_drops_the_follow_ups_it_no_longer_asks(client, login
         debrief_id,
         "nccu",
         {
-            "intel_doc_submitted": "no",
+            "intel_doc_route": "not_done",
             "intel_doc_not_submitted_reason": "other",
             "intel_doc_not_submitted_other": "The form was down",
         },
@@ -110,14 +112,14 @@ def test_changing_an_answer_drops_the_follow_ups_it_no_longer_asks(client, login
         debrief_id,
         "nccu",
         {
-            "intel_doc_submitted": "yes",
+            "intel_doc_route": "later",
             "intel_doc_submitted_at": "2025-06-14T04:00",
             "intel_doc_not_submitted_reason": "other",
             "intel_doc_not_submitted_other": "The form was down",
         },
     )
     answers = stored_answers(db, debrief_id)
-    assert answers["intel_doc_submitted"] == "yes"
+    assert answers["intel_doc_route"] == "later"
     assert "intel_doc_not_submitted_reason" not in answers
     assert "intel_doc_not_submitted_other" not in answers
 
@@ -171,7 +173,7 @@ def test_facts_on_the_event_record_are_not_asked_again(client, login_as, db):
     debrief_id = start_debrief(client)
     page = client.get(f"/debriefs/{debrief_id}/sections/nccu").get_data(as_text=True)
     assert "From the event record" in page
-    assert 'name="nccu_contacted"' not in page and 'name="nccu_reference"' not in page
+    assert 'name="nccu_referral_made"' not in page and 'name="nccu_reference"' not in page
     assert "NCCU-2025061401" in page
     # Correcting the event record changes the answers it settles, and drops what no longer applies.
     save_section(client, debrief_id, "nccu", {"nccu_method": "phone"})
@@ -188,24 +190,27 @@ def test_facts_on_the_event_record_are_not_asked_again(client, login_as, db):
     )
     assert response.status_code == 302
     answers = stored_answers(db, debrief_id)
-    assert answers["nccu_contacted"] == "no"
-    assert answers["children_involved"] == "no"
+    assert answers["nccu_referral_made"] == "no"
+    assert answers["unaccompanied_children_found"] == "no"
+    assert answers["age_disputed_found"] == "yes"  # the event still has one
     assert "nccu_reference" not in answers and "nccu_method" not in answers
     assert db.get(Debrief, debrief_id).event.nccu_reference is None
     page = client.get(f"/debriefs/{debrief_id}/sections/nccu").get_data(as_text=True)
-    assert "Why was the NCCU not contacted?" in page  # now asked, as the event says no
+    assert "Why was no referral made to the NCCU?" in page  # now asked, as the event says no
+    assert "intelligence document submitted" not in page  # asked only after a referral
     safeguarding = client.get(f"/debriefs/{debrief_id}/sections/safeguarding").get_data(
         as_text=True
     )
-    assert "Were children&#39;s services notified?" not in safeguarding
+    assert "Were children&#39;s services told" not in safeguarding
+    assert "referred to the local authority for an age assessment" in safeguarding
 
 
-def test_partner_agencies_are_suggested_from_the_event_record(client, login_as):
+def test_the_agencies_on_the_event_record_are_not_asked_again(client, login_as):
     login_as("sergeant")
     debrief_id = start_debrief(client)
     page = client.get(f"/debriefs/{debrief_id}/sections/partners").get_data(as_text=True)
-    assert "filled in from the event record" in page
-    assert 'value="border_force" checked' in page
+    assert 'name="agencies"' not in page and "filled in from the event record" not in page
+    assert "Was any partner agency delayed or difficult to reach?" in page
 
 
 def test_check_answers_lists_what_stops_submission(client, login_as):

@@ -28,7 +28,8 @@ def test_start_answer_leave_return_check_submit(client, login_as, db):
     assert "Check your answers before submitting the debrief" in page
     assert "Was the intelligence document submitted to the NCCU?" in page
     assert "Unaware of the requirement" in page  # labels, not ids
-    assert f'href="/debriefs/{debrief_id}/sections/nccu#intel_doc_submitted"' in page
+    assert f'href="/debriefs/{debrief_id}/sections/nccu#intel_doc_route"' in page
+    assert "Change<span class=\"govuk-visually-hidden\"> NCCU referral made</span>" in page
     assert "I hosted this debrief and the answers are accurate" in page
 
     response = client.post(
@@ -48,9 +49,11 @@ def test_start_answer_leave_return_check_submit(client, login_as, db):
     assert debrief.intel_doc_submitted is False
     stored = {a.question_id: a.value for a in db.query(Answer).filter_by(debrief_id=debrief_id)}
     # The facts the event record holds are answers too, taken from it, never typed twice.
-    assert stored["nccu_contacted"] == "yes"
+    assert stored["nccu_referral_made"] == "yes"
     assert stored["nccu_reference"] == "NCCU-2025061401"
-    assert stored["children_involved"] == "yes"
+    assert stored["unaccompanied_children_found"] == "yes"
+    assert stored["age_disputed_found"] == "yes"
+    assert stored["intel_doc_route"] == "not_done"
     assert stored["nccu_wait_minutes"] == 45
     assert stored["items_seized"] == ["phones"]
     assert stored["debrief_held_at"] == "2025-06-14T06:00"

@@ -180,7 +180,9 @@ def test_question_missing_from_a_version_is_marked_not_dropped(app, tmp_path, kn
         '\n[[sections]]\nid = "extra"\ntitle = "Extra"\n\n  [[sections.questions]]\n'
         '  id = "drone_used"\n  type = "yes_no"\n  text = "Was a drone used?"\n'
     )
-    relabelled = source.replace('label = "Force OIC debrief, June 2025"', 'label = "Version two"')
+    relabelled = source.replace(
+        'label = "Force OIC debrief, December 2026"', 'label = "Version two"'
+    )
     newer = parse((relabelled + extra).encode())
     make_debrief(
         known["host"],

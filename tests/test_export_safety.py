@@ -74,7 +74,7 @@ def test_free_text_with_dangerous_prefixes_and_control_characters(
     for ref, (went_well, payload) in typed.items():
         expected = went_well.translate({ord(c): None for c in CONTROL})
         assert rows[ref]["What went well?"] == expected
-        assert rows[ref]["What could be improved?"] == payload
+        assert rows[ref]["What could be improved, or done differently next time?"] == payload
     cells = [c for row in workbook["Actions"].iter_rows(min_row=2) for c in row]
     cells += [c for row in workbook["Debriefs (free text)"].iter_rows(min_row=2) for c in row]
     for cell in cells:

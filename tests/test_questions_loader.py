@@ -153,7 +153,7 @@ def test_check_command_exits_0_with_a_summary_for_the_real_file(cli):
     result = cli.invoke(main, ["questions", "check"])
     assert result.exit_code == 0, result.output
     assert "no problems found" in result.output
-    assert "9 sections, 57 questions, 15 themes" in result.output
+    assert "9 sections, 61 questions, 15 themes" in result.output
 
 
 def test_check_command_exits_1_naming_each_mistake(cli, tmp_path):

@@ -60,7 +60,7 @@ def test_the_four_lists_are_right_for_the_known_data(app, db):
     outstanding = reconcile.outstanding(matches)
     assert _refs(outstanding) == OUTSTANDING  # oldest first
     assert [m.debrief_answer for m in outstanding] == [
-        "Yes",
+        "Yes, by the call taker on first report",  # the factory's "yes" on the current set
         "No",
         "No debrief",
         "No matching event",
@@ -129,7 +129,7 @@ def test_a_submitted_debrief_speaks_for_its_event_over_a_later_draft(app, db):
     _import_sample(app, db)
     make_debrief(data["host"], state="draft", event=data["events"][1], answers={})
     by_ref, _, _ = _matches(app, db)
-    assert by_ref["NCCU-2025060202"].debrief_answer == "Yes"
+    assert by_ref["NCCU-2025060202"].debrief_answer == "Yes, by the call taker on first report"
 
 
 def test_an_event_already_matched_is_not_suggested_for_another_referral(app, db):

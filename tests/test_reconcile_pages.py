@@ -112,7 +112,8 @@ def test_a_list_downloads_as_a_marked_spreadsheet_and_is_audited(app, client, lo
     header = rows[3]
     assert header[:3] == ("NCCU reference", "Referred", "Days outstanding")
     assert [row[0] for row in rows[4:]] == OUTSTANDING
-    assert rows[4][-1] == "Yes" and rows[-1][-1] == "No matching event"
+    assert rows[4][-1] == "Yes, by the call taker on first report"
+    assert rows[-1][-1] == "No matching event"
     assert "OFFICIAL-SENSITIVE" in sheet.oddHeader.center.text
     entry = db.scalars(
         select(AuditEntry).where(AuditEntry.action == "reconciliation.exported")

@@ -128,7 +128,7 @@ def test_hub_reviews_returns_and_closes_a_debrief(app, client, login_as, db):
     assert RETURN_REASON in overview
     changed = {
         **COMPLETE,
-        "intel_doc_submitted": "yes",
+        "intel_doc_route": "later",
         "intel_doc_submitted_at": "2025-06-14T09:00",
     }
     assert save_section(sam, debrief_id, "nccu", changed).status_code == 302

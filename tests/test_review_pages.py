@@ -40,7 +40,8 @@ def test_hub_reviewer_sees_any_non_draft_debrief_but_no_draft(client, login_as, 
     text = page.get_data(as_text=True)
     assert "Was the intelligence document submitted to the NCCU?" in text
     assert "Intelligence document missing or late" in text
-    assert "Was the intelligence document submitted to the NCCU? No" in text  # the reason
+    # the reason
+    assert "Was the intelligence document submitted to the NCCU? No, not yet submitted" in text
     assert client.get(f"/review/{draft}").status_code == 404
     assert client.get("/review/999999").status_code == 404
     assert "Debrief " + str(draft) not in client.get("/review/").get_data(as_text=True)
@@ -120,6 +121,7 @@ def test_a_second_reviewer_gets_409_with_both_sides_and_keeps_their_note(
     assert response.status_code == 409
     text = response.get_data(as_text=True)
     assert "Someone else changed this debrief" in text
+    assert "It is now: <strong>Returned to sergeant</strong>" in text  # the label, not the id
     assert "Assigned to Zed Other" in text and "Reason: Add the NCCU reference" in text
     assert "My careful note</textarea>" in text  # nothing lost
     assert db.query(ReviewNote).count() == 0

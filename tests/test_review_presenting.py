@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import render_template_string
 
 from debrief.debriefs.presenting import present
@@ -14,7 +16,8 @@ ANSWERS = {
     "roles_present": ["response_officers", "custody"],
     "risk_to_life": "no",
     "risk_to_life_action": "left over from an earlier answer",
-    "intel_doc_submitted": "no",
+    "nccu_referral_made": "yes",
+    "intel_doc_route": "not_done",
     "intel_doc_not_submitted_reason": "unaware",
     "intel_doc_planned_date": "2025-06-20",
     "went_well": "Quick response.\nGood partner contact.",
@@ -39,7 +42,8 @@ def test_answers_follow_the_question_set_order_with_labels_and_dates(app):
             "debrief_kind",
             "roles_present",
             "risk_to_life",
-            "intel_doc_submitted",
+            "nccu_referral_made",
+            "intel_doc_route",
             "intel_doc_not_submitted_reason",
             "intel_doc_planned_date",
             "went_well",
@@ -73,6 +77,24 @@ def test_partial_shows_change_links_when_given(app):
             event_change_url="/debriefs/1/event",
         )
         html = render_template_string(PAGE, view=view)
-    assert 'href="/debriefs/1/nccu#intel_doc_submitted"' in html
+    assert 'href="/debriefs/1/nccu#intel_doc_route"' in html
     assert 'href="/debriefs/1/event"' in html
     assert '<span class="govuk-visually-hidden"> whether the intelligence document' in html
+
+
+def test_change_links_read_in_the_vocabularys_words_never_an_ids(app):
+    """"Change nccu referral made" read as if built from an id: labels keep their capitals."""
+    with app.test_request_context():
+        _, view = _view(
+            app,
+            change_url=lambda section, question: f"/debriefs/1/{section}#{question}",
+            section_change_url=lambda section: f"/debriefs/1/{section}",
+            event_change_url="/debriefs/1/event",
+        )
+        html = render_template_string(PAGE, view=view)
+    hidden = re.findall(r'Change<span class="govuk-visually-hidden"> ([^<]+)</span>', html)
+    assert "NCCU referral made" in hidden
+    assert "force incident reference" in hidden and "people who died" in hidden
+    assert "NCCU and the intelligence document" in hidden  # a section's link
+    assert not any("nccu" in words for words in hidden)
+    assert "Change nccu" not in html

@@ -1,10 +1,11 @@
 """The OIC event record as a form: its fields, their checks, and the answers it settles.
 
 Flask-free. The event record is asked once, on the first page of a debrief.
-Three questions of the question set state facts the event record already
+Some questions of the question set state facts the event record already
 holds, so they are never asked: they are derived from the record (see
-DERIVED) and stored as answers only by `derived_answers`, which keeps the
-event record the one source of each fact. The hub, the themes and the exports
+DERIVED, and a question's `from_event` count in the question file) and stored
+as answers only by `derived_answers`, which keeps the event record the one
+source of each fact. The hub, the themes and the exports
 read them as ordinary answers.
 """
 
@@ -19,7 +20,17 @@ from ..models import Event
 from ..questions.loader import Choice, Question, QuestionSet, Section, ShowIf
 from ..text_input import matches_reference
 from ..timeutil import from_local, to_local
-from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, MAX_PEOPLE, PARTNER_AGENCIES, PEOPLE_COUNTS
+from ..vocabulary import (
+    EVENT_TYPES,
+    LOCATION_TYPES,
+    MAX_PEOPLE,
+    PARTNER_AGENCIES,
+    PEOPLE_COUNT_HINTS,
+    PEOPLE_COUNTS,
+    in_a_sentence,
+    label,
+)
+from ..vocabulary import event_counts as vocabulary_counts
 from .answers import FieldError, Form, first_input_id, missing_message, parse_answer
 
 NONE_CHOICE = "none"
@@ -30,6 +41,9 @@ _COUNT_SHORT = {
     "unaccompanied_children": "the number of unaccompanied or separated children",
     "age_disputed": "the number of age-disputed people",
     "arrested": "the number of people arrested",
+    "injured": "the number of people injured",
+    "died": "the number of people who died",
+    "missing": "the number of people missing",
 }
 
 
@@ -115,6 +129,7 @@ def event_form(settings: EventSettings) -> QuestionSet:
                 type="number",
                 text=label,
                 section_id="event",
+                hint=PEOPLE_COUNT_HINTS.get(name, ""),
                 required=True,
                 min=0,
                 max=MAX_PEOPLE,
@@ -291,16 +306,22 @@ PREFILLED = {"agencies": "partner_agencies"}
 
 
 def derived_ids(question_set: QuestionSet, event: Event) -> frozenset[str]:
-    """Return the ids of the questions this event settles in this question set."""
-    return frozenset(
+    """Return the ids of the questions this event settles in this question set: the bound
+    ones above, and the yes/no questions the file answers `from_event` (a count)."""
+    bound = {
         question.id
         for name, rule in DERIVED.items()
         if (question := question_set.bound(name)) is not None and rule.known(event)
-    )
+    }
+    declared = {q.id for q in question_set.questions if q.from_event is not None}
+    return frozenset(bound | declared)
 
 
 def derived_source(question_set: QuestionSet, question_id: str) -> str:
     """Say, in words, where on the event record a settled answer is changed."""
+    question = question_set.question(question_id)
+    if question is not None and question.from_event is not None:
+        return f"the count of {in_a_sentence(label(PEOPLE_COUNTS, question.from_event.field))}"
     for name, rule in DERIVED.items():
         if question_set.bound_id(name) == question_id:
             return rule.source
@@ -318,6 +339,10 @@ def derived_answers(question_set: QuestionSet, event: Event) -> dict[str, Any]:
         if value is not None and question.choices and value not in question.choice_ids:
             continue  # a version whose choices differ: leave it to the sergeant
         found[question.id] = value
+    counts = vocabulary_counts(event)
+    for question in question_set.questions:
+        if question.from_event is not None:
+            found[question.id] = "yes" if question.from_event.holds(counts) else "no"
     return found
 
 

@@ -38,6 +38,7 @@ def _event_page(form, errors, *, debrief=None, version=None, base=None, status=2
             "debriefs/event.html",
             debrief=debrief,
             fields={f.question.id: f for f in fields},
+            count_fields=event_record.COUNT_FIELDS,
             form=ErrorList(errors.values()),
             version=version,
             base=encode_base(base or {}),

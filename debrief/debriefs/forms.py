@@ -19,7 +19,10 @@ from ..questions.loader import Question, QuestionSet, Section
 from ..questions.types import EXCLUSIVE_CHOICES, TextType
 from .answers import FieldError, Form, form_values, parse_answer
 
-SELECT_ABOVE = 10  # more choices than this: a drop-down instead of radios
+# More choices than this: a drop-down instead of radios. Never for checkboxes: a drop-down
+# takes one answer, and "select all that apply" needs them all (the event record's partner
+# agencies are thirteen).
+SELECT_ABOVE = 10
 
 
 @dataclass
@@ -202,8 +205,6 @@ def _radios(d: _Drawing) -> FieldView:
 
 def _checkboxes(d: _Drawing) -> FieldView:
     question = d.question
-    if len(question.choices) > SELECT_ABOVE:
-        return _select(d)
     items: list[dict[str, object]] = []
     for choice in question.choices:
         item: dict[str, object] = {

@@ -17,7 +17,14 @@ from ..models import Debrief, Event
 from ..questions.loader import Question, QuestionSet
 from ..questions.types import is_answered
 from ..timeutil import format_local
-from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, PARTNER_AGENCIES, PEOPLE_COUNTS, label
+from ..vocabulary import (
+    EVENT_TYPES,
+    LOCATION_TYPES,
+    PARTNER_AGENCIES,
+    PEOPLE_COUNTS,
+    in_a_sentence,
+    label,
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,11 @@ class SectionView:
     title: str
     rows: tuple[Row, ...]
     change_href: str | None = None
+
+    @property
+    def change_label(self) -> str:
+        """Return the section's title as the hidden end of its "Change" link."""
+        return in_a_sentence(self.title)
 
 
 @dataclass(frozen=True)
@@ -136,7 +148,13 @@ def event_rows(event: Event, change_href: str | None = None) -> tuple[Row, ...]:
         rows.append(("nccu_reference", "NCCU reference", (event.nccu_reference,)))
     rows.append(("partner_agencies", "Partner agencies present", agencies or ("None",)))
     return tuple(
-        Row(key=key, values=values, id=ident, change_href=change_href, change_label=key.lower())
+        Row(
+            key=key,
+            values=values,
+            id=ident,
+            change_href=change_href,
+            change_label=in_a_sentence(key),
+        )
         for ident, key, values in rows
     )
 

@@ -5,6 +5,13 @@ answers that follow the question set's rules (follow-ups only where they
 apply, the event record's facts as answers), suggested themes, and the hub's
 history for returned and closed debriefs. Made with a fixed seed and inserted
 in bulk; it adds nothing if the demo debriefs are already there.
+
+Most closed debriefs of the first half of the year were answered on the force's
+June 2025 question set (questions_june_2025.toml, kept here), as a force's would
+have been before it changed its set; the rest on the current one. Answers agree
+with the event record: no intelligence document "submitted" without a referral,
+every time after the event and before the debrief was saved, every planned date
+after it was saved.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -21,7 +29,7 @@ from ..auth import accounts
 from ..debriefs import event_record
 from ..debriefs.answers import prune
 from ..models import Answer, Debrief, DebriefTheme, Event, HistoryEntry, new_export_ref
-from ..questions.loader import Question, QuestionSet
+from ..questions.loader import Question, QuestionSet, parse_snapshot
 from ..questions.store import stored_version
 from ..questions.themes import suggest
 from ..questions.types import EXCLUSIVE_CHOICES, Sampler
@@ -33,6 +41,11 @@ from .site import DemoSite
 
 EVENTS = 300
 SEED = 20250516  # the day HMICFRS published the inspection
+# The force's earlier question set, for the older debriefs (issue 18: old debriefs keep theirs).
+JUNE_2025 = Path(__file__).with_name("questions_june_2025.toml")
+# Closed debriefs of events older than this many days: three in four on the June 2025 set.
+OLD_SET_AFTER_DAYS = 180
+OLD_SET_SHARE = 0.75
 # Demo incident references end in 9000-9999, which marks them as demo data.
 DEMO_REF_LIKE = "INC-________-9___"
 
@@ -72,8 +85,12 @@ def create_sample_debriefs(site: DemoSite, echo: Callable[[str], None]) -> None:
         echo("Sample debriefs: the demo accounts are missing, none added.")
         return
     question_set = site.question_set
-    version_id = stored_version(session, question_set).id
-    maker = _Maker(random.Random(SEED), question_set, site.config["DISTRICTS"], utcnow())
+    old_set = parse_snapshot(JUNE_2025.read_text(encoding="utf-8"))
+    version_ids = {
+        question_set.version: stored_version(session, question_set).id,
+        old_set.version: stored_version(session, old_set).id,
+    }
+    maker = _Maker(random.Random(SEED), question_set, old_set, site.config["DISTRICTS"], utcnow())
     plans = [maker.plan(n) for n in range(EVENTS)]
     event_ids = session.scalars(
         insert(Event).returning(Event.id, sort_by_parameter_order=True),
@@ -86,7 +103,7 @@ def create_sample_debriefs(site: DemoSite, echo: Callable[[str], None]) -> None:
                 **plan["debrief"],
                 "event_id": event_id,
                 "host_id": hosts[n % 2].id,
-                "question_set_id": version_id,
+                "question_set_id": version_ids[plan["question_set"].version],
                 "export_ref": new_export_ref(),
                 "assignee_id": hub.id if plan["debrief"]["state"] == State.IN_REVIEW else None,
                 "unsaved_input": {},
@@ -129,19 +146,28 @@ def create_sample_debriefs(site: DemoSite, echo: Callable[[str], None]) -> None:
 class _DemoSampler(Sampler):
     """Answers shaped like a force's: weighted choices, the demo's words, times after the event."""
 
-    def __init__(self, rng: random.Random, reported: datetime, now: datetime):
+    def __init__(self, rng: random.Random, event: Event, answered: datetime):
         super().__init__(rng)
-        self.reported = reported
-        self.now = now
+        self.event = event
+        self.reported = event.reported_at
+        self.answered = answered  # when the sergeant saved the answers: nothing after it
 
     def yes_no(self, question: Question) -> Any:
-        """Return yes as often as YES_SHARE says (half the time where it says nothing)."""
+        """Return yes as often as YES_SHARE says (half the time where it says nothing), and
+        always where the event record says so (medical help for people injured)."""
+        if question.id == "medical_help" and (self.event.injured or 0) > 0:
+            return "yes"
         return "yes" if self.rng.random() < YES_SHARE.get(question.id, 0.5) else "no"
 
     def one_of(self, question: Question) -> Any:
-        """Return a choice as WEIGHTS weighs it."""
+        """Return a choice as WEIGHTS weighs it (indicators about children only where the
+        event record has children)."""
         weights = WEIGHTS.get(question.id, {})
         ids = list(question.choice_ids)
+        event = self.event
+        children = (event.accompanied_children or 0) + (event.unaccompanied_children or 0)
+        if question.id == "trafficking_indicators_about" and not children:
+            ids = [i for i in ids if i in ("no", "adults")]
         return self.rng.choices(ids, [weights.get(i, 1) for i in ids])[0]
 
     def some_of(self, question: Question) -> Any:
@@ -176,26 +202,37 @@ class _DemoSampler(Sampler):
         return f"{self.rng.choice(['FIR', 'CR', 'REF'])}-{self.rng.randint(10000, 99999)}"
 
     def day(self, question: Question) -> Any:
-        """Return a day in the week after the event."""
-        return to_local(self.reported + timedelta(days=self.rng.randint(1, 6))).date().isoformat()
+        """Return a day in the week after the answers were saved (a date still to come)."""
+        later = self.answered + timedelta(days=self.rng.randint(1, 6))
+        return to_local(later).date().isoformat()
 
     def moment(self, question: Question) -> Any:
-        """Return a time after the event (the debrief, the intelligence document...), past."""
+        """Return a time after the event (the debrief, the intelligence document...) and
+        before the answers were saved."""
         rng = self.rng
         hours = {
-            "intel_doc_submitted_at": rng.choice([1, 2, 3, 6, 12, 20, 30, 48]),
+            "intel_doc_submitted_at": rng.choice([0.25, 0.5, 1, 2, 3, 6, 12, 20, 30, 48]),
             "debrief_held_at": rng.choice([1, 2, 4, 8, 30, 72]),
         }.get(question.id, rng.choice([0.25, 0.5, 1, 2]))
-        when = min(self.reported + timedelta(hours=hours), self.now - timedelta(hours=1))
+        latest = max(self.answered - timedelta(minutes=10), self.reported)
+        when = min(self.reported + timedelta(hours=hours), latest)
         return to_local(when).replace(tzinfo=None).isoformat(timespec="minutes")
 
 
 class _Maker:
     """Makes one plausible event, its debrief, answers, themes and history."""
 
-    def __init__(self, rng: random.Random, question_set: QuestionSet, districts, now: datetime):
+    def __init__(
+        self,
+        rng: random.Random,
+        question_set: QuestionSet,
+        old_set: QuestionSet,
+        districts,
+        now: datetime,
+    ):
         self.rng = rng
-        self.qs = question_set
+        self.current = question_set
+        self.old_set = old_set
         self.districts = list(districts)
         self.now = now
 
@@ -207,13 +244,18 @@ class _Maker:
         event = self._event(n, reported)
         row = Event(**event)
         state = self._state(days_ago)
-        answers = self._answers(row, reported, partial=state == State.DRAFT)
+        old = (
+            state == State.CLOSED
+            and days_ago > OLD_SET_AFTER_DAYS
+            and self.rng.random() < OLD_SET_SHARE
+        )
+        qs = self.old_set if old else self.current
         debrief, history = self._lifecycle(state, reported)
-        themes = [] if state == State.DRAFT else self._themes(row, answers, reported, state)
+        answered = debrief.get("submitted_at") or debrief["updated_at"]
+        answers = self._answers(qs, row, reported, answered, partial=state == State.DRAFT)
+        themes = [] if state == State.DRAFT else self._themes(qs, row, answers, reported, state)
         if state != State.DRAFT:
-            record = recommendation2.record_from_answers(
-                self.qs, answers, event["nccu_referral_made"]
-            )
+            record = recommendation2.record_from_answers(qs, answers, event["nccu_referral_made"])
             debrief.update(record.columns())
         return {
             "event": event,
@@ -221,6 +263,7 @@ class _Maker:
             "answers": answers,
             "history": history,
             "themes": themes,
+            "question_set": qs,
         }
 
     def _event(self, n: int, reported: datetime) -> dict[str, Any]:
@@ -228,7 +271,17 @@ class _Maker:
         kind = rng.choices(list(EVENT_TYPE_WEIGHTS), list(EVENT_TYPE_WEIGHTS.values()))[0]
         referral = rng.random() < 0.9
         local = to_local(reported)
-        adults = rng.randint(8, 45) if kind == "small_boat" else rng.randint(1, 12)
+        boat = kind == "small_boat"
+        adults = rng.randint(8, 45) if boat else rng.randint(1, 12)
+        agencies = [
+            "immigration_enforcement",
+            "border_force",
+            "ambulance",
+            "local_authority",
+            "nca",
+        ]
+        if boat:
+            agencies += ["coastguard", "rnli"]
         weights = [3 if d.lower() in {"coastal", "east"} else 1 for d in self.districts]
         return {
             "incident_ref": f"INC-{local:%Y%m%d}-{9000 + n}",
@@ -241,12 +294,12 @@ class _Maker:
             "unaccompanied_children": rng.choice([0, 0, 0, 0, 0, 1, 2]),
             "age_disputed": rng.choice([0, 0, 0, 0, 0, 0, 1, 2]),
             "arrested": rng.choice([0, 0, 1, 1, 2]),
+            "injured": rng.choice([0] * 6 + [1, 2]),
+            "died": 1 if boat and rng.random() < 0.04 else 0,
+            "missing": rng.choice([1, 2, 3]) if boat and rng.random() < 0.06 else 0,
             "nccu_referral_made": referral,
             "nccu_reference": f"NCCU-{local:%Y%m%d}{n % 100:02d}" if referral else None,
-            "partner_agencies": rng.sample(
-                ["immigration_enforcement", "border_force", "ambulance", "local_authority", "nca"],
-                rng.randint(0, 3),
-            ),
+            "partner_agencies": rng.sample(agencies, rng.randint(0, 3)),
             "source": "debrief",
             "created_at": reported + timedelta(hours=2),
         }
@@ -270,21 +323,30 @@ class _Maker:
             }
         return self.rng.choices(list(options), list(options.values()))[0]
 
-    def _answers(self, row: Event, reported: datetime, partial: bool) -> dict[str, Any]:
-        answers = dict(event_record.derived_answers(self.qs, row))
+    def _answers(
+        self, qs: QuestionSet, row: Event, reported: datetime, answered: datetime, partial: bool
+    ) -> dict[str, Any]:
+        answers = dict(event_record.derived_answers(qs, row))
         answers = {k: v for k, v in answers.items() if v is not None}
-        stop_after = self.rng.randint(1, len(self.qs.sections) - 1) if partial else None
-        sampler = _DemoSampler(self.rng, reported, self.now)
-        for index, section in enumerate(self.qs.sections):
+        stop_after = self.rng.randint(1, len(qs.sections) - 1) if partial else None
+        sampler = _DemoSampler(self.rng, row, answered)
+        referral = qs.bound("nccu_referral")
+        intel_doc = qs.bound("intel_doc")
+        no_referral = referral is not None and answers.get(referral.id) == "no"
+        for index, section in enumerate(qs.sections):
             if stop_after is not None and index >= stop_after:
                 break
             for question in section.questions:
-                if question.id in answers or not self.qs.is_shown(question, answers):
+                if question.id in answers or not qs.is_shown(question, answers):
+                    continue
+                if no_referral and intel_doc is not None and question.id == intel_doc.id:
+                    # A set that asks it anyway (June 2025): nothing was sent without a referral.
+                    answers[question.id] = "no" if question.type == "yes_no" else "not_done"
                     continue
                 value = self._value(question, sampler)
                 if value is not None:
                     answers[question.id] = value
-        return prune(self.qs, answers)
+        return prune(qs, answers)
 
     def _value(self, question: Question, sampler: _DemoSampler) -> Any:
         if not question.required and self.rng.random() < 0.3:
@@ -314,9 +376,11 @@ class _Maker:
             debrief.update(closed_at=closed, updated_at=closed)
         return {**debrief, "version": 1 + len(history) + rng.randint(3, 9)}, history
 
-    def _themes(self, row: Event, answers: dict, reported: datetime, state: State) -> list[dict]:
+    def _themes(
+        self, qs: QuestionSet, row: Event, answers: dict, reported: datetime, state: State
+    ) -> list[dict]:
         rows = []
-        for theme in suggest(self.qs, answers, event_counts(row), reported):
+        for theme in suggest(qs, answers, event_counts(row), reported):
             confirmed = state == State.CLOSED and self.rng.random() < 0.85
             rows.append(
                 {

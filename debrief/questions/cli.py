@@ -1,4 +1,5 @@
-"""`debrief questions check [PATH]`: check a question file before the app uses it.
+"""`debrief questions check [PATH]`: check a question file before the app uses it;
+`debrief questions estimate [PATH]`: how long a typical debrief on it takes.
 
 Runs without the app (and so without a database), because a broken file is
 exactly when the app refuses to start.
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from .loader import QuestionSetError, load_file, summary
+from .estimate import describe, typical_estimate
+from .loader import QuestionSet, QuestionSetError, load_file, parse, summary
 
 
 def _configured_path() -> Path:
@@ -47,3 +49,46 @@ def check(path: Path | None) -> None:
         sys.exit(1)
     click.echo(f"{path}: no problems found.")
     click.echo(summary(question_set))
+
+
+def typical_settled(question_set: QuestionSet) -> dict:
+    """Return what a typical event record answers: a referral made, six adults, one arrest,
+    no children, nobody age-disputed, injured, dead or missing."""
+    from ..debriefs import event_record
+    from ..models import Event
+
+    event = Event(
+        adults=6,
+        accompanied_children=0,
+        unaccompanied_children=0,
+        age_disputed=0,
+        arrested=1,
+        injured=0,
+        died=0,
+        missing=0,
+        nccu_referral_made=True,
+        nccu_reference="NCCU-0000000000",
+    )
+    return event_record.derived_answers(question_set, event)
+
+
+@questions_group.command("estimate")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def estimate(path: Path | None) -> None:
+    """Print the number of questions and how long a typical debrief takes to fill in.
+
+    Any set can be estimated, one kept from before bindings too (an earlier version's
+    figure is the one to compare with), so bindings are not required here.
+    """
+    path = path or _configured_path()
+    try:
+        question_set = parse(path.read_bytes(), str(path))
+    except OSError as exc:
+        click.echo(f"{path}: cannot be read ({exc.strerror})", err=True)
+        sys.exit(1)
+    except QuestionSetError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    label = f" ({question_set.label})" if question_set.label else ""
+    click.echo(f"{path}: version {question_set.short_version}{label}")
+    click.echo(describe(typical_estimate(question_set, typical_settled(question_set))))

@@ -16,12 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..vocabulary import PEOPLE_COUNTS
 from .bindings import BINDINGS, BY_NAME, LEGACY_BINDINGS, binding_problem
 from .types import TYPES, QuestionType, able_to_suggest
 
-EVENT_FIELDS = frozenset(
-    {"adults", "accompanied_children", "unaccompanied_children", "age_disputed", "arrested"}
-)
+# The event record's counts of people, which theme rules and `from_event` may name.
+EVENT_FIELDS = frozenset(PEOPLE_COUNTS)
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
@@ -82,6 +82,8 @@ class Question:
     # A date of something to come ("will be submitted by"): today or later when answered,
     # where any other date must be today or earlier (issue 18).
     planned: bool = False
+    # A yes/no question the event record answers: "yes" when this count is above `above`.
+    from_event: EventCount | None = None
 
     @property
     def kind(self) -> QuestionType:
@@ -102,11 +104,27 @@ class Question:
 
 
 @dataclass(frozen=True)
+class EventCount:
+    """A count on the event record above a threshold (`from_event` of a yes/no question)."""
+
+    field: str
+    above: float = 0
+
+    def holds(self, counts: dict[str, int]) -> bool:
+        """Tell whether the event's count is above the threshold."""
+        return (counts.get(self.field) or 0) > self.above
+
+
+@dataclass(frozen=True)
 class EventRule:
-    """A count on the event record that suggests a theme when above a threshold."""
+    """A count on the event record that suggests a theme when above a threshold; with a
+    `question`, only when that question's answer is also one of `answers` (both must hold,
+    e.g. people were arrested and nothing was seized)."""
 
     field: str
     above: float
+    question: str = ""
+    answers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -252,6 +270,7 @@ class _Builder:
         theme_ids = {t.id for t in themes}
         sections = self._sections(raw.get("sections"), theme_ids)
         by_id = {q.id: q for s in sections for q in s.questions}
+        self._check_rule_questions(themes, by_id)
         declared = "bindings" in raw
         if declared:
             bindings = self._bindings(raw["bindings"], by_id)
@@ -346,16 +365,10 @@ class _Builder:
             if not str(raw.get("label", "")).strip():
                 self.problem(ident, f"{where}: needs a label")
             rules = []
-            for rule in raw.get("event_rules", []):
-                fld = rule.get("field")
-                if fld not in EVENT_FIELDS:
-                    self.problem(
-                        ident,
-                        f"{where}: event rule names unknown field {fld!r}; use one of "
-                        + ", ".join(sorted(EVENT_FIELDS)),
-                    )
-                    continue
-                rules.append(EventRule(field=fld, above=float(rule.get("above", 0))))
+            for number, rule in enumerate(raw.get("event_rules", []), start=1):
+                parsed = self._event_rule(rule, ident, f"{where}: event rule {number}")
+                if parsed is not None:
+                    rules.append(parsed)
             themes.append(
                 Theme(
                     id=ident,
@@ -365,6 +378,85 @@ class _Builder:
                 )
             )
         return themes
+
+    def _event_rule(self, rule: Any, ident: str, where: str) -> EventRule | None:
+        """Read one event rule; its question, if any, is checked once the questions are read."""
+        if not isinstance(rule, dict):
+            self.problem(
+                ident, f'{where} must be a table, for example {{ field = "arrested", above = 0 }}'
+            )
+            return None
+        unknown_keys = sorted(set(rule) - {"field", "above", "question", "answers"})
+        if unknown_keys:
+            self.problem(
+                ident,
+                f"{where} has unknown key {unknown_keys[0]!r}; use field, above, question "
+                "and answers",
+            )
+            return None
+        fld = rule.get("field")
+        if fld not in EVENT_FIELDS:
+            self.problem(
+                ident,
+                f"{where} names unknown field {fld!r}; use one of "
+                + ", ".join(sorted(EVENT_FIELDS)),
+            )
+            return None
+        above = rule.get("above", 0)
+        if isinstance(above, bool) or not isinstance(above, int | float):
+            self.problem(ident, f"{where}: above must be a number")
+            return None
+        question = rule.get("question")
+        answers = rule.get("answers")
+        if (question is None) != (answers is None):
+            self.problem(
+                ident,
+                f"{where} needs both a question and its answers to combine the count with "
+                "an answer (or neither)",
+            )
+            return None
+        if question is not None and (
+            not isinstance(question, str)
+            or not isinstance(answers, list)
+            or not answers
+            or not all(isinstance(a, str) for a in answers)
+        ):
+            self.problem(
+                ident,
+                f"{where}: question must be a question id and answers a list of its answer ids",
+            )
+            return None
+        return EventRule(
+            field=fld,
+            above=float(above),
+            question=question or "",
+            answers=tuple(answers or ()),
+        )
+
+    def _check_rule_questions(self, themes: list[Theme], by_id: dict[str, Question]) -> None:
+        """Check that each combined rule's question exists and can have those answers."""
+        for theme in themes:
+            for number, rule in enumerate(theme.event_rules, start=1):
+                if not rule.question:
+                    continue
+                where = f"theme {theme.id!r}: event rule {number}"
+                question = by_id.get(rule.question)
+                if question is None:
+                    self.problem(theme.id, f"{where} names unknown question {rule.question!r}")
+                elif not question.kind.has_choices:
+                    self.problem(
+                        theme.id,
+                        f"{where} names {rule.question!r}, a {question.type} question; "
+                        "combine a count only with a yes_no or choice question",
+                    )
+                else:
+                    unknown = [a for a in rule.answers if a not in question.choice_ids]
+                    if unknown:
+                        self.problem(
+                            theme.id,
+                            f"{where}: answer {unknown[0]!r} does not exist for "
+                            f"{rule.question!r} (its answers are {', '.join(question.choice_ids)})",
+                        )
 
     def _sections(self, raw_sections, theme_ids: set[str]) -> list[Section]:
         if not isinstance(raw_sections, list) or not raw_sections:
@@ -451,6 +543,7 @@ class _Builder:
                 "cannot: remove planned = true, or make it a date question)",
             )
             planned = False
+        from_event = self._from_event(raw, kind, ident, where)
         return Question(
             id=ident,
             type=kind.name,
@@ -466,7 +559,32 @@ class _Builder:
             short=str(raw.get("short", "")),
             example=str(raw.get("example", "")),
             planned=planned,
+            from_event=from_event,
         )
+
+    def _from_event(
+        self, raw: dict, kind: QuestionType, ident: str, where: str
+    ) -> EventCount | None:
+        """Read `from_event`: a yes/no question the event record's count answers."""
+        rule = raw.get("from_event")
+        if rule is None:
+            return None
+        if kind.name != "yes_no":
+            self.problem(ident, f"{where}: only a yes_no question can take from_event")
+            return None
+        if not isinstance(rule, dict) or rule.get("field") not in EVENT_FIELDS:
+            field_name = rule.get("field") if isinstance(rule, dict) else rule
+            self.problem(
+                ident,
+                f"{where}: from_event names unknown field {field_name!r}; use one of "
+                + ", ".join(sorted(EVENT_FIELDS)),
+            )
+            return None
+        above = rule.get("above", 0)
+        if isinstance(above, bool) or not isinstance(above, int | float):
+            self.problem(ident, f"{where}: from_event above must be a number")
+            return None
+        return EventCount(field=str(rule["field"]), above=float(above))
 
     def _choices(self, raw: dict, kind: QuestionType, ident: str, where: str) -> tuple[Choice, ...]:
         if kind.fixed_choices:

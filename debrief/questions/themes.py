@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .loader import QuestionSet
+from ..vocabulary import PEOPLE_COUNTS, label
+from .loader import EventRule, QuestionSet
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,36 @@ def suggest(
                 reasons.setdefault(rule.theme, []).append(why)
     for theme in question_set.themes:
         for event_rule in theme.event_rules:
-            count = event_counts.get(event_rule.field) or 0
-            if count > event_rule.above:
-                label = event_rule.field.replace("_", " ")
-                reasons.setdefault(theme.id, []).append(f"Event record: {label} = {count}")
+            why = _event_rule_reason(question_set, event_rule, answers, event_counts)
+            if why:
+                reasons.setdefault(theme.id, []).append(why)
     suggested = []
     for theme in question_set.themes:  # in the order the file declares them
         if theme.id in reasons:
             suggested.append(SuggestedTheme(theme.id, theme.label, tuple(reasons[theme.id])))
     return suggested
+
+
+def _event_rule_reason(
+    question_set: QuestionSet,
+    rule: EventRule,
+    answers: dict[str, Any],
+    event_counts: dict[str, int],
+) -> str:
+    """Return why an event rule holds, in the vocabulary's words, or "" when it does not."""
+    count = event_counts.get(rule.field) or 0
+    if count <= rule.above:
+        return ""
+    why = f"Event record: {label(PEOPLE_COUNTS, rule.field)} = {count}"
+    if not rule.question:
+        return why
+    question = question_set.question(rule.question)
+    if question is None or not question_set.is_shown(question, answers):
+        return ""
+    value = answers.get(rule.question)
+    given = value if isinstance(value, list) else [value]
+    matched = [a for a in given if a in rule.answers]
+    if not matched:
+        return ""
+    said = ", ".join(question.choice_label(a) for a in matched)
+    return f"{why}, and {question.text} {said}"

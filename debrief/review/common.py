@@ -15,7 +15,7 @@ from ..models import Debrief, FollowUpAction
 from ..questions.store import question_set_of
 from ..text_input import whole_number_or_none
 from ..web import current_actor, refuse_as_not_found, view_arg
-from ..workflow import NotPermitted, TransitionRefused
+from ..workflow import STATE_LABELS, NotPermitted, State, TransitionRefused
 from . import reviewing
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -114,6 +114,7 @@ def changed_meanwhile(_stale: reviewing.StaleVersion):
             "review/conflict.html",
             title="Someone else changed this debrief",
             debrief=debrief,
+            state_label=STATE_LABELS[State(debrief.state)],
             changes=changes,
             attempted_text=_attempted_text(debrief),
             kept=kept,

@@ -58,6 +58,9 @@ def event_answers(event: Event) -> list[Answer]:
         Answer("text", "Unaccompanied or separated children", "2"),
         Answer("text", "Age-disputed", "1"),
         Answer("text", "Arrested", "1"),
+        Answer("text", "People injured", "0"),
+        Answer("text", "People who died", "0"),
+        Answer("text", "People missing", "0"),
         Answer("radio", "Was a referral made to the NCCU?", "Yes"),
         Answer("text", "NCCU reference", event.nccu_reference),
         Answer("checkboxes", "Which partner agencies were present?", ["Immigration Enforcement"]),
@@ -88,6 +91,7 @@ def debrief_answers(event: Event) -> dict[str, list[Answer]]:
                 "Trailer opened at once; paramedics checked everyone for heat exhaustion.",
             ),
             Answer("radio", "Did anyone need medical help?", "No"),
+            Answer("radio", "Did anyone leave before police arrived, or could not be found?", "No"),
         ],
         "Arrests": [
             Answer("radio", "Was a suspected driver or facilitator arrested?", "Yes"),
@@ -99,15 +103,21 @@ def debrief_answers(event: Event) -> dict[str, list[Answer]]:
         ],
         "NCCU and the intelligence document": [
             Answer(
-                "datetime", "When was the NCCU contacted?", event.reported + timedelta(minutes=30)
+                "datetime",
+                "When was the referral made to the NCCU?",
+                event.reported + timedelta(minutes=30),
             ),
-            Answer("radio", "How was the NCCU contacted?", "Telephone"),
+            Answer("radio", "How was the referral made?", "Telephone"),
             Answer("text", "How many minutes did officers wait to get through to the NCCU?", "45"),
             Answer("radio", "What did the NCCU decide?", "Immigration Enforcement attended"),
-            Answer("radio", "Was the intelligence document submitted to the NCCU?", "No"),
             Answer(
                 "radio",
-                "Why was the intelligence document not submitted?",
+                "Was the intelligence document submitted to the NCCU?",
+                "No, not yet submitted",
+            ),
+            Answer(
+                "radio",
+                "Why has the intelligence document not been submitted?",
                 "Unaware of the requirement",
             ),
             Answer(
@@ -116,17 +126,25 @@ def debrief_answers(event: Event) -> dict[str, list[Answer]]:
                 date.today() + timedelta(days=7),  # a planned date: today or later (issue 18)
             ),
             Answer("radio", "Was a force intelligence report submitted?", "No"),
-            Answer("checkboxes", "What was seized?", ["Mobile phones"]),
             Answer("radio", "What was the outcome of biometric identification?", "Completed"),
         ],
         "Safeguarding": [
             Answer("radio", "Were there indicators of modern slavery or human trafficking?", "No"),
-            Answer("radio", "Were children's services notified?", "Yes"),
+            Answer(
+                "radio", "Were children's services told about the unaccompanied children?", "Yes"
+            ),
             Answer(
                 "datetime",
-                "When were children's services notified?",
+                "When were children's services told?",
                 event.reported + timedelta(hours=2),
             ),
+            Answer(
+                "radio",
+                "Was everyone whose age was disputed referred to the local authority for an "
+                "age assessment?",
+                "Yes",
+            ),
+            Answer("radio", "Were they treated as children until their age was assessed?", "Yes"),
             Answer("radio", "Was an interpreter used?", "Yes, by telephone or video"),
             Answer("radio", "Were there other vulnerabilities?", "No"),
         ],
@@ -135,6 +153,7 @@ def debrief_answers(event: Event) -> dict[str, list[Answer]]:
             Answer("radio", "How well did information flow between agencies?", "Good"),
         ],
         "Evidence and investigation": [
+            Answer("checkboxes", "What was seized?", ["Mobile phones"]),
             Answer("radio", "Was a crime recorded?", "No"),
             Answer("radio", "Was the scene or vehicle preserved?", "Yes"),
             Answer("radio", "Who took on the investigation?", "This force"),
@@ -143,13 +162,20 @@ def debrief_answers(event: Event) -> dict[str, list[Answer]]:
             Answer("radio", "Does anyone who attended need welfare follow-up?", "No"),
             Answer("radio", "Were resources adequate?", "Adequate"),
             Answer(
-                "radio", "How many attendees have completed the four-module OIC e-learning?", "All"
+                "radio",
+                "Did the officers at the scene know that every NCCU referral needs an "
+                "intelligence document?",
+                "Yes, all of them",
             ),
             Answer("radio", "Was an officer trained on the Hydra OIC package involved?", "No"),
         ],
         "Learning": [
             Answer("text", "What went well?", "Quick handover to Immigration Enforcement."),
-            Answer("text", "What could be improved?", "Know the intelligence document rule."),
+            Answer(
+                "text",
+                "What could be improved, or done differently next time?",
+                "Know the intelligence document rule.",
+            ),
             Answer("radio", "Is there notable practice to share?", "No"),
             Answer("radio", "Should this be raised for joint organisational learning?", "No"),
         ],
