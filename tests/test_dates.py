@@ -248,7 +248,10 @@ def test_stored_answers_that_break_a_rule_now_are_found():
     }
     found = date_problems(QS, answers, at(LATER, answering=False))
     assert set(found) == {"intel_doc_submitted_at", "nccu_contacted_at"}
-    assert found["nccu_contacted_at"].message == "When the NCCU was contacted must be in the past"
+    assert (
+        found["nccu_contacted_at"].message
+        == "When the referral was made to the NCCU must be in the past"
+    )
     assert date_problems(QS, answers, at(LATER, reported=None, answering=False)).keys() == {
         "nccu_contacted_at"
     }

@@ -68,7 +68,7 @@ def moment(question_id: str, when: str) -> dict:
 
 
 def nccu_answers(**changes) -> dict:
-    return {**COMPLETE, "intel_doc_submitted": "yes", **changes}
+    return {**COMPLETE, "intel_doc_route": "later", **changes}
 
 
 def saved_page(client, debrief_id: int, section_id: str, answers: dict) -> Page:
@@ -117,7 +117,7 @@ def test_25_00_is_a_message_about_the_time_and_highlights_only_the_time_box(clie
         "base": hidden(page_text, "base"),
         "reveal": "js",
         "action": "continue",
-        "intel_doc_submitted": "yes",
+        "intel_doc_route": "later",
         "intel_doc_submitted_at-day": "14",
         "intel_doc_submitted_at-month": "6",
         "intel_doc_submitted_at-year": "2025",
@@ -216,13 +216,13 @@ def test_moving_the_report_time_after_answers_blocks_submission_and_lists_them(
     listed = [
         (
             f"/debriefs/{debrief_id}/sections/nccu?check=1#nccu_contacted_at-day",
-            "When the NCCU was contacted must be the same as or after the time the event was "
+            "When the referral was made to the NCCU must be the same as or after the time the event was "
             "reported (14 June 2025 at 5:30am)",
         ),
         (
             f"/debriefs/{debrief_id}/sections/safeguarding?check=1"
             "#childrens_services_notified_at-day",
-            "When children's services were notified must be the same as or after the time the "
+            "When children's services were told must be the same as or after the time the "
             "event was reported (14 June 2025 at 5:30am)",
         ),
     ]
@@ -274,7 +274,7 @@ def test_an_old_draft_with_a_date_in_the_future_cannot_be_submitted(client, logi
     assert Page(response.get_data(as_text=True)).summary == [
         (
             f"/debriefs/{debrief.id}/sections/nccu?check=1#nccu_contacted_at-day",
-            "When the NCCU was contacted must be in the past",
+            "When the referral was made to the NCCU must be in the past",
         )
     ]
     db.expire_all()

@@ -221,10 +221,10 @@ def test_answers_count_missing_answers_only_where_worth_counting(app, tmp_path):
         hub = make_user(["hub_reviewer"], username="hub-answers")
         for day, answers in enumerate(
             [
-                {"trafficking_indicators": "no"},  # NRM outcome ruled out: not counted
-                {"trafficking_indicators": "no"},
-                {"trafficking_indicators": "yes", "nrm_outcome": "referred"},
-                {"trafficking_indicators": "yes"},  # asked, not answered
+                {"trafficking_indicators_about": "no"},  # NRM outcome ruled out: not counted
+                {"trafficking_indicators_about": "no"},
+                {"trafficking_indicators_about": "adults", "nrm_outcome": "nrm_made"},
+                {"trafficking_indicators_about": "adults"},  # asked, not answered
                 {},  # trafficking not answered: NRM outcome never asked
             ],
             start=1,
