@@ -216,8 +216,8 @@ def test_moving_the_report_time_after_answers_blocks_submission_and_lists_them(
     listed = [
         (
             f"/debriefs/{debrief_id}/sections/nccu?check=1#nccu_contacted_at-day",
-            "When the referral was made to the NCCU must be the same as or after the time the event was "
-            "reported (14 June 2025 at 5:30am)",
+            "When the referral was made to the NCCU must be the same as or after the time "
+            "the event was reported (14 June 2025 at 5:30am)",
         ),
         (
             f"/debriefs/{debrief_id}/sections/safeguarding?check=1"
