@@ -23,7 +23,7 @@ def test_25_00_marks_and_focuses_the_time_box(page, server_data):
     expect(page.get_by_role("heading", level=1)).to_have_text("NCCU and the intelligence document")
     page.get_by_role(
         "group", name="Was the intelligence document submitted to the NCCU?"
-    ).get_by_label("Yes", exact=True).check()
+    ).get_by_label("Yes, by the reporting officer later").check()
     moment = page.get_by_role("group", name="When was the intelligence document submitted?")
     moment.get_by_label("Day", exact=True).fill("14")
     moment.get_by_label("Month", exact=True).fill("6")
