@@ -133,6 +133,17 @@ class Filters:
     state: str | None = None
 
     @property
+    def text(self) -> str:
+        """Say the filters in words, for a spreadsheet's heading."""
+        parts = [
+            f"sergeant {self.sergeant}" if self.sergeant else "",
+            f"district {self.district}" if self.district else "",
+            f"{self.min_days} days or more" if self.min_days is not None else "",
+            STATE_LABELS[self.state].lower() if self.state in STATE_LABELS else "",
+        ]
+        return ", ".join(p for p in parts if p)
+
+    @property
     def any(self) -> bool:
         """Tell whether any filter is set."""
         return any(
@@ -431,6 +442,14 @@ def confirmed_at(received_at: datetime | None, listed_at: datetime | None) -> da
     """Return when receipt was confirmed: the list's own date, else when it was first
     listed as received."""
     return received_at or listed_at
+
+
+RECEIPT_DEFINITION = (
+    "Days to confirmed receipt: for referrals the NCCU's list marks received, the days from "
+    "the referral to the date the list gives for receipt, or, where it gives none, to the "
+    "import of the first list that marked it received. The median, by the month of referral; "
+    "referrals still outstanding are not counted."
+)
 
 
 @dataclass(frozen=True)
