@@ -22,7 +22,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import AnyOf, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from .. import periods
 from ..form_fields import DayField, WholeNumberField
@@ -147,8 +147,9 @@ class SubmissionForm(FlaskForm):
         "Who submitted it?",
         description="The name or collar number of the call taker or officer",
         widget=GovTextInput(),
+        filters=[lambda value: value.strip() if value else value],
         validators=[
-            InputRequired("Enter who submitted it"),
+            DataRequired("Enter who submitted it"),
             Length(max=120, message="Who submitted it must be 120 characters or fewer"),
         ],
     )
