@@ -435,9 +435,10 @@ def test_the_dashboard_shows_median_days_to_confirmed_receipt(app, client, db):
     start, stop = datetime(2026, 9, 30, 23, 0), datetime(2026, 10, 31, 23, 0)
     figures = chasing.receipt_days(db, start, stop, [date(2026, 10, 1)])
     third = (listed - datetime(2026, 10, 3, 8, 30)).total_seconds() / 86400
-    expected = sorted([(datetime(2026, 10, 2, 23) - datetime(2026, 10, 1, 8, 30)).total_seconds() / 86400,
-                       (datetime(2026, 10, 5, 23) - datetime(2026, 10, 2, 8, 30)).total_seconds() / 86400,
-                       third])[1]  # fmt: skip
+    # The list's dates are local midnights (BST: 23:00 UTC the day before).
+    two_days = (datetime(2026, 10, 2, 23) - datetime(2026, 10, 1, 8, 30)).total_seconds() / 86400
+    four_days = (datetime(2026, 10, 5, 23) - datetime(2026, 10, 2, 8, 30)).total_seconds() / 86400
+    expected = sorted([two_days, four_days, third])[1]
     assert figures.received == 3
     assert figures.months[0].median_days == round(expected, 1)
 
