@@ -158,27 +158,31 @@ class SubmissionForm(FlaskForm):
     submitted_at: datetime | None = None
 
     def check_times(self, reported_at: datetime, now: datetime) -> bool:
-        """Validate the form, then the date and time against the event and the clock."""
+        """Validate the form, then the date and time against the event and the clock
+        (every field's problem at once, whichever others are wrong)."""
         valid = self.validate()
         if self.submitted_on.data is None and not self.submitted_on.errors:
             self.submitted_on.errors = ["Enter the date it was submitted"]
             valid = False
+        at: time | None = None
         if self.submitted_time.data and not self.submitted_time.errors:
             found = _TIME.fullmatch(self.submitted_time.data.strip())
-            if not found or int(found[1]) > 23 or int(found[2]) > 59:
+            if found and int(found[1]) <= 23 and int(found[2]) <= 59:
+                at = time(int(found[1]), int(found[2]))
+            else:
                 self.submitted_time.errors = [
                     "Time it was submitted must be a real time, for example 14:30"
                 ]
-                return False
-            if valid and self.submitted_on.data:
-                local = datetime.combine(self.submitted_on.data, time(int(found[1]), int(found[2])))
-                submitted_at = from_local(local)
-                problem = chasing.time_problem(submitted_at, reported_at, now)
-                if problem:
-                    self.submitted_on.errors = [problem]
-                    return False
-                self.submitted_at = submitted_at
-        return valid and self.submitted_at is not None
+                valid = False
+        if at is None or self.submitted_on.data is None or self.submitted_on.errors:
+            return False
+        submitted_at = from_local(datetime.combine(self.submitted_on.data, at))
+        problem = chasing.time_problem(submitted_at, reported_at, now)
+        if problem:
+            self.submitted_on.errors = [problem]
+            return False
+        self.submitted_at = submitted_at
+        return valid
 
 
 class OutstandingFilterForm(FlaskForm):
