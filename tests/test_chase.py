@@ -451,3 +451,60 @@ def test_the_dashboard_shows_median_days_to_confirmed_receipt(app, client, db):
     page = _text(client.get("/compliance/?start=2026-10&end=2026-10"))
     assert "Median days to confirmed receipt" in page
     assert f"{round(expected, 1)} days (3 referrals received)" in page
+
+
+def test_the_administrator_sets_a_supervisor_and_it_is_audited(app, client, db, login_as):
+    people = _people(db)
+    admin = login_as("admin", username="admin-fay")
+    sergeant, supervisor = people["other"], people["supervisor"]
+    page = _text(client.get(f"/admin/users/{sergeant.id}"))
+    assert "Supervisor" in page and "Insp Bell (insp-bell)" in page
+    done = client.post(
+        f"/admin/users/{sergeant.id}/supervisor",
+        data={"supervisor": str(supervisor.id)},
+        follow_redirects=True,
+    )
+    assert "Supervisor of sgt-cole is now Insp Bell." in _text(done)
+    db.expire_all()
+    assert db.get(User, sergeant.id).supervisor_id == supervisor.id
+    record = db.scalars(select(AuditEntry).where(AuditEntry.action == "user.supervisor")).one()
+    assert (record.username, record.object_id) == ("admin-fay", str(sergeant.id))
+    assert record.details["after"] == supervisor.id
+
+    # Nobody supervises themselves, directly or round a chain.
+    own = client.post(f"/admin/users/{admin.id}/supervisor", data={"supervisor": str(admin.id)})
+    assert own.status_code == 400  # not a choice offered
+    loop = client.post(
+        f"/admin/users/{supervisor.id}/supervisor", data={"supervisor": str(sergeant.id)}
+    )
+    assert loop.status_code == 409
+    assert "Sgt Cole is supervised, directly or not, by Insp Bell" in _text(loop)
+    cleared = client.post(f"/admin/users/{sergeant.id}/supervisor", data={"supervisor": ""})
+    assert cleared.status_code == 302
+    db.expire_all()
+    assert db.get(User, sergeant.id).supervisor_id is None
+
+
+def test_disposal_erases_who_submitted_it_and_keeps_the_dates(app, db):
+    from debrief.admin import retention
+
+    people = _people(db)
+    debrief = _debrief(people["sergeant"])
+    _import(app, db, _list(_row(REF, False)), people["hub"])
+    stored = db.get(Debrief, debrief.id)
+    chasing.record_submission(
+        db,
+        Actor(user=db.get(User, people["hub"].id)),
+        _referral(db),
+        stored,
+        submitted_at=datetime(2026, 10, 2, 13, 30),
+        route="first_report",
+        submitted_by="Call taker 77",
+    )
+    db.commit()
+    retention.dispose(db, stored, 6)
+    db.commit()
+    chase = db.scalars(select(IntelDocChase)).one()
+    assert chase.submitted_by == ""
+    assert chase.submitted_at == datetime(2026, 10, 2, 13, 30)
+    assert "Call taker 77" not in " ".join(_history(db, debrief.id))
