@@ -84,8 +84,6 @@ LISTS: dict[str, ListSpec] = {
                 ),
             ),
             (W("Matched by", 18), lambda m, now: MATCHED_BY.get(m.how or "", "Not matched")),
-            (W("Debrief", 18), _state),
-            (W("Debrief says document submitted", 20), lambda m, now: m.debrief_answer),
             (W("Sergeant", 20), lambda m, now: m.sergeant),
             (W("Supervisor", 20), lambda m, now: m.supervisor),
             (W("Chase", 30, wrap=True), lambda m, now: m.chase.label if m.chase else ""),
@@ -93,6 +91,8 @@ LISTS: dict[str, ListSpec] = {
                 W("Force says submitted at", 17, xlsx.DATETIME_FORMAT),
                 lambda m, now: _local(m.chase.submitted_at) if m.chase else None,
             ),
+            (W("Debrief", 18), _state),
+            (W("Debrief says document submitted", 20), lambda m, now: m.debrief_answer),
         ],
     ),
     "disagreements": ListSpec(
@@ -181,12 +181,13 @@ def write(
     """Write one list to an xlsx file object; return the number of rows written."""
     spec = LISTS[slug]
     now = utcnow()
-    made = f"Made {format_local(now)}. {marking}: for the hub and the NCCU, not for partners."
-    heading_rows = [[f"{force_name}: {spec.title}"], [spec.description], [made]]
+    made = f"Made {format_local(now)}."
     if as_of is not None and slug != "undebriefed":
-        heading_rows.append([as_of_text(as_of)])
+        made += f" {as_of_text(as_of)}"
     if filters is not None and filters.any:
-        heading_rows.append([f"Filtered: {filters.text}"])
+        made += f" Filtered: {filters.text}."
+    made += f" {marking}: for the hub and the NCCU, not for partners."
+    heading_rows = [[f"{force_name}: {spec.title}"], [spec.description], [made]]
     workbook = xlsx.new_workbook(write_only=True)
     sheet = xlsx.TableSheet(
         workbook,
