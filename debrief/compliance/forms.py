@@ -207,11 +207,13 @@ class OutstandingFilterForm(FlaskForm):
     )
     state = SelectField(
         "State",
-        choices=[SelectChoice("", "Any")]
-        + [
-            SelectChoice(key, label)
-            for key, label in chasing.STATE_LABELS.items()
-            if key != chasing.CLOSED
+        description="Flagged: the force says submitted, a later NCCU list still says not "
+        "received",
+        choices=[
+            SelectChoice("", "Any"),
+            SelectChoice(chasing.OUTSTANDING, "Outstanding"),
+            SelectChoice(chasing.AWAITING, "Awaiting NCCU"),
+            SelectChoice(chasing.FLAGGED, "Flagged"),
         ],
         widget=GovSelect(),
         validators=[Optional()],
