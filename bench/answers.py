@@ -15,7 +15,7 @@ from typing import Any
 
 from debrief.questions.loader import Question, QuestionSet
 from debrief.questions.types import Sampler
-from debrief.timeutil import to_local
+from debrief.timeutil import to_local, utcnow
 
 SENTENCES = (
     "Officers arrived quickly and the scene was secured within ten minutes.",
@@ -58,11 +58,16 @@ class _After:
 
     hours: float
     date_only: bool = False
+    planned: bool = False  # a day to come: may be after now
 
-    def at(self, reported_at: datetime) -> str:
+    def at(self, reported_at: datetime, now: datetime) -> str:
+        """Return the answer for an event reported then: never in the future unless planned
+        (the app refuses one, issue 18), so a recent event's times stop at now."""
         when = reported_at + timedelta(hours=self.hours)
+        if not self.planned:
+            when = min(when, max(now, reported_at))
         if self.date_only:
-            return when.date().isoformat()
+            return to_local(when).date().isoformat()
         return to_local(when).replace(tzinfo=None).isoformat(timespec="minutes")
 
 
@@ -114,7 +119,7 @@ class _BenchSampler(Sampler):
 
     def day(self, question: Question) -> Any:
         """Return a day some days after the event, re-anchored on each debrief."""
-        return _After(24.0 * self.rng.randint(1, 10), date_only=True)
+        return _After(24.0 * self.rng.randint(1, 10), date_only=True, planned=question.planned)
 
     def text(self, question: Question) -> Any:
         """Return a reference shaped like the one asked for, or a sentence."""
@@ -163,6 +168,7 @@ class AnswerPool:
         self.question_set = question_set
         self.size = size
         self.pool: dict[tuple, dict[str, Any]] = {}
+        self.now = utcnow()
 
     def answers(
         self, reported_at: datetime, counts: dict[str, int], sections: int | None = None
@@ -174,4 +180,7 @@ class AnswerPool:
         if template is None:
             template = _template(self.rng, self.question_set, children, sections)
             self.pool[key] = template
-        return {q: v.at(reported_at) if isinstance(v, _After) else v for q, v in template.items()}
+        return {
+            q: v.at(reported_at, self.now) if isinstance(v, _After) else v
+            for q, v in template.items()
+        }

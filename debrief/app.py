@@ -124,7 +124,7 @@ VIEW_MODULES = {
     ],
     "review.common": ["review.routes", "review.action_views"],
     "exports.routes": ["exports.routes"],
-    "admin.common": ["admin.routes", "admin.audit_views"],
+    "admin.common": ["admin.routes", "admin.audit_views", "admin.list_views"],
     "compliance.routes": ["compliance.routes"],
 }
 

@@ -44,6 +44,12 @@ DEFAULTS: dict[str, Any] = {
     "INCIDENT_REF_EXAMPLE": "INC-20250614-0123",
     "NCCU_REF_PATTERN": r"^NCCU-\d{6,10}$",
     "NCCU_REF_EXAMPLE": "NCCU-2025061401",
+    # Crime references as forces write them, e.g. "CR/012345/25", "CRN 1234567/25" or
+    # "43/123456/25": refused in an action's partner summary (review/partner_summary.py).
+    "CRIME_REF_PATTERN": (
+        r"^(?:CR(?:IS|N|I)?[ /-]?\d{5,10}(?:[ /-]\d{2}(?:\d{2})?)?"
+        r"|\d{2}/\d{5,8}/\d{2}(?:\d{2})?)$"
+    ),
     "REVIEW_TARGET_WORKING_DAYS": 5,
     "BANK_HOLIDAY_DIVISION": "england-and-wales",
     "QUEUE_PAGE_SIZE": 50,
@@ -131,6 +137,7 @@ _STR_SETTINGS = {
     "INCIDENT_REF_EXAMPLE",
     "NCCU_REF_PATTERN",
     "NCCU_REF_EXAMPLE",
+    "CRIME_REF_PATTERN",
     "BANK_HOLIDAY_DIVISION",
     "RATELIMIT_STORAGE_URI",
     "SIGN_IN_RATE_LIMIT",
@@ -139,7 +146,7 @@ _LIST_SETTINGS = {"DISTRICTS"}
 _BOOL_SETTINGS = {"PREFER_HTTPS"}
 # Field -> column heading maps; a partial map overrides only the headings it names.
 _COLUMN_MAP_SETTINGS = {"NCCU_IMPORT_COLUMNS", "EVENTS_IMPORT_COLUMNS"}
-_REGEX_SETTINGS = {"INCIDENT_REF_PATTERN", "NCCU_REF_PATTERN"}
+_REGEX_SETTINGS = {"INCIDENT_REF_PATTERN", "NCCU_REF_PATTERN", "CRIME_REF_PATTERN"}
 BANK_HOLIDAY_DIVISIONS = {"england-and-wales", "scotland", "northern-ireland"}
 
 

@@ -410,7 +410,23 @@ class FollowUpAction(Base):
         ForeignKey("debriefs.id", ondelete="CASCADE"), index=True
     )
     description: Mapped[str] = mapped_column(Text)
+    # The owner as the hub sees it: the words typed before owners were chosen from lists
+    # (kept as written, issue 19), else the chosen owner's name when saved (a team's
+    # renaming follows). Never shown in a partner copy: see owner_kind.
     owner: Mapped[str] = mapped_column(String(120), index=True)
+    # Who owns it: "person" (owner_user_id), "team" (owner_team_id), "agency"
+    # (owner_agency, a key of vocabulary.PARTNER_AGENCIES), or None: only as written.
+    owner_kind: Mapped[str | None] = mapped_column(String(16))
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    owner_agency: Mapped[str | None] = mapped_column(String(40))
+    # The theme the action answers (a theme id of the question set), if the hub chose one;
+    # else partners read the debrief's confirmed themes beside it.
+    theme_id: Mapped[str | None] = mapped_column(String(64))
+    # What partners may read of it, written by the hub: no names, no references
+    # (review/partner_summary.py), and shown only once the hub confirms it is shareable.
+    partner_summary: Mapped[str] = mapped_column(Text, default="")
+    partner_summary_shareable: Mapped[bool] = mapped_column(Boolean, default=False)
     due_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="open")
     outcome: Mapped[str] = mapped_column(Text, default="")
@@ -420,8 +436,49 @@ class FollowUpAction(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     debrief: Mapped[Debrief] = relationship()
+    owner_user: Mapped[User | None] = relationship(foreign_keys=[owner_user_id])
+    owner_team: Mapped[Team | None] = relationship()
 
     __table_args__ = (Index("ix_follow_up_actions_status_due", "status", "due_date"),)
+
+
+class Team(Base):
+    """A team the administrator keeps, that can own follow-up actions. Never deleted:
+    a retired team is offered no more but stays on the actions it owns."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class TeamMembership(Base):
+    """The team a person belongs to (at most one): a person's action shows as their team
+    in a partner copy, never by their name."""
+
+    __tablename__ = "team_memberships"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+
+    team: Mapped[Team] = relationship()
+
+
+class RecipientGroup(Base):
+    """Who a thematic export is shared with, as the administrator keeps the list (for
+    example "OIC partnership meeting"); an export's audit record names the group's id.
+    Never deleted: a retired group is offered no more."""
+
+    __tablename__ = "recipient_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class RefusalTally(Base):
@@ -512,6 +569,28 @@ class ImportBatch(Base):
     uploaded_by: Mapped[User | None] = relationship()
 
 
+class Disclosure(Base):
+    """The figures a partner copy of the meeting pack disclosed, as they were shown.
+
+    The next copy for the same recipients compares with these, and says which of
+    them have changed since (late debriefs). Aggregates only: no debrief, person
+    or reference; kept as long as the audit trail (see the README).
+    """
+
+    __tablename__ = "disclosures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_key: Mapped[str] = mapped_column(String(200), index=True)
+    shared_with: Mapped[str] = mapped_column(String(200))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    district: Mapped[str] = mapped_column(String(80), default="")
+    event_type: Mapped[str] = mapped_column(String(40), default="")
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    made_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
 class NccuReferral(Base):
     """One referral on the NCCU's list, as the NCCU reported it.
 
@@ -585,6 +664,7 @@ __all__ = [
     "Base",
     "Debrief",
     "DebriefTheme",
+    "Disclosure",
     "Event",
     "FollowUpAction",
     "HistoryEntry",
@@ -593,10 +673,13 @@ __all__ = [
     "NccuReferral",
     "PendingForm",
     "QuestionSetVersion",
+    "RecipientGroup",
     "ReviewNote",
     "SignInFailure",
     "State",
     "StateColumn",
+    "Team",
+    "TeamMembership",
     "User",
     "UserRole",
 ]

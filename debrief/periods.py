@@ -49,6 +49,14 @@ class Period:
     end: date  # included
     label: str
     description: str
+    # "month", "quarter" or "financial_year" for the standard periods partners are given;
+    # "custom" for any other range (the hub's own copies only, issue 19).
+    kind: str = "custom"
+
+    @property
+    def standard(self) -> bool:
+        """Tell whether this is a calendar month, a quarter or a financial year."""
+        return self.kind != "custom"
 
     def utc_bounds(self) -> tuple[datetime, datetime]:
         """Return [start, end) in naive UTC: local midnight to the midnight after `end`."""
@@ -81,7 +89,11 @@ def month(year: int, number: int) -> Period:
         raise PeriodError("Enter a month from 1 to 12.")
     first = _first_day(year, number)
     return Period(
-        first, _month_end(first), f"{year}-{number:02d}", f"{MONTH_NAMES[number - 1]} {year}"
+        first,
+        _month_end(first),
+        f"{year}-{number:02d}",
+        f"{MONTH_NAMES[number - 1]} {year}",
+        "month",
     )
 
 
@@ -92,7 +104,7 @@ def quarter(year: int, number: int) -> Period:
     first = _first_day(year, 3 * number - 2)
     last = _month_end(_add_months(first, 2))
     words = f"{MONTH_NAMES[first.month - 1]} to {MONTH_NAMES[last.month - 1]} {year}"
-    return Period(first, last, f"{year}-Q{number}", f"{words} (quarter {number})")
+    return Period(first, last, f"{year}-Q{number}", f"{words} (quarter {number})", "quarter")
 
 
 def financial_year(start_year: int) -> Period:
@@ -104,6 +116,7 @@ def financial_year(start_year: int) -> Period:
         date(start_year + 1, 3, 31),
         f"FY{start_year}-{end_short}",
         f"Financial year {start_year} to {start_year + 1} (April to March)",
+        "financial_year",
     )
 
 
@@ -122,6 +135,27 @@ def custom(start: date, end: date) -> Period:
         f"{start.isoformat()}-to-{end.isoformat()}",
         f"{_words(start)} to {_words(end)}",
     )
+
+
+def standard(label: str) -> Period:
+    """Return the standard period a label names: 2025-07, 2025-Q3 or FY2025-26."""
+    text = label.strip()
+    try:
+        if text.upper().startswith("FY"):
+            first, _, last = text[2:].partition("-")
+            found = financial_year(int(first))
+            if last and found.label != f"FY{text[2:]}":
+                raise PeriodError("")
+            return found
+        year, _, rest = text.partition("-")
+        if rest.upper().startswith("Q"):
+            return quarter(int(year), int(rest[1:]))
+        return month(int(year), int(rest))
+    except (PeriodError, ValueError):
+        raise PeriodError(
+            f"{label!r} is not a month, quarter or financial year: use a label like "
+            "2025-07, 2025-Q3 or FY2025-26."
+        ) from None
 
 
 def _named(start: date, end: date) -> Period | None:

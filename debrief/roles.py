@@ -42,6 +42,7 @@ class Permission(StrEnum):
     # Record that an outstanding intelligence document was submitted: the debrief's
     # sergeant, their supervisor or the hub (compliance/chasing.may_record checks which).
     RECORD_INTEL_DOC = "record_intel_doc"
+    MANAGE_LISTS = "manage_lists"  # teams and recipient groups, a person's team
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -68,6 +69,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_USERS,
             Permission.AUDIT,
             Permission.QUESTION_SET,
+            Permission.MANAGE_LISTS,
         }
     ),
 }

@@ -47,6 +47,23 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         conn.commit()
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Undo migrations down to `revision` (tests of a migration's data step)."""
+    cfg = _config()
+    with _connect(engine) as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+        conn.commit()
+
+
+def revision_before(revision: str) -> str:
+    """Return the migration a given one follows."""
+    script = ScriptDirectory.from_config(_config()).get_revision(revision)
+    if script is None or not isinstance(script.down_revision, str):
+        raise DatabaseError(f"No single migration before {revision}.")
+    return script.down_revision
+
+
 def differences(engine: Engine) -> list:
     """Return what autogenerate would change: empty when models and database agree."""
     with _connect(engine) as conn:

@@ -1,4 +1,4 @@
-"""The one rule for what people type: text without control characters, and numbers and
+"""The one rule for what people type: text without control characters, and numbers, times and
 dates read strictly, before anything is converted or reaches the database.
 
 PostgreSQL refuses a NUL in text (a 500 for a NUL in a username, a note or a filter), and
@@ -110,6 +110,38 @@ def parse_day(day: str, month: str, year: str, *, what: str) -> date:
         return date(int(typed["year"]), int(typed["month"]), int(typed["day"]))
     except ValueError:
         raise DateProblem(f"{what} must be a real date", DATE_PARTS) from None
+
+
+# --- times of day ----------------------------------------------------------------------------
+
+TIME_EXAMPLE = "for example 04:30 or 16:45"
+_TIME = re.compile(r"([0-9]{1,2})(?:[:.]?([0-9]{2}))?(am|pm)?", re.ASCII)
+
+
+class TimeProblem(ValueError):
+    """A typed time of day cannot be read; the message says what is wrong with it."""
+
+
+def parse_time(text: str, *, what: str) -> tuple[int, int]:
+    """Read a time of day typed as 04:30, 4.30, 0430, 16:45, 4pm or 4:30pm into (hour, minute);
+    raise TimeProblem with the message for `what`, saying which part is wrong ("25:00": the
+    hour). Only ASCII digits are read; a bare "4" is too ambiguous to guess."""
+    typed = text.strip().lower().replace(" ", "")
+    match = _TIME.fullmatch(typed)
+    if match is None:
+        raise TimeProblem(f"{what} must be a real time, {TIME_EXAMPLE}")
+    hour, minutes, suffix = int(match.group(1)), match.group(2), match.group(3)
+    if suffix:
+        if not 1 <= hour <= 12:
+            raise TimeProblem(f"{what} must be a real time: before am or pm, the hour is 1 to 12")
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    elif minutes is None:
+        raise TimeProblem(f"{what} must include the minutes, {TIME_EXAMPLE}")
+    if hour > 23:
+        raise TimeProblem(f"{what} must be a real time: the hour must be from 0 to 23")
+    if minutes is not None and int(minutes) > 59:
+        raise TimeProblem(f"{what} must be a real time: the minutes must be from 0 to 59")
+    return hour, int(minutes or 0)
 
 
 def parse_iso_day(text: str) -> date:

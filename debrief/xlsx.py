@@ -27,6 +27,7 @@ from typing import IO, Any, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ERROR_CODES, Cell
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
@@ -240,6 +241,51 @@ def mark_sheet(ws, marking: str, title: str = "", paper: int | None = None) -> N
     ws.page_setup.paperSize = paper or PAPER_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+# Okabe and Ito's palette for colour-blind readers (Okabe & Ito 2008, "Color Universal
+# Design"): blue, orange, bluish green, reddish purple, sky blue; distinguishable with
+# any common colour-vision deficiency, and in lightness when printed in grey. Yellow is
+# left out (too pale on white). "Other" is a neutral grey.
+OKABE_ITO = ("0072B2", "E69F00", "009E73", "CC79A7", "56B4E9")
+OTHER_GREY = "999999"
+MAX_SERIES = 5  # more series than this are not told apart, in colour or in a legend
+
+
+def colour_series(chart, *, other_last: bool = False) -> None:
+    """Colour a chart's series from the Okabe-Ito palette; the last one grey if "Other"."""
+    for index, series in enumerate(chart.series):
+        colour = OTHER_GREY if other_last and index == len(chart.series) - 1 else None
+        colour = colour or OKABE_ITO[index % len(OKABE_ITO)]
+        series.graphicalProperties.solidFill = colour
+        series.graphicalProperties.line.solidFill = colour
+
+
+def text_categories(chart, ws, row: int, first_column: int, last_column: int) -> None:
+    """Label every series' points with the text in one row (months, say).
+
+    openpyxl's set_categories names them as numbers, which LibreOffice shows as 1, 2, 3;
+    call this after the series are added.
+    """
+    first, last = get_column_letter(first_column), get_column_letter(last_column)
+    title = ws.title.replace("'", "''")
+    ref = f"'{title}'!${first}${row}:${last}${row}"
+    for series in chart.series:
+        series.cat = AxDataSource(strRef=StrRef(f=ref))
+
+
+def print_on_one_page(ws, last_column: int, last_row: int, paper: int | None = None) -> None:
+    """Print a sheet's table and chart together: one landscape page, fitted both ways.
+
+    The print area names the cells the chart covers too, so that the chart (which
+    belongs to no cell) is printed beside its table, not on a page of its own.
+    """
+    ws.print_area = f"A1:{get_column_letter(last_column)}{last_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = paper or PAPER_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 

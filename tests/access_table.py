@@ -101,6 +101,12 @@ EXPECTED: dict[str, dict[str, int]] = {
     "admin.audit_page": needs("admin"),
     "admin.audit_export": needs("admin"),
     "admin.question_set": needs("admin"),
+    "admin.lists_page": needs("admin"),
+    "admin.add_to_list": needs("admin", status=404),  # kind "x" is not a list
+    "admin.list_entry": needs("admin", status=404),
+    "admin.retire_list_entry": needs("admin", status=404),
+    "admin.restore_list_entry": needs("admin", status=404),
+    "admin.change_team": needs("admin", status=404),
     # Compliance: the dashboard (aggregates) for hub and leads; imports and lists for the hub
     "compliance.dashboard": needs("hub_reviewer", "partnership_lead"),
     "compliance.imports_index": needs("hub_reviewer"),

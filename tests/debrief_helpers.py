@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 from debrief.debriefs.answers import form_values
 from debrief.models import Answer
+from debrief.timeutil import local_today
 from tests.factories import real_question_set
 
 EVENT_FORM = {
@@ -38,12 +40,15 @@ COMPLETE = {
     "medical_help": "no",
     "facilitator_arrested": "yes",
     "people_released": "handed_to_ie",
-    "nccu_contacted_at": "2025-06-14T03:00",
+    # After the event's report time whether it was typed (02:30) or made by the factory
+    # (02:30 UTC, 03:30 in BST): no time may come before the event was reported.
+    "nccu_contacted_at": "2025-06-14T03:45",
     "nccu_method": "phone",
     "nccu_wait_minutes": 45,
     "intel_doc_submitted": "no",
     "intel_doc_not_submitted_reason": "unaware",
-    "intel_doc_planned_date": "2025-06-20",
+    # A planned date must be today or later when it is answered (issue 18).
+    "intel_doc_planned_date": (local_today() + timedelta(days=7)).isoformat(),
     "force_intel_report": "no",
     "items_seized": ["phones"],
     "biometrics_outcome": "completed",

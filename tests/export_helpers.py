@@ -174,8 +174,8 @@ def open_workbook(data: bytes):
 
 
 def summary_figures(workbook) -> dict[str, object]:
-    """Return the Summary sheet as {measure: figure}."""
-    sheet = workbook["Summary"]
+    """Return the Headline figures sheet as {measure: figure}."""
+    sheet = workbook["Headline figures"]
     return {row[1]: row[2] for row in sheet.iter_rows(min_row=2, values_only=True)}
 
 

@@ -57,9 +57,7 @@ def test_filters_by_user_action_object_and_dates(client, login_as, db):
     assert june.count("<tr") == 2  # not 1 June, not carol's 1 July (UK time)
     assert "carol" not in june and "1 June 2025" not in june
     # Bounded: each view of this page is itself a record now, dated today.
-    july = _rows(
-        client, "date_from=1&date_from=7&date_from=2025&date_to=31&date_to=7&date_to=2025"
-    )
+    july = _rows(client, "date_from=1&date_from=7&date_from=2025&date_to=31&date_to=7&date_to=2025")
     assert "carol" in july and "bob" not in july and "alice" not in july
 
 

@@ -14,7 +14,7 @@ from debrief.debriefs.answers import (
     section_status,
 )
 from debrief.questions.loader import Choice, Question
-from debrief.questions.types import parse_time
+from debrief.text_input import TimeProblem, parse_time
 from debrief.timeutil import to_local, utcnow
 from tests.factories import real_question_set
 
@@ -131,10 +131,15 @@ def test_datetime_needs_a_time_and_must_be_in_the_past():
 
 @pytest.mark.parametrize(
     "text,expected",
-    [("04:30", (4, 30)), ("0430", (4, 30)), ("4.30", (4, 30)), ("12am", (0, 0)), ("4", None)],
+    [("04:30", (4, 30)), ("0430", (4, 30)), ("4.30", (4, 30)), ("12am", (0, 0)), ("4pm", (16, 0))],
 )
 def test_times_are_read_the_ways_people_type_them(text, expected):
-    assert parse_time(text) == expected
+    assert parse_time(text, what="The time") == expected
+
+
+def test_a_bare_hour_is_too_ambiguous_to_guess():
+    with pytest.raises(TimeProblem, match="^The time must include the minutes"):
+        parse_time("4", what="The time")
 
 
 def test_form_values_show_a_stored_answer_again():

@@ -55,7 +55,7 @@ def test_summary_figures_in_full(app, tmp_path, known, hub):
     assert figures["Children and unaccompanied minors"] == 4  # top theme
     share = next(
         row
-        for row in workbook["Summary"].iter_rows(min_row=2)
+        for row in workbook["Headline figures"].iter_rows(min_row=2)
         if row[1].value.startswith("Recommendation 2 rate")
     )[2]
     assert share.number_format == "0.0%"
@@ -75,7 +75,12 @@ def test_themes_by_month_and_answers_in_full(app, tmp_path, known, hub):
     assert answers[("how_reported", "999 call")]["Debriefs"] == 2
     assert answers[("how_reported", "999 call")]["Share of debriefs asked"] == 0.4
     assert answers[("roles_present", "Control room")]["Debriefs"] == 5
-    assert answers[("nrm_outcome", "Not answered, or follow-up not shown")]["Debriefs"] == 5
+    # The known debriefs leave trafficking indicators unanswered, so the NRM follow-up was
+    # never asked: a row worth counting; no "not answered" row where nobody was asked.
+    asked_not = "Not asked: the earlier question it follows was not answered"
+    assert answers[("nrm_outcome", asked_not)]["Debriefs"] == 5
+    assert ("nrm_outcome", "Not answered") not in answers
+    assert ("how_reported", "Not answered") not in answers  # everyone answered it
 
 
 def test_partner_copy_suppresses_small_numbers_and_protects_totals(app, tmp_path, known):
@@ -96,13 +101,21 @@ def test_partner_copy_suppresses_small_numbers_and_protects_totals(app, tmp_path
     answers = {(row["Question id"], row["Answer"]): row for row in table_rows(workbook["Answers"])}
     assert answers[("how_reported", "999 call")]["Debriefs"] == "<3"
     assert answers[("how_reported", "Border Force")]["Debriefs"] == "[c]"
+    assert figures["Unaccompanied or separated children"] == 8
+    assert not [name for name in workbook.sheetnames if name.startswith("Debriefs")]
+    about = {row[0]: row[1] for row in workbook["About"].iter_rows(values_only=True)}
+    assert "shown as <3" in about["Small numbers"] and "[c]" in about["Small numbers"]
+    assert about["List of debriefs"].startswith("Not in a partner copy")
+
+
+def test_hub_copy_register_suppresses_people_counts(app, tmp_path, known, hub):
+    """The hub's free-text copy keeps small numbers suppressed, in the register too."""
+    workbook = open_workbook(run_export(app, tmp_path, hub, include_free_text=True))
     register = table_rows(workbook["Debriefs"])
     assert len(register) == 5
     unaccompanied = sorted(str(r["Unaccompanied or separated children"]) for r in register)
     assert unaccompanied == ["0", "0", "5", "<3", "<3"]  # children's counts suppressed too
-    assert figures["Unaccompanied or separated children"] == 8
-    about = {row[0]: row[1] for row in workbook["About"].iter_rows(values_only=True)}
-    assert "shown as <3" in about["Small numbers"] and "[c]" in about["Small numbers"]
+    assert summary_figures(workbook)["Unaccompanied or separated children"] == 8
 
 
 def test_threshold_comes_from_settings(build_app, tmp_path):
@@ -122,7 +135,13 @@ def test_register_is_pseudonymised(app, tmp_path, known, hub):
     refs = {d.export_ref for d in known["debriefs"]}
     assert {r["Export id"] for r in register} <= refs
     assert register[0]["Month"] in (datetime(2025, m, 1) for m in (7, 8, 9))
-    assert "What went well?" in register[0]  # free text asked for, and permitted
+    # The answers and the free text on sheets of their own, row for row by export id.
+    answers = table_rows(workbook["Debriefs (answers)"])
+    free_text = table_rows(workbook["Debriefs (free text)"])
+    assert [r["Export id"] for r in answers] == [r["Export id"] for r in register]
+    assert [r["Export id"] for r in free_text] == [r["Export id"] for r in register]
+    assert "What went well?" in free_text[0]  # free text asked for, and permitted
+    assert "What went well?" not in register[0] and "What went well?" not in answers[0]
     archive = zipfile.ZipFile(io.BytesIO(data))
     text = "\n".join(
         archive.read(name).decode() for name in archive.namelist() if name.endswith(".xml")
@@ -135,15 +154,22 @@ def test_register_is_pseudonymised(app, tmp_path, known, hub):
 
 
 def test_register_and_actions_leave_free_text_out_by_default(app, tmp_path, known, hub):
-    workbook = open_workbook(run_export(app, tmp_path, hub))
-    assert "What went well?" not in [c.value for c in workbook["Debriefs"][1]]
+    workbook = open_workbook(run_export(app, tmp_path, hub, unsuppressed=True))
+    assert "Debriefs (free text)" not in workbook.sheetnames
+    for name in ("Debriefs", "Debriefs (answers)"):
+        assert "What went well?" not in [c.value for c in workbook[name][1]]
     actions = table_rows(workbook["Actions"])
     assert actions == [
         {
             "Export id": known["debriefs"][0].export_ref,
             "Raised": datetime(2025, 7, 1),
+            "Theme": "Children and unaccompanied minors; NCCU access or delay",
+            # Written, not chosen from the lists: it could be anyone's name.
+            "Owner (team or agency)": "Not recorded",
             "Due": datetime(2025, 10, 31),
             "Status": "Open",
+            "Overdue": "Overdue",
+            "Partner summary": "No partner summary",
         }
     ]
 
@@ -173,20 +199,23 @@ def test_question_missing_from_a_version_is_marked_not_dropped(app, tmp_path, kn
 
 
 def test_sheets_are_marked_frozen_and_tabled(app, tmp_path, known, hub):
-    workbook = open_workbook(run_export(app, tmp_path, hub))
+    workbook = open_workbook(run_export(app, tmp_path, hub, unsuppressed=True))
     assert workbook.sheetnames == [
-        "About",
         "Summary",
+        "About",
+        "Headline figures",
+        "Recommendation 2 by month",
         "Themes by month",
         "Answers",
         "Debriefs",
+        "Debriefs (answers)",
         "Actions",
     ]
     for sheet in workbook.worksheets:
         assert sheet.oddHeader.center.text == "&BOFFICIAL-SENSITIVE"
         assert sheet.oddFooter.center.text == "&BOFFICIAL-SENSITIVE"
         assert sheet.page_setup.orientation == "landscape"
-    for sheet in workbook.worksheets[1:]:
+    for sheet in workbook.worksheets[2:]:
         assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
         assert len(sheet.tables) == 1
     assert workbook["Debriefs"]["B2"].number_format == "mmm yyyy"

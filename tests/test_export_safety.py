@@ -50,6 +50,8 @@ def test_free_text_with_dangerous_prefixes_and_control_characters(
                     description=payload,
                     owner=payload,
                     outcome=payload,
+                    partner_summary=payload,
+                    partner_summary_shareable=True,
                     created_by_id=hub.id,
                 )
             )
@@ -60,26 +62,27 @@ def test_free_text_with_dangerous_prefixes_and_control_characters(
 
     archive = zipfile.ZipFile(io.BytesIO(data))
     sheets = [n for n in archive.namelist() if re.match(r"xl/worksheets/sheet\d+\.xml$", n)]
-    assert len(sheets) == 6
+    assert len(sheets) == 10  # the register's facts, answers and free text on three sheets
     for name in sheets:
         xml = archive.read(name).decode()
         assert not re.search(r"<f[ >]", xml), f"formula in {name}"
         assert 't="e"' not in xml, f"error cell in {name}"
 
     workbook = open_workbook(data)
-    rows = {row["Export id"]: row for row in table_rows(workbook["Debriefs"])}
+    rows = {row["Export id"]: row for row in table_rows(workbook["Debriefs (free text)"])}
     assert len(rows) == len(PAYLOADS)
     for ref, (went_well, payload) in typed.items():
         expected = went_well.translate({ord(c): None for c in CONTROL})
         assert rows[ref]["What went well?"] == expected
         assert rows[ref]["What could be improved?"] == payload
-    cells = [row[0] for row in workbook["Actions"].iter_rows(min_row=2)]
-    cells += [c for row in workbook["Debriefs"].iter_rows(min_row=2) for c in row]
+    cells = [c for row in workbook["Actions"].iter_rows(min_row=2) for c in row]
+    cells += [c for row in workbook["Debriefs (free text)"].iter_rows(min_row=2) for c in row]
     for cell in cells:
         text = cell.value if isinstance(cell.value, str) else ""
         if text[:1] in tuple("=+-@\t\r\n＝＋－＠") or text in ("#REF!", "#DIV/0!"):
             assert cell.data_type == "s" and cell.quotePrefix, text
     actions = table_rows(workbook["Actions"])
     assert sorted(a["Action"] for a in actions) == sorted(PAYLOADS)
+    assert sorted(a["Partner summary"] for a in actions) == sorted(PAYLOADS)
     about = {row[0]: row[1] for row in workbook["About"].iter_rows(values_only=True)}
     assert about["Shared with"] == '=HYPERLINK("x") meeting'

@@ -61,14 +61,25 @@ def test_a_child_writes_the_same_workbook_as_this_process(app, tmp_path, monkeyp
                 open_workbook(run_export(app, folder, hub, include_free_text=True))
             )
     here, there = produced[False], produced[True]
-    assert list(there) == ["About", "Summary", "Themes by month", "Answers", "Debriefs", "Actions"]
+    assert list(there) == [
+        "Summary",
+        "About",
+        "Headline figures",
+        "Recommendation 2 by month",
+        "Themes by month",
+        "Answers",
+        "Debriefs",
+        "Debriefs (answers)",
+        "Debriefs (free text)",
+        "Actions",
+    ]
     about_rows = {c[1] for c in there["About"][0]}
     assert "Debriefs in this workbook" in about_rows
     for title in here:
         if title == "About":  # says when it was generated, to the second
             continue
         assert there[title] == here[title], title
-    typed = [c for c in there["Debriefs"][0] if c[1] == '=HYPERLINK("x") then\nmore']
+    typed = [c for c in there["Debriefs (free text)"][0] if c[1] == '=HYPERLINK("x") then\nmore']
     assert typed and typed[0][2] == "s" and typed[0][4] and typed[0][6]  # text, wrapped, quoted
 
 

@@ -135,5 +135,5 @@ def test_a_new_type_needs_only_its_class_to_round_trip(app, db, tmp_path, monkey
     session.commit()
     hub = make_user(["hub_reviewer"])
     workbook = open_workbook(run_export(app, tmp_path, hub, include_free_text=True))
-    register = table_rows(workbook["Debriefs"])
+    register = table_rows(workbook["Debriefs (free text)"])  # typed text: its own sheet
     assert [row["Where did they land?"] for row in register] == ["Postcode CT16"]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from debrief.models import AuditEntry, Debrief, DebriefTheme, FollowUpAction, HistoryEntry
+from debrief.models import (
+    AuditEntry,
+    Debrief,
+    DebriefTheme,
+    FollowUpAction,
+    HistoryEntry,
+    Team,
+)
 from tests.debrief_helpers import COMPLETE, answer_everything, hidden, save_section, start_debrief
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.review_helpers import queued
@@ -85,12 +92,16 @@ def test_hub_reviews_returns_and_closes_a_debrief(app, client, login_as, db):
     _post_from_page(client, debrief_id, "themes", theme_id="nccu_access", op="confirm")
     _post_from_page(client, debrief_id, "themes", theme_id="partner_response", op="add")
 
-    # Raises a follow-up action.
+    # Raises a follow-up action, owned by a team the administrator keeps.
+    team = Team(name="North district inspector", retired=False)
+    db.add(team)
+    db.commit()
     response = client.post(
         f"/review/{debrief_id}/actions/new",
         data={
             "description": "Remind North response teams of the intelligence document",
-            "owner": "North district inspector",
+            "owner_kind": "team",
+            "owner_team": str(team.id),
             "due_date": ["30", "6", "2025"],
             "status": "open",
         },

@@ -163,13 +163,13 @@ def test_follow_up_action_form_errors_and_a_conflicting_update(client, login_as,
     login_as("hub_reviewer")
     response = client.post(
         f"/review/{submitted}/actions/new",
-        data={"description": "", "owner": "", "due_date": ["31", "2", "2025"], "status": "open"},
+        data={"description": "", "due_date": ["31", "2", "2025"], "status": "open"},
     )
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     for message in (
         "Enter what needs to be done",
-        "Enter the agency or team that owns the action",
+        "Select who owns the action",
         "The due date must be a real date",
     ):
         assert message in text
@@ -177,7 +177,8 @@ def test_follow_up_action_form_errors_and_a_conflicting_update(client, login_as,
         f"/review/{submitted}/actions/new",
         data={
             "description": "Chase the intelligence document",
-            "owner": "Border Force",
+            "owner_kind": "agency",
+            "owner_agency": "border_force",
             "due_date": ["", "", ""],
             "status": "open",
         },
@@ -192,7 +193,8 @@ def test_follow_up_action_form_errors_and_a_conflicting_update(client, login_as,
         f"/review/actions/{action_id}",
         data={
             "description": "Chase the intelligence document",
-            "owner": "Border Force Kent",
+            "owner_kind": "agency",
+            "owner_agency": "nca",
             "due_date": ["", "", ""],
             "status": "open",
             "version": 1,
@@ -201,7 +203,8 @@ def test_follow_up_action_form_errors_and_a_conflicting_update(client, login_as,
     assert response.status_code == 409
     text = response.get_data(as_text=True)
     assert "Someone else updated this action" in text
-    assert "Sent 2 July" in text and 'value="Border Force Kent"' in text
+    assert "Sent 2 July" in text and "National Crime Agency" in text
+    assert '<option value="nca" selected>' in text
     assert 'name="version" value="2"' in text
     db.expire_all()
     assert db.get(FollowUpAction, action_id).owner == "Border Force"

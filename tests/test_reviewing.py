@@ -138,7 +138,7 @@ def test_a_stale_version_is_refused_and_nothing_changes(session, people):
         lambda s, d, u, qs: reviewing.decide(s, d, u, "close", "", d.version),
         lambda s, d, u, qs: reviewing.decide(s, d, u, "return", "Add more", d.version),
         lambda s, d, u, qs: follow_up.create_action(
-            s, d, u, follow_up.ActionInput("Chase NCCU", "Force intelligence bureau", None)
+            s, d, u, follow_up.ActionInput("Chase NCCU", follow_up.Owner("agency", "nca"), None)
         ),
     ],
     ids=["assign", "confirm", "remove", "note", "close", "return", "action"],
@@ -151,17 +151,22 @@ def test_a_reviewer_never_acts_on_a_debrief_they_hosted(session, people, attempt
     assert not reviewing.may_act(debrief, both)
 
 
+AGENCY = follow_up.Owner("agency", "border_force")
+
+
 def test_follow_up_actions_are_checked_created_and_updated_after_close(session, people):
     sgt, hub, both = people
     debrief = make_debrief(sgt, state="in_review")
     with pytest.raises(reviewing.InvalidInput) as bad:
-        follow_up.create_action(session, debrief, Actor(hub), follow_up.ActionInput(" ", "", None))
-    assert set(bad.value.errors) == {"description", "owner"}
+        follow_up.create_action(
+            session, debrief, Actor(hub), follow_up.ActionInput(" ", follow_up.Owner(""), None)
+        )
+    assert set(bad.value.errors) == {"description", "owner_kind"}
     action = follow_up.create_action(
         session,
         debrief,
         Actor(hub),
-        follow_up.ActionInput("Brief the night shift", "Response team", date(2025, 7, 1)),
+        follow_up.ActionInput("Brief the night shift", AGENCY, date(2025, 7, 1)),
     )
     session.flush()
     reviewing.decide(session, debrief, Actor(hub), "close", "", debrief.version)
@@ -170,23 +175,24 @@ def test_follow_up_actions_are_checked_created_and_updated_after_close(session, 
         action,
         Actor(hub),
         follow_up.ActionInput(
-            "Brief the night shift", "Response team", date(2025, 7, 1), "done", "Briefed 30 June"
+            "Brief the night shift", AGENCY, date(2025, 7, 1), "done", "Briefed 30 June"
         ),
         seen=1,
     )
     assert changed == ["status", "outcome"] and action.version == 2
     with pytest.raises(reviewing.StaleVersion):
         follow_up.update_action(
-            session, action, Actor(hub), follow_up.ActionInput("x", "y", None), seen=1
+            session, action, Actor(hub), follow_up.ActionInput("x", AGENCY, None), seen=1
         )
     with pytest.raises(NotPermitted):
         hosted = make_debrief(both, state="closed")
-        follow_up.create_action(session, hosted, Actor(both), follow_up.ActionInput("x", "y", None))
+        follow_up.create_action(
+            session, hosted, Actor(both), follow_up.ActionInput("x", AGENCY, None)
+        )
     summaries = [h.summary for h in _history(session, debrief.id)]
-    assert summaries[0] == "Raised a follow-up action for Response team: Brief the night shift"
+    assert summaries[0] == "Raised a follow-up action for Border Force: Brief the night shift"
     assert (
-        summaries[-1]
-        == "Updated the follow-up action for Response team: status, outcome (now done)"
+        summaries[-1] == "Updated the follow-up action for Border Force: status, outcome (now done)"
     )
 
 

@@ -21,7 +21,6 @@ def _years() -> int:
     return current_app.config["RETENTION_YEARS"]
 
 
-
 @click.group("retention")
 def retention_group() -> None:
     """Dispose of debriefs kept longer than the retention period (RETENTION_YEARS)."""

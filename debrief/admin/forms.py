@@ -91,6 +91,28 @@ class ConfirmForm(FlaskForm):
     """A button that changes something: it carries only the form token."""
 
 
+class ListNameForm(FlaskForm):
+    """The name of a team or recipient group, to add or rename one."""
+
+    name = StringField(
+        "Name",
+        widget=GovTextInput(),
+        filters=[lambda value: " ".join(value.split()) if isinstance(value, str) else value],
+        validators=[
+            InputRequired("Enter the name"),
+            Length(max=120, message="The name must be 120 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class TeamForm(FlaskForm):
+    """The team a person belongs to: their follow-up actions show as it to partners."""
+
+    team = SelectField("Team", widget=GovSelect(), validate_choice=False, default="")
+    submit = SubmitField("Save team", widget=GovSubmitInput())
+
+
 class AuditFilterForm(FlaskForm):
     """Filters for the audit trail, read from the query string."""
 

@@ -11,16 +11,18 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from ..auth import accounts
 from ..auth.passwords import PasswordRejected
 from ..extensions import db_session
 from ..models import User
-from ..roles import ROLE_LABELS, Permission, Role
+from ..roles import ROLE_LABELS, Permission, Role, can
 from ..security import requires
 from ..web import current_actor, record_consultation
+from . import lists
 from .common import bp
-from .forms import ConfirmForm, CreateUserForm, RolesForm, SupervisorForm
+from .forms import ConfirmForm, CreateUserForm, RolesForm, SupervisorForm, TeamForm
 
 
 def _policy() -> accounts.LockoutPolicy:
@@ -105,6 +107,19 @@ def _supervisor_form(account: User, formdata=None) -> SupervisorForm:
     return form
 
 
+def _team_form(account: User) -> TeamForm:
+    session = db_session()
+    current = lists.team_of(session, account.id)
+    teams = lists.entries(session, lists.KINDS["teams"], include_retired=False)
+    if current is not None and current not in teams:
+        teams.append(current)
+    form = TeamForm(data={"team": str(current.id) if current else ""})
+    form.team.choices = [SelectChoice("", "No team")] + [
+        SelectChoice(str(t.id), t.name) for t in teams
+    ]
+    return form
+
+
 def _user_page(
     account: User,
     roles_form: RolesForm,
@@ -120,6 +135,7 @@ def _user_page(
             form=roles_form,
             supervisor_form=supervisor_form or _supervisor_form(account),
             confirm=ConfirmForm(),
+            team_form=_team_form(account) if can(current_user, Permission.MANAGE_LISTS) else None,
             role_labels=role_labels,
             is_self=account.id == current_user.id,
         ),

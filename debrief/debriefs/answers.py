@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..questions.loader import Question, QuestionSet, Section
-from ..questions.types import FieldError, is_answered
+from ..questions.types import FieldError, Timeline, is_answered
 
 Form = Mapping[str, list[str]]
 
@@ -52,16 +52,23 @@ def missing_message(question: Question) -> str:
     return question.kind.missing_message(question)
 
 
-def parse_answer(question: Question, form: Form) -> Parsed:
+def parse_answer(question: Question, form: Form, timeline: Timeline | None = None) -> Parsed:
     """Read one question's inputs into a typed value, or an error for what was typed.
 
     A question left blank gives value None and no error: whether it was needed
-    is decided by `missing_required`, so a draft can be saved half done.
+    is decided by `missing_required`, so a draft can be saved half done. Dates and
+    times are checked against `timeline` (the event's report time and the time of the
+    answer); without one, against now only, as a stored answer is (nothing in the future).
     """
     kind = question.kind
     typed = {name: [str(v) for v in form.get(name, [])] for name in kind.input_names(question)}
     parsed = Parsed(typed=typed)
     parsed.value, parsed.error = kind.read(question, typed)
+    if parsed.error is None and parsed.value is not None:
+        timeline = timeline or Timeline.today(answering=False)
+        parsed.error = kind.check(question, parsed.value, timeline)
+        if parsed.error is not None:
+            parsed.value = None
     return parsed
 
 
@@ -101,10 +108,12 @@ def section_status(
     answers: dict[str, Any],
     unsaved: Mapping[str, Any],
     derived: Iterable[str] = (),
+    wrong: Iterable[str] = (),
 ) -> Status:
-    """Return a section's task-list status from the stored answers and unsaved input."""
+    """Return a section's task-list status from the stored answers and unsaved input;
+    `wrong` names stored answers that break a rule now (date_problems)."""
     ids = {q.id for q in section.questions}
-    if ids & set(unsaved):
+    if ids & (set(unsaved) | set(wrong)):
         return Status.HAS_ERRORS
     own = ids - set(derived)
     if not any(is_answered(answers.get(i)) for i in own):
@@ -114,14 +123,35 @@ def section_status(
     return Status.COMPLETED
 
 
-def unsaved_errors(question_set: QuestionSet, unsaved: Mapping[str, Any]) -> dict[str, FieldError]:
+def unsaved_errors(
+    question_set: QuestionSet, unsaved: Mapping[str, Any], timeline: Timeline | None = None
+) -> dict[str, FieldError]:
     """Return the error each kept-but-invalid input gives when read again."""
     errors = {}
     for question_id, typed in unsaved.items():
         question = question_set.question(question_id)
         if question is None:
             continue
-        error = parse_answer(question, typed).error
+        error = parse_answer(question, typed, timeline).error
         if error is not None:
             errors[question_id] = error
     return errors
+
+
+def date_problems(
+    question_set: QuestionSet, answers: Mapping[str, Any], timeline: Timeline
+) -> dict[str, FieldError]:
+    """Return the stored answers that break a date rule now, by question id.
+
+    An answer checked when it was saved can break one later: the event's report time
+    was corrected to after it, or it was saved before the rule (an old draft). Give a
+    timeline with `answering=False`: a planned date is not held to "not in the past"
+    again. `answers` are the shown ones (drafting.current_answers).
+    """
+    problems = {}
+    for question in question_set.questions:
+        if question.id in answers:
+            error = question.kind.check(question, answers[question.id], timeline)
+            if error is not None:
+                problems[question.id] = error
+    return problems

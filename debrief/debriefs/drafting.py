@@ -24,13 +24,14 @@ from ..db import hold_write_lock
 from ..models import Answer, Debrief, Event, HistoryEntry, User
 from ..questions.loader import QuestionSet, Section
 from ..questions.store import question_set_of
-from ..questions.types import is_answered
+from ..questions.types import Timeline, is_answered
 from ..workflow import EDITABLE_BY_HOST, State
 from . import event_record
 from .answers import (
     FieldError,
     Form,
     Status,
+    date_problems,
     first_input_id,
     missing_message,
     missing_required,
@@ -103,6 +104,17 @@ def current_answers(question_set: QuestionSet, debrief: Debrief) -> dict[str, An
     return answers
 
 
+def timeline_of(debrief: Debrief, *, answering: bool = True) -> Timeline:
+    """Return what this debrief's dates are checked against: its event's report time, now."""
+    return Timeline.today(debrief.event.reported_at, answering=answering)
+
+
+def wrong_dates(question_set: QuestionSet, debrief: Debrief) -> dict[str, FieldError]:
+    """Return the stored answers whose dates break a rule now (answers.date_problems)."""
+    answers = current_answers(question_set, debrief)
+    return date_problems(question_set, answers, timeline_of(debrief, answering=False))
+
+
 def is_editable(debrief: Debrief) -> bool:
     """Tell whether the sergeant may still change this debrief."""
     return debrief.state in EDITABLE_BY_HOST
@@ -113,8 +125,9 @@ def overview(question_set: QuestionSet, debrief: Debrief) -> list[tuple[Section,
     answers = current_answers(question_set, debrief)
     derived = event_record.derived_ids(question_set, debrief.event)
     unsaved = debrief.unsaved_input or {}
+    wrong = date_problems(question_set, answers, timeline_of(debrief, answering=False))
     return [
-        (s, section_status(question_set, s, answers, unsaved, derived))
+        (s, section_status(question_set, s, answers, unsaved, derived, wrong))
         for s in question_set.sections
     ]
 
@@ -122,10 +135,14 @@ def overview(question_set: QuestionSet, debrief: Debrief) -> list[tuple[Section,
 def section_errors(
     question_set: QuestionSet, debrief: Debrief, section: Section, *, with_missing: bool
 ) -> dict[str, FieldError]:
-    """Return the section's problems: input kept but not valid, and (if asked) gaps."""
+    """Return the section's problems: input kept but not valid, stored dates that break a
+    rule now (the event's report time corrected since), and (if asked) gaps."""
     ids = {q.id for q in section.questions}
     kept = {k: v for k, v in (debrief.unsaved_input or {}).items() if k in ids}
-    errors = unsaved_errors(question_set, kept)
+    errors = unsaved_errors(question_set, kept, timeline_of(debrief))
+    for qid, error in wrong_dates(question_set, debrief).items():
+        if qid in ids:
+            errors.setdefault(qid, error)
     if with_missing:
         answers = current_answers(question_set, debrief)
         for question in missing_required(question_set, section, answers):
@@ -279,10 +296,17 @@ def save_section(
     unsaved = dict(debrief.unsaved_input or {})
     outcome = SaveOutcome()
     empty: set[str] = set()
+    timeline = timeline_of(debrief)
     for question in section.questions:
         if question.id in derived:
             continue
-        parsed = parse_answer(question, form)
+        parsed = parse_answer(question, form, timeline)
+        if parsed.error and question.id in current:
+            # Saved again unchanged: it was checked when answered ("not in the past" for a
+            # planned date); only the rules that cannot go stale are held to it now.
+            again = parse_answer(question, form, timeline_of(debrief, answering=False))
+            if again.error is None and again.value == current[question.id]:
+                parsed = again
         answers.pop(question.id, None)
         unsaved.pop(question.id, None)
         if parsed.error:

@@ -150,12 +150,28 @@ def event(debrief_id: int):
         )
     session.commit()
     flash("The event record has been saved.", "success")
+    wrong = drafting.wrong_dates(drafting.question_set_for(debrief), debrief)
+    if wrong:  # the report time moved after answers given: they are checked at submission
+        flash(_dates_to_correct(len(wrong)), "info")
     return_to = request.form.get("return_to", "")
     if return_to == "check":
         return redirect(url_for(".check", debrief_id=debrief.id))
     if drafting.question_set_for(debrief).section(return_to):
         return redirect(url_for(".section", debrief_id=debrief.id, section_id=return_to))
     return redirect(url_for(".overview", debrief_id=debrief.id))
+
+
+def _dates_to_correct(count: int) -> str:
+    if count == 1:
+        return (
+            "1 date in your answers no longer fits the event record (for example, it is before "
+            "the event was reported). Correct it before you submit: the task list shows where."
+        )
+    return (
+        f"{count} dates in your answers no longer fit the event record (for example, they are "
+        "before the event was reported). Correct them before you submit: the task list shows "
+        "where."
+    )
 
 
 @bp.errorhandler(event_saving.EventRecordChanged)

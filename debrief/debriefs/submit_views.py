@@ -10,7 +10,7 @@ from ..security import requires
 from ..web import current_actor, view_arg
 from ..workflow import State
 from . import drafting, event_record, submitting
-from .answers import Status
+from .answers import Status, missing_required
 from .common import bp, load_debrief, posted_version, record_view
 from .presenting import present
 
@@ -30,18 +30,21 @@ def _check_page(debrief, *, declaration_error=False, stale=False, status=200):
         debrief, question_set, answers, change_url=change_url, event_change_url=event_url
     )
     problems = submitting.submission_problems(question_set, debrief)
-    errors = [
-        {
-            "text": f"{section.title}: "
-            + (
-                "correct the answers marked"
-                if status == Status.HAS_ERRORS
-                else "answer every question"
-            ),
-            "href": url_for(".section", debrief_id=debrief.id, section_id=section.id, check=1),
-        }
-        for section, status in problems
-    ]
+    wrong = drafting.wrong_dates(question_set, debrief)
+    unsaved = debrief.unsaved_input or {}
+    errors = []
+    for section, section_status in problems:
+        page = url_for(".section", debrief_id=debrief.id, section_id=section.id, check=1)
+        # A date that breaks a rule (the event's report time corrected since it was
+        # answered, or an old draft) is named itself, linked to its field.
+        dated = [wrong[q.id] for q in section.questions if q.id in wrong]
+        errors.extend({"text": e.message, "href": f"{page}#{e.href}"} for e in dated)
+        kept = any(q.id in unsaved for q in section.questions)
+        if dated and not kept and not missing_required(question_set, section, answers):
+            continue
+        marked = section_status == Status.HAS_ERRORS and (kept or not dated)
+        words = "correct the answers marked" if marked else "answer every question"
+        errors.append({"text": f"{section.title}: {words}", "href": page})
     if declaration_error:
         errors.append(
             {

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..auth import accounts
 from ..roles import Role
 from .debriefs import create_sample_debriefs
+from .lists import create_demo_lists
 from .nccu import write_demo_lists
 from .site import DemoSite
 
@@ -92,5 +93,6 @@ def run(site: DemoSite, echo: Callable[[str], None]) -> None:
 # demo data the steps before it made.
 DEMO_DATA_STEPS: list[Callable[[DemoSite, Callable[[str], None]], object]] = [
     create_sample_debriefs,
+    create_demo_lists,
     write_demo_lists,
 ]

@@ -33,6 +33,10 @@ class QuestionSummary:
     choices: list[Choice] = field(default_factory=list)
     asked_of: int = 0  # debriefs on a version that has the question
     answered: int = 0
+    # Follow-ups not shown: because an earlier answer ruled them out (by design, not
+    # counted as a row), or because an earlier question was left unanswered (worth a row).
+    ruled_out: int = 0
+    earlier_unanswered: int = 0
     counts: Counter = field(default_factory=Counter)
     versions: set[str] = field(default_factory=set)
 
@@ -90,10 +94,14 @@ class Stats:
     def _add_answers(qs: QuestionSet, asks: list, answers: dict) -> None:
         for summary, question in asks:
             summary.asked_of += 1
+            if question.show_if is not None and not qs.is_shown(question, answers):
+                if earlier_unanswered(qs, question, answers):
+                    summary.earlier_unanswered += 1
+                else:
+                    summary.ruled_out += 1
+                continue
             value = answers.get(question.id)
             if not is_answered(value):
-                continue
-            if question.show_if is not None and not qs.is_shown(question, answers):
                 continue
             summary.answered += 1
             if isinstance(value, list):  # several choices (multi_choice)
@@ -106,6 +114,29 @@ class Stats:
         """Return theme ids: those the question sets declare, then any others found."""
         known = list(self.theme_labels)
         return known + sorted(t for t in self.themes if t not in self.theme_labels)
+
+
+def earlier_unanswered(qs: QuestionSet, question: Question, answers: dict) -> bool:
+    """Tell whether a hidden follow-up is hidden because an earlier question was left
+    unanswered, rather than because an earlier answer ruled it out.
+
+    The chain is read from its first question down: the first condition that fails
+    gives the reason (a follow-up of a follow-up ruled out is ruled out too).
+    """
+    chain = []
+    condition = question.show_if
+    while condition is not None:
+        chain.append(condition)
+        parent = qs.question(condition.question)
+        condition = parent.show_if if parent else None
+    for condition in reversed(chain):
+        value = answers.get(condition.question)
+        if not is_answered(value):
+            return True
+        chosen = value if isinstance(value, list) else [value]
+        if not any(v in condition.answers for v in chosen):
+            return False
+    return False
 
 
 def _add_days(histogram: Counter, start: datetime, end: datetime) -> None:

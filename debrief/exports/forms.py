@@ -20,13 +20,15 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import Length
 
 from .. import periods
 from ..form_fields import DayField
 from ..timeutil import local_today
 from ..vocabulary import EVENT_TYPES
-from .selection import ExportOptions
+from .selection import ExportOptions, partner_copy_problems
+
+OTHER_RECIPIENT = "other"
 
 
 def _quarter_choices(today: date) -> list[SelectChoice]:
@@ -78,6 +80,9 @@ class ThemesExportForm(FlaskForm):
         "Show small numbers in full (do not suppress counts below the threshold)",
         widget=GovCheckboxInput(),
     )
+    recipient_group = RadioField(
+        "Who will this spreadsheet be shared with?", widget=GovRadioInput(), validate_choice=False
+    )
     shared_with = StringField(
         "Who will this spreadsheet be shared with?",
         description="The meeting or the recipients, for example OIC partnership meeting, "
@@ -85,14 +90,26 @@ class ThemesExportForm(FlaskForm):
         widget=GovTextInput(),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            DataRequired("Enter who the spreadsheet will be shared with"),
             Length(max=300, message="Who it is shared with must be 300 characters or fewer"),
         ],
     )
     submit = SubmitField("Download spreadsheet", widget=GovSubmitInput())
 
-    def __init__(self, districts: list[str], *args, **kwargs):
+    def __init__(
+        self,
+        districts: list[str],
+        groups: list[tuple[int, str]] | None = None,
+        *args,
+        may_see_sensitive: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.may_see_sensitive = may_see_sensitive
+        # The recipient groups the administrator keeps, then "someone else" (free text).
+        self.groups = dict(groups or [])
+        self.recipient_group.choices = [
+            SelectChoice(str(gid), name) for gid, name in self.groups.items()
+        ] + [SelectChoice(OTHER_RECIPIENT, "Someone else")]
         today = local_today()
         self.last_quarter = periods.last_quarter(today)
         self.period_kind.choices = [
@@ -116,6 +133,7 @@ class ThemesExportForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         """Check the fields, then turn the period choice into a Period."""
         valid = super().validate(extra_validators)
+        valid = self._check_recipients() and valid
         for field, message in (
             (self.district, "Choose a district from the list"),
             (self.event_type, "Choose an event type from the list"),
@@ -131,7 +149,45 @@ class ThemesExportForm(FlaskForm):
             target = self.end if self.period_kind.data == "custom" else self.period_kind
             target.errors = [*target.errors, str(exc)]
             return False
-        return valid and self.period is not None
+        if not (valid and self.period is not None):
+            return False
+        problems = partner_copy_problems(self.options(self.may_see_sensitive))
+        for name, field in (("period", self.period_kind), ("event_type", self.event_type)):
+            if name in problems:
+                field.errors = [*field.errors, problems[name]]
+        return not problems
+
+    def _check_recipients(self) -> bool:
+        """A group from the list (free text adds detail), or someone else, described."""
+        if not self.groups:
+            self.recipient_group.data = OTHER_RECIPIENT  # no list yet: the words say who
+        chosen = self.recipient_group.data or ""
+        if chosen != OTHER_RECIPIENT and self.group_id() is None:
+            self.recipient_group.errors = [
+                *self.recipient_group.errors,
+                "Select who the spreadsheet will be shared with",
+            ]
+            return False
+        if chosen == OTHER_RECIPIENT and not self.shared_with.data:
+            self.shared_with.errors = [
+                *self.shared_with.errors,
+                "Enter who the spreadsheet will be shared with",
+            ]
+            return False
+        return True
+
+    def group_id(self) -> int | None:
+        """Return the recipient group chosen, if one of the list was."""
+        chosen = self.recipient_group.data or ""
+        gid = int(chosen) if chosen.isdigit() and len(chosen) < 10 else None
+        return gid if gid in self.groups else None
+
+    def recipients(self) -> str:
+        """Return who it is shared with, in words: the group, then any detail."""
+        gid, detail = self.group_id(), (self.shared_with.data or "").strip()
+        if gid is None:
+            return detail
+        return f"{self.groups[gid]}: {detail}" if detail else self.groups[gid]
 
     def _period(self) -> periods.Period | None:
         kind = self.period_kind.data
@@ -157,7 +213,8 @@ class ThemesExportForm(FlaskForm):
         assert self.period is not None
         return ExportOptions(
             period=self.period,
-            shared_with=self.shared_with.data.strip(),
+            shared_with=self.recipients(),
+            recipient_group_id=self.group_id(),
             district=self.district.data or None,
             event_type=self.event_type.data or None,
             include_in_review=bool(self.include_in_review.data),

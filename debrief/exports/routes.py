@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
+from ..admin import lists
 from ..errors import refusal
 from ..extensions import db_session
 from ..roles import Permission, can
@@ -21,8 +22,13 @@ bp.register_error_handler(export.ExportNotPermitted, refusal(403))
 @requires(Permission.EXPORT_THEMES)
 def index():
     """Choose a period and filters, then download the thematic spreadsheet."""
-    form = ThemesExportForm(current_app.config["DISTRICTS"])
+    groups = lists.entries(db_session(), lists.KINDS["groups"], include_retired=False)
     sensitive = can(current_user, Permission.EXPORT_SENSITIVE)
+    form = ThemesExportForm(
+        current_app.config["DISTRICTS"],
+        [(g.id, g.name) for g in groups],
+        may_see_sensitive=sensitive,
+    )
     if not form.validate_on_submit():
         return render_template("exports/index.html", form=form, sensitive=sensitive)
     options = form.options(may_see_sensitive=sensitive)

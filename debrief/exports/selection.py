@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, Text, func, select
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from .. import recommendation2
-from ..models import Answer, Debrief, DebriefTheme, Event, FollowUpAction, QuestionSetVersion
+from ..models import Answer, Debrief, DebriefTheme, Event, QuestionSetVersion
 from ..periods import Period
 from ..questions.loader import QuestionSet
 from ..questions.store import question_set_of
@@ -43,6 +43,8 @@ class ExportOptions:
     include_in_review: bool = False
     include_free_text: bool = False
     unsuppressed: bool = False
+    # The recipient group the administrator keeps that it is shared with, if one was chosen.
+    recipient_group_id: int | None = None
 
     @property
     def states(self) -> tuple[State, ...]:
@@ -53,6 +55,37 @@ class ExportOptions:
     def partner_copy(self) -> bool:
         """Tell whether this is the pseudonymised, suppressed copy for partners."""
         return not (self.include_free_text or self.unsuppressed)
+
+
+# Why a partner copy is limited to standard periods and to the whole force or one
+# district: two copies of overlapping custom periods (1 to 31 July and 2 to 31 July), or of
+# a district with and without an event type, differ by a handful of events, and their
+# difference is not suppressed. Standard periods do not overlap except by nesting
+# (a month in its quarter), which the suppression of each copy already has to stand.
+PARTNER_PERIOD_MESSAGE = (
+    "Choose a month, a quarter or a financial year: a partner copy covers a standard "
+    "period only, so that two copies cannot be compared to single out an event"
+)
+PARTNER_EVENT_TYPE_MESSAGE = (
+    "Choose all event types: a partner copy covers every event type, for the whole "
+    "force or one district"
+)
+
+
+def partner_copy_problems(options: ExportOptions) -> dict[str, str]:
+    """Return what keeps these options from making a partner copy, by option name.
+
+    Empty for the hub's copies (free text or full figures), which may take any period
+    and filter.
+    """
+    if not options.partner_copy:
+        return {}
+    problems = {}
+    if not options.period.standard:
+        problems["period"] = PARTNER_PERIOD_MESSAGE
+    if options.event_type:
+        problems["event_type"] = PARTNER_EVENT_TYPE_MESSAGE
+    return problems
 
 
 @dataclass
@@ -264,47 +297,10 @@ class answers_object(FunctionElement):
 def _answers_object_sqlite(_element, _compiler, **_kw) -> str:
     # Stored values are JSON text already: joined as they are, not parsed again.
     return (
-        "'{' || group_concat(json_quote(answers.question_id) || ':' || answers.value, ',')"
-        " || '}'"
+        "'{' || group_concat(json_quote(answers.question_id) || ':' || answers.value, ',') || '}'"
     )
 
 
 @compiles(answers_object, "postgresql")
 def _answers_object_postgresql(_element, _compiler, **_kw) -> str:
     return "CAST(json_object_agg(answers.question_id, answers.value) AS TEXT)"
-
-
-@dataclass(frozen=True)
-class ActionRow:
-    """One follow-up action on a selected debrief."""
-
-    export_ref: str
-    description: str
-    owner: str
-    due_date: date | None
-    status: str
-    outcome: str
-    raised_at: datetime
-
-
-def stream_actions(session: Session, options: ExportOptions) -> Iterator[ActionRow]:
-    """Yield the follow-up actions on the selected debriefs, by debrief export id."""
-    rows = session.execute(
-        _selected(
-            select(
-                Debrief.export_ref,
-                FollowUpAction.description,
-                FollowUpAction.owner,
-                FollowUpAction.due_date,
-                FollowUpAction.status,
-                FollowUpAction.outcome,
-                FollowUpAction.created_at,
-            ),
-            options,
-            via=FollowUpAction.debrief_id == Debrief.id,
-        )
-        .order_by(Debrief.export_ref, FollowUpAction.id)
-        .execution_options(yield_per=BATCH)
-    )
-    for row in rows:
-        yield ActionRow(*row)

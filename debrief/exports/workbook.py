@@ -1,10 +1,12 @@
 """The thematic workbook for the OIC partnership meeting (Flask-free).
 
 One pass over the selected debriefs, a stream: each debrief is added to the
-figures (sized by themes, months and questions, not by rows) and written to the
-pseudonymised register as it comes. Every sheet is write-only and the workbook
-goes to a temporary file, so memory stays flat however long the period. Every export
-is recorded in the audit trail as a disclosure, with whom it is shared.
+figures (sized by themes, months and questions, not by rows) and, in the hub's
+own copy, written to the pseudonymised register as it comes (a partner copy has
+no register: most rows would single out their event, issue 19). Every sheet is
+write-only and the workbook goes to a temporary file, so memory stays flat however
+long the period. Every export is recorded in the audit trail as a disclosure, with
+whom it is shared.
 """
 
 from __future__ import annotations
@@ -23,17 +25,20 @@ from ..db import reads_first
 from ..models import User
 from ..questions.loader import Question, QuestionSet
 from ..roles import ROLE_LABELS, Permission, Role, can
-from ..timeutil import utcnow
+from ..timeutil import local_today, utcnow
 from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, PEOPLE_COUNTS, label
 from ..workflow import STATE_LABELS
+from . import meeting
+from .actions_sheet import write_actions
 from .figures import Stats, month_of
+from .meeting_sheets import FrontPage, write_front_page, write_rec2_by_month
 from .selection import (
     ExportOptions,
     debrief_progress,
     event_totals,
+    partner_copy_problems,
     people_histograms,
     recommendation2_of,
-    stream_actions,
     stream_records,
 )
 from .selection import question_sets as load_question_sets
@@ -113,6 +118,9 @@ def file_name(options: ExportOptions) -> str:
 
 def check_permission(user: User | None, options: ExportOptions) -> None:
     """Refuse exports the person may not make (None is the server operator's command line)."""
+    problems = partner_copy_problems(options)
+    if problems:  # the form and the command line say so first, naming the field
+        raise ExportNotPermitted(next(iter(problems.values())) + ".")
     if user is None:
         if not options.partner_copy:
             raise ExportNotPermitted("The command line makes partner copies only.")
@@ -153,6 +161,12 @@ def export_themes(
             session.rollback()  # end the read; nothing was written
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     name = file_name(options)
+    if options.partner_copy:
+        session.add(
+            meeting.disclosure_row(
+                options, counts["disclosed"], actor.user.id if actor.user else None, utcnow()
+            )
+        )
     audit.record(
         session,
         actor,
@@ -170,6 +184,7 @@ def export_themes(
             "free_text": options.include_free_text,
             "unsuppressed": options.unsuppressed,
             "shared_with": options.shared_with,
+            "recipient_group_id": options.recipient_group_id,
             "debriefs": counts["debriefs"],
             "events": counts["events"],
             "sha256": digest,
@@ -197,7 +212,7 @@ def build_workbook(
     target: Path,
     generated_by: str,
     progress: Callable[[int], None] | None = None,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Write every sheet of the workbook to `target`; return the counts for the audit record.
 
     One pass: the register is streamed while the figures are gathered, and the
@@ -214,23 +229,51 @@ def build_workbook(
     people = people_histograms(session, options)
     people_plans = {name: plan(people[name], events[name], threshold) for name in PEOPLE_COUNTS}
     # How many debriefs: each selected one is in every people histogram once.
-    in_child = sum(people[PEOPLE_COUNTS_FIRST].values()) >= CHILD_WRITER_FROM
+    # (A partner copy writes no register, so nothing big: it stays in this process.)
+    in_child = (
+        not options.partner_copy and sum(people[PEOPLE_COUNTS_FIRST].values()) >= CHILD_WRITER_FROM
+    )
     with (ChildBook if in_child else LocalBook)(target) as book:
-        register = _Register(book, stats, options, settings.marking, people_plans, threshold)
-        wanted = stats.choice_question_ids | register.question_ids
+        # The row-by-row register is the hub's alone: in a partner copy most rows would be
+        # the only one of their month, district and event type (issue 19).
+        register = (
+            None
+            if options.partner_copy
+            else _Register(book, stats, options, settings.marking, people_plans, threshold)
+        )
+        wanted = set(stats.choice_question_ids)
+        if register is not None:
+            wanted |= register.question_ids
         for done, record in enumerate(stream_records(session, options, wanted), 1):
             stats.add(record)
-            register.add(record)
+            if register is not None:
+                register.add(record)
             if done % PROGRESS_EVERY == 0:
                 step(2 * PROGRESS_EVERY)
         step(2 * (stats.total % PROGRESS_EVERY))
-        register.sheet.finish()
+        if register is not None:
+            register.finish()
+        rec2 = recommendation2_of(session, options)
+        this = meeting.period_figures(session, options, rec2).shown(threshold)
+        front = FrontPage(
+            force_name=settings.force_name,
+            district=options.district,
+            this=this,
+            comparison=meeting.compare(
+                session, options, threshold, use_disclosures=options.partner_copy
+            ),
+            in_review_now=meeting.in_review_now(session, options),
+            actions_overdue_now=meeting.actions_overdue_now(session, options, local_today()),
+            theme_labels=stats.theme_labels,
+            threshold=threshold,
+        )
         ctx = Context(
             options=options,
             stats=stats,
             events=events,
             progress=debrief_progress(session, options),
-            rec2=recommendation2_of(session, options),
+            rec2=rec2,
+            front=front,
             threshold=threshold,
             marking=settings.marking,
             force_name=settings.force_name,
@@ -242,17 +285,24 @@ def build_workbook(
             },
         )
         book.run(write_small_sheets, ctx)
-        _write_actions(book, session, ctx)
+        write_actions(book, session, ctx)
         book.save()
-    return {"debriefs": stats.total, "events": events["events"]}
+    return {"debriefs": stats.total, "events": events["events"], "disclosed": this}
 
 
 def write_small_sheets(wb, ctx: Context) -> None:
-    """Write the sheets before the register: title page, summary, themes, answers."""
-    write_about(wb, ctx)
-    write_summary(wb, ctx)
-    write_themes(wb, ctx)
-    write_answers(wb, ctx)
+    """Write the sheets before the register, in this order, each told its place (so that
+    a sheet can be added without renumbering the others)."""
+    writers = (
+        lambda index: write_front_page(wb, ctx.front, ctx, index),
+        lambda index: write_about(wb, ctx, index),
+        lambda index: write_summary(wb, ctx, index),
+        lambda index: write_rec2_by_month(wb, ctx, index),
+        lambda index: write_themes(wb, ctx, index),
+        lambda index: write_answers(wb, ctx, index),
+    )
+    for index, write in enumerate(writers):
+        write(index)
 
 
 def _latest(
@@ -292,8 +342,7 @@ class _Register:
             for qs_id, qs in stats.question_sets.items()
         }
         columns = [
-            xlsx.Column("Export id", 13),
-            xlsx.Column("Month", 10, xlsx.MONTH_FORMAT),
+            *_REGISTER_KEY,
             xlsx.Column("District", 12),
             xlsx.Column("Event type", 24),
             xlsx.Column("Location type", 16),
@@ -302,27 +351,50 @@ class _Register:
         columns += [xlsx.Column(words, 11) for words in PEOPLE_COUNTS.values()]
         columns.append(xlsx.Column("Themes confirmed", 40, wrap=True))
         headers = {c.header for c in columns}
-        for qid in self.answer_ids:
+        answer_columns = list(_REGISTER_KEY)
+        text_columns = list(_REGISTER_KEY)
+        for position, qid in enumerate(self.answer_ids):
             latest = _latest(stats.question_sets, qid)
             assert latest is not None, "answer_ids come from these question sets"
             text = latest[1].text
             header = text if text not in headers else f"{text} ({qid})"
             headers.add(header)
-            wide = qid in text_ids
-            columns.append(xlsx.Column(header, 40 if wide else 18, wrap=wide))
-        # A wide register: printed on A3 so that it stays readable fitted to the width.
-        self.sheet = book.table_sheet(
-            "Debriefs", columns, marking=marking, table="Debriefs", paper=xlsx.PAPER_A3
-        )
+            if position >= len(self.key_ids):
+                text_columns.append(xlsx.Column(header, 48, wrap=True))
+            else:
+                answer_columns.append(xlsx.Column(header, 14))
+        self.n_key = len(self.key_ids)
+        # One sheet of the event's facts and one of the answers, each headed by the export
+        # id and month, so that each prints legibly on A3 landscape fitted to the width
+        # (one sheet of every column printed at a third of its size: issue 19).
+        self.sheets = [
+            (
+                part,
+                book.table_sheet(title, cols, marking=marking, table=table, paper=xlsx.PAPER_A3),
+            )
+            for part, (title, cols, table) in enumerate(
+                (
+                    ("Debriefs", columns, "Debriefs"),
+                    ("Debriefs (answers)", answer_columns, "DebriefAnswers"),
+                    ("Debriefs (free text)", text_columns, "DebriefFreeText"),
+                )
+            )
+            if part == 0 or len(cols) > len(_REGISTER_KEY)
+        ]
+
+    def finish(self) -> None:
+        """Add the tables over the rows written."""
+        for _, sheet in self.sheets:
+            sheet.finish()
 
     def add(self, record) -> None:
         """Write one debrief's row."""
         stats = self.stats
         qs = stats.question_sets.get(record.question_set_id)
         state = "Disposed" if record.disposed else STATE_LABELS.get(record.state)
+        key = [record.export_ref, month_of(record.reported_at)]
         row: list[Any] = [
-            record.export_ref,
-            month_of(record.reported_at),
+            *key,
             record.district,
             label(EVENT_TYPES, record.event_type),
             label(LOCATION_TYPES, record.location_type),
@@ -330,6 +402,7 @@ class _Register:
         ]
         row += [self.hiders[name].show(record.counts[name]) for name in PEOPLE_COUNTS]
         row.append("; ".join(stats.theme_labels.get(t, t) for t in record.themes))
+        answers_row: list[Any] = list(key)
         if qs is not None:
             answers = record.answers
             for question, labels, cell in self._asks[record.question_set_id]:
@@ -339,10 +412,18 @@ class _Register:
                 if value is None or (
                     question.show_if is not None and not qs.is_shown(question, answers)
                 ):
-                    row.append(None)
+                    answers_row.append(None)
                 else:
-                    row.append(cell(question, value, labels))
-        self.sheet.append(row)
+                    answers_row.append(cell(question, value, labels))
+        else:
+            answers_row += [None] * len(self.answer_ids)
+        cut = len(key) + self.n_key
+        rows = (row, answers_row[:cut], key + answers_row[cut:])
+        for part, sheet in self.sheets:
+            sheet.append(rows[part])
+
+
+_REGISTER_KEY = (xlsx.Column("Export id", 13), xlsx.Column("Month", 10, xlsx.MONTH_FORMAT))
 
 
 def _ask(question: Question | None, labels: dict[str, str] | None) -> tuple:
@@ -353,33 +434,3 @@ def _ask(question: Question | None, labels: dict[str, str] | None) -> tuple:
 def _labels(stats: Stats, question_id: str) -> dict[str, str] | None:
     merged = stats.questions.get(question_id)
     return None if merged is None else {c.id: c.label for c in merged.choices}
-
-
-def _write_actions(book, session: Session, ctx: Context) -> None:
-    """Write the follow-up actions; who owns them and what they say only in a free-text
-    copy (an owner is typed by the hub, and "PC Jane Smith" reached partners)."""
-    free_text = ctx.options.include_free_text
-    columns = [
-        xlsx.Column("Export id", 13),
-        xlsx.Column("Raised", 10, xlsx.MONTH_FORMAT, centre=True),
-        xlsx.Column("Due", 12, xlsx.DATE_FORMAT, centre=True),
-        xlsx.Column("Status", 12),
-    ]
-    if free_text:
-        columns += [
-            xlsx.Column("Owner", 28),
-            xlsx.Column("Action", 50, wrap=True),
-            xlsx.Column("Outcome", 50, wrap=True),
-        ]
-    sheet = book.table_sheet("Actions", columns, marking=ctx.marking, table="Actions")
-    for action in stream_actions(session, ctx.options):
-        row: list[Any] = [
-            action.export_ref,
-            month_of(action.raised_at),
-            action.due_date,
-            action.status.replace("_", " ").capitalize(),
-        ]
-        if free_text:
-            row += [action.owner, action.description, action.outcome]
-        sheet.append(row)
-    sheet.finish()

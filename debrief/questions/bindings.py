@@ -47,8 +47,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(
         "intel_doc",
         ("single_choice", "yes_no"),
-        "whether, and by which route, the intelligence document was submitted "
-        "(Recommendation 2)",
+        "whether, and by which route, the intelligence document was submitted (Recommendation 2)",
         choices=INTEL_DOC_ROUTES,
     ),
     Binding(
@@ -93,9 +92,8 @@ LEGACY_BINDINGS = {
 def binding_problem(binding: Binding, qtype: str, choice_ids: tuple[str, ...]) -> str | None:
     """Say why a question of this type and choices cannot carry the binding, or None."""
     if qtype not in binding.types:
-        return (
-            f"binds {binding.name} to a {qtype} question; it must be "
-            + " or ".join(binding.types)
+        return f"binds {binding.name} to a {qtype} question; it must be " + " or ".join(
+            binding.types
         )
     if qtype == "single_choice" and binding.choices:
         missing = [c for c in binding.choices if c not in choice_ids]

@@ -79,6 +79,9 @@ class Question:
     # Words used in error messages, e.g. "the number of unaccompanied children".
     short: str = ""
     example: str = ""
+    # A date of something to come ("will be submitted by"): today or later when answered,
+    # where any other date must be today or earlier (issue 18).
+    planned: bool = False
 
     @property
     def kind(self) -> QuestionType:
@@ -437,6 +440,17 @@ class _Builder:
         show_if = self._show_if(raw, ident, where, earlier)
         required = bool(raw.get("required", False))
         suggests = self._suggests(raw, kind, choices, ident, where, theme_ids)
+        planned = raw.get("planned", False)
+        if not isinstance(planned, bool):
+            self.problem(ident, f"{where}: planned must be true or false")
+            planned = False
+        elif planned and not kind.plannable:
+            self.problem(
+                ident,
+                f"{where}: only a date question can be planned (a {kind.name} question "
+                "cannot: remove planned = true, or make it a date question)",
+            )
+            planned = False
         return Question(
             id=ident,
             type=kind.name,
@@ -451,6 +465,7 @@ class _Builder:
             suggests=suggests,
             short=str(raw.get("short", "")),
             example=str(raw.get("example", "")),
+            planned=planned,
         )
 
     def _choices(self, raw: dict, kind: QuestionType, ident: str, where: str) -> tuple[Choice, ...]:

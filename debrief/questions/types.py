@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import random
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,11 +25,13 @@ from ..text_input import (
     DateProblem,
     NotANumber,
     NotWhole,
+    TimeProblem,
     TooLarge,
     parse_day,
+    parse_time,
     parse_whole_number,
 )
-from ..timeutil import LOCAL_ZONE, from_local, to_local, utcnow
+from ..timeutil import LOCAL_ZONE, format_local, from_local, to_local, utcnow
 
 if TYPE_CHECKING:
     from .loader import Question, Suggestion
@@ -43,6 +44,26 @@ LONG_TEXT_MAX = 5000
 EXCLUSIVE_CHOICES = frozenset({"none", "nothing"})
 # A date-time answer describes something that happened; allow a little clock drift.
 FUTURE_TOLERANCE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """What a date or time answer is checked against (issue 18): when the event was reported
+    and the time of the answer, both naive UTC as stored.
+
+    `answering` is False when stored answers are checked again (on the task list and at
+    submission): a planned date was held to "not in the past" when it was answered, and
+    the time it was answered is not stored, so only the rules that cannot go stale apply.
+    """
+
+    now: datetime
+    reported_at: datetime | None = None
+    answering: bool = True
+
+    @classmethod
+    def today(cls, reported_at: datetime | None = None, *, answering: bool = True) -> Timeline:
+        """Return the timeline for an answer given (or checked) now."""
+        return cls(utcnow(), reported_at, answering)
 
 
 @dataclass(frozen=True)
@@ -125,6 +146,7 @@ class QuestionType:
     several: ClassVar[bool] = False  # more than one answer at once: shares add up past 100%
     free_text: ClassVar[bool] = False  # words a person typed: exported only with free text
     multiline: ClassVar[bool] = False  # read back keeping the line breaks typed
+    plannable: ClassVar[bool] = False  # may be declared `planned = true` (a day to come)
 
     # --- from the form to the stored value, and back
 
@@ -135,6 +157,11 @@ class QuestionType:
     def read(self, question: Question, typed: Typed) -> Read:
         """Read the question's inputs into (stored value or None, error or None)."""
         raise NotImplementedError
+
+    def check(self, question: Question, value: Any, timeline: Timeline) -> FieldError | None:
+        """Return the problem with a read (or stored) value against the event and the time
+        of the answer, or None; only dates and times have one."""
+        return None
 
     def missing_message(self, question: Question) -> str:
         """Return the message for a required question left unanswered."""
@@ -390,6 +417,7 @@ class DateType(QuestionType):
     """A day, typed as day, month and year; stored as ISO text (2025-06-14)."""
 
     name = "date"
+    plannable = True  # `planned = true`: a day something will happen, not one that did
 
     def input_names(self, question: Question) -> tuple[str, ...]:
         """Return the day, month and year inputs."""
@@ -413,6 +441,32 @@ class DateType(QuestionType):
             names = [f"{question.id}-{p}" for p in problem.parts]
             return None, field_error(question, str(problem), names), True
         return day, None, True
+
+    def check(self, question: Question, value: Any, timeline: Timeline) -> FieldError | None:
+        """A day that happened: not after today (UK) nor before the day the event was
+        reported (its UK date: reported at 00:30 BST on 15 June is 15 June, though stored
+        as 23:30 on the 14th). A planned day: not before today when it is answered."""
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError:
+            return None  # not a date this type stored: nothing to compare
+        words = _capital(subject(question))
+        names = self.input_names(question)[:3]
+        today = to_local(timeline.now).date()
+        if question.planned and timeline.answering and day < today:
+            return field_error(question, f"{words} must be today or in the future", names)
+        if not question.planned and day > today:
+            return field_error(question, f"{words} must be today or in the past", names)
+        if timeline.reported_at is not None:
+            reported = to_local(timeline.reported_at)
+            if day < reported.date():
+                return field_error(
+                    question,
+                    f"{words} must be the same as or after the date the event was reported "
+                    f"({format_local(timeline.reported_at, with_time=False)})",
+                    names,
+                )
+        return None
 
     def form_values(self, question: Question, value: Any) -> Typed:
         """Return the parts of a stored date (nothing for one that cannot be read)."""
@@ -443,32 +497,12 @@ class DateType(QuestionType):
         return sampler.day(question)
 
 
-_TIME = re.compile(r"^([0-9]{1,2})(?:[:.]?([0-9]{2}))?\s*(am|pm)?$", re.ASCII)
-
-
-def parse_time(text: str) -> tuple[int, int] | None:
-    """Read a time typed as 04:30, 4.30, 0430, 16:45 or 4:30pm; None if it is not one."""
-    match = _TIME.match(text.strip().lower().replace(" ", ""))
-    if not match:
-        return None
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    suffix = match.group(3)
-    if suffix:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if suffix == "pm" else 0)
-    elif match.group(2) is None:
-        return None  # a bare "4" is too ambiguous to guess
-    if hour > 23 or minute > 59:
-        return None
-    return hour, minute
-
-
 @register
 class DateTimeType(DateType):
     """A moment in the past, typed as a date and a time; stored as UK local ISO text."""
 
     name = "datetime"
+    plannable = False
     suggests_by = frozenset({"hours_after_event"})
 
     def input_names(self, question: Question) -> tuple[str, ...]:
@@ -476,7 +510,7 @@ class DateTimeType(DateType):
         return tuple(f"{question.id}-{p}" for p in (*DATE_PARTS, "time"))
 
     def read(self, question: Question, typed: Typed) -> Read:
-        """Read a real date and time, not in the future."""
+        """Read a real date and a real time of that day in the UK."""
         day, error, typed_date = self.read_day(question, typed)
         time_name = f"{question.id}-time"
         time_text = (typed[time_name] or [""])[0].strip()
@@ -492,17 +526,42 @@ class DateTimeType(DateType):
             return None, field_error(
                 question, f"{words} must include a time, for example 04:30 or 16:45", [time_name]
             )
-        time = parse_time(time_text)
-        if time is None:
-            return None, field_error(
-                question, f"{words} must be a real time, for example 04:30 or 16:45", [time_name]
-            )
+        try:
+            time = parse_time(time_text, what=words)
+        except TimeProblem as problem:
+            return None, field_error(question, str(problem), [time_name])
         assert day is not None, "read_day gives a day whenever a date was typed without error"
         when = datetime(day.year, day.month, day.day, *time)
-        if from_local(when) > utcnow() + FUTURE_TOLERANCE:
-            names = [*(f"{question.id}-{p}" for p in DATE_PARTS), time_name]
-            return None, field_error(question, f"{words} must be in the past", names)
+        if to_local(from_local(when)).replace(tzinfo=None) != when:
+            return None, field_error(
+                question,
+                f"{words} must be a time that happened in the UK: the clocks went forward "
+                f"from 1am to 2am on {day.day} {day:%B %Y}",
+                [time_name],
+            )
         return when.isoformat(timespec="minutes"), None
+
+    def check(self, question: Question, value: Any, timeline: Timeline) -> FieldError | None:
+        """A moment that happened: not in the future (beyond FUTURE_TOLERANCE of clock
+        drift) nor before the minute the event was reported."""
+        try:
+            when = from_local(datetime.fromisoformat(str(value)))
+        except ValueError:
+            return None
+        words = _capital(subject(question))
+        names = self.input_names(question)
+        if when > timeline.now + FUTURE_TOLERANCE:
+            return field_error(question, f"{words} must be in the past", names)
+        if timeline.reported_at is not None:
+            reported = timeline.reported_at.replace(second=0, microsecond=0)
+            if when < reported:
+                return field_error(
+                    question,
+                    f"{words} must be the same as or after the time the event was reported "
+                    f"({format_local(reported)})",
+                    names,
+                )
+        return None
 
     def parts_of(self, question: Question, when: datetime) -> Typed:
         """Return the date's inputs and the time's."""

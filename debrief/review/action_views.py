@@ -10,12 +10,13 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db_session
 from ..models import Debrief, FollowUpAction
+from ..questions.active import active_question_set
 from ..roles import Permission
 from ..security import requires
 from ..text_input import MAX_PAGE, whole_number_or_none
 from ..timeutil import local_today
 from ..web import current_actor, record_consultation, refuse_as_not_found, view_arg
-from . import follow_up, reviewing
+from . import follow_up, partner_summary, reviewing
 from .common import bp, load_debrief, signed_in_user
 from .forms import ActionForm
 
@@ -25,11 +26,37 @@ EDIT_TITLE = "Update the follow-up action"
 def _input(form: ActionForm) -> follow_up.ActionInput:
     return follow_up.ActionInput(
         description=form.description.data or "",
-        owner=form.owner.data or "",
+        owner=form.owner(),
         due_date=form.due_date.data,
         status=form.status.data or "open",
         outcome=form.outcome.data or "",
+        partner_summary=form.partner_summary.data or "",
+        shareable=bool(form.shareable.data),
+        theme_id=form.theme_id.data or "",
     )
+
+
+def _rules() -> partner_summary.Rules:
+    return partner_summary.Rules.from_config(current_app.config)
+
+
+def _action_form(action: FollowUpAction | None = None, **kwargs) -> ActionForm:
+    """The form with its owner lists (and, for an action owned as written, that choice)."""
+    form = ActionForm(**kwargs)
+    written = action.owner if action is not None and action.owner_kind is None else ""
+    form.set_owner_choices(follow_up.owner_options(db_session(), action), written)
+    themes = active_question_set(current_app).themes
+    form.set_theme_choices(
+        [(t.id, t.label) for t in themes], action.theme_id if action is not None else None
+    )
+    return form
+
+
+def _show_refusal(form: ActionForm, refused: reviewing.InvalidInput) -> None:
+    """Put the domain's messages on the fields they name."""
+    for name, message in refused.errors.items():
+        field = getattr(form, name, None) or form.owner_kind
+        field.errors = [*field.errors, message]
 
 
 def _form_page(form: ActionForm, debrief: Debrief, title: str, status: int = 200, **extra):
@@ -47,10 +74,17 @@ def new_action(debrief_id: int):
     """Raise a follow-up action on a debrief."""
     debrief = load_debrief(debrief_id)
     reviewing.ensure_may_act(debrief, signed_in_user())
-    form = ActionForm()
+    form = _action_form()
     if request.method == "POST" and form.validate():
         session = db_session()
-        action = follow_up.create_action(session, debrief, current_actor(), _input(form))
+        try:
+            action = follow_up.create_action(
+                session, debrief, current_actor(), _input(form), _rules()
+            )
+        except reviewing.InvalidInput as refused:
+            session.rollback()
+            _show_refusal(form, refused)
+            return _form_page(form, debrief, "Raise a follow-up action", 400)
         session.commit()
         flash(f"Follow-up action raised for {action.owner}.", "success")
         return redirect(url_for("review.show", debrief_id=debrief.id) + "#actions")
@@ -77,15 +111,22 @@ def edit_action(action_id: int):
     debrief, session = action.debrief, db_session()
     reviewing.ensure_may_act(debrief, signed_in_user())
     if request.method == "GET":
-        form = ActionForm(obj=action)
+        form = _action_form(action, obj=action)
+        form.show_owner(follow_up.owner_choice(action))
+        form.shareable.data = action.partner_summary_shareable
         record_consultation("action.view", "follow_up_action", action.id, debrief_id=debrief.id)
         return _form_page(form, debrief, EDIT_TITLE, action=action)
-    form = ActionForm()
+    form = _action_form(action)
     if not form.validate():
         return _form_page(form, debrief, EDIT_TITLE, 400, action=action)
-    changed = follow_up.update_action(
-        session, action, current_actor(), _input(form), form.version.data
-    )
+    try:
+        changed = follow_up.update_action(
+            session, action, current_actor(), _input(form), form.version.data, _rules()
+        )
+    except reviewing.InvalidInput as refused:
+        session.rollback()
+        _show_refusal(form, refused)
+        return _form_page(form, debrief, EDIT_TITLE, 400, action=_load_action(action_id))
     if changed:
         session.commit()
         flash(f"Follow-up action for {action.owner} updated.", "success")
@@ -98,7 +139,7 @@ def action_changed_meanwhile(_stale: follow_up.StaleAction):
     again overwrites on purpose."""
     db_session().rollback()
     action = _load_action(view_arg("action_id"))
-    form = ActionForm()
+    form = _action_form(action)
     form.version.data = action.version
     return _form_page(form, action.debrief, EDIT_TITLE, 409, action=action, conflict=True)
 

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
     GovRadioInput,
+    GovSelect,
     GovSubmitInput,
     GovTextArea,
-    GovTextInput,
 )
 from markupsafe import Markup, escape
 from wtforms import (
+    BooleanField,
     RadioField,
     SelectChoice,
-    StringField,
+    SelectField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from ..form_fields import DayField, WholeNumberField
-from .follow_up import ACTION_STATUSES
+from .follow_up import ACTION_STATUSES, MAX_SUMMARY, OWNER_KINDS, OWNER_MISSING, WRITTEN, Owner
 
 
 def _hidden(field, **kwargs) -> Markup:
@@ -74,7 +76,8 @@ class NoteForm(VersionedForm):
 
 
 class ActionForm(FlaskForm):
-    """A follow-up action: what, who owns it, when it is due, open or done, outcome."""
+    """A follow-up action: what, who owns it (a person, a team or a partner agency), when it
+    is due, open or done, outcome, and what partners may read of it."""
 
     description = TextAreaField(
         "What needs to be done",
@@ -85,18 +88,17 @@ class ActionForm(FlaskForm):
             _max_length(2000, "What needs to be done"),
         ],
     )
-    owner = StringField(
-        "Owner",
-        description=(
-            "The agency or team responsible, for example Border Force or the force "
-            "intelligence bureau."
-        ),
-        widget=GovTextInput(),
-        filters=[_strip],
-        validators=[
-            DataRequired("Enter the agency or team that owns the action"),
-            _max_length(120, "The owner"),
-        ],
+    owner_kind = RadioField(
+        "Who owns the action?",
+        widget=GovRadioInput(),
+        choices=[SelectChoice(k, v) for k, v in OWNER_KINDS.items()],
+        validate_choice=False,  # the domain checks the owner against the lists
+        validators=[InputRequired(OWNER_MISSING)],
+    )
+    owner_person = SelectField("Person", widget=GovSelect(), validate_choice=False, default="")
+    owner_team = SelectField("Team", widget=GovSelect(), validate_choice=False, default="")
+    owner_agency = SelectField(
+        "Partner agency", widget=GovSelect(), validate_choice=False, default=""
     )
     due_date = DayField("Due date (optional)", "the due date", description="For example, 27 6 2025")
     status = RadioField(
@@ -112,5 +114,76 @@ class ActionForm(FlaskForm):
         widget=GovTextArea(),
         validators=[_max_length(4000, "The outcome")],
     )
+    theme_id = SelectField(
+        "Theme (optional)",
+        description="The theme this action answers. Without one, partners see the "
+        "debrief's confirmed themes.",
+        widget=GovSelect(),
+        default="",
+    )
+    partner_summary = TextAreaField(
+        "Summary for partners (optional)",
+        description=(
+            "What partners at the OIC partnership meeting may read about this action. "
+            "No names, and no incident, crime or NCCU references, vehicle registrations, "
+            "phone numbers or dates of birth."
+        ),
+        widget=GovTextArea(),
+        validators=[_max_length(MAX_SUMMARY, "The partner summary")],
+    )
+    shareable = BooleanField("This summary is shareable with partners", widget=GovCheckboxInput())
     version = WholeNumberField(widget=_hidden, default=0)
     submit = SubmitField("Save action", widget=GovSubmitInput())
+
+    def set_theme_choices(self, themes: list[tuple[str, str]], current: str | None) -> None:
+        """Offer the question set's themes (and the action's own, if the set no longer has
+        it); a theme not offered is refused by the field."""
+        choices = [SelectChoice("", "The debrief's confirmed themes")]
+        choices += [SelectChoice(tid, words) for tid, words in themes]
+        if current and current not in {tid for tid, _ in themes}:
+            choices.append(SelectChoice(current, current))
+        self.theme_id.choices = choices
+
+    def set_owner_choices(self, options: dict[str, list], written: str = "") -> None:
+        """Fill the owner lists; offer the owner as written where the action has one."""
+        kinds = [SelectChoice(k, v) for k, v in OWNER_KINDS.items()]
+        if written:
+            kinds.append(SelectChoice(WRITTEN, f"Keep the owner as written: {written}"))
+        self.owner_kind.choices = kinds
+        for name, field in (
+            ("person", self.owner_person),
+            ("team", self.owner_team),
+            ("agency", self.owner_agency),
+        ):
+            field.choices = [SelectChoice("", "Select")] + [
+                SelectChoice(value, words) for value, words in options[name]
+            ]
+
+    def show_owner(self, owner: Owner) -> None:
+        """Draw the form with an action's owner chosen."""
+        self.owner_kind.data = owner.kind
+        field = self._owner_field(owner.kind)
+        if field is not None:
+            field.data = owner.ref
+
+    def _owner_field(self, kind: str) -> SelectField | None:
+        return {
+            "person": self.owner_person,
+            "team": self.owner_team,
+            "agency": self.owner_agency,
+        }.get(kind)
+
+    def owner(self) -> Owner:
+        """Return the owner chosen."""
+        kind = self.owner_kind.data or ""
+        field = self._owner_field(kind)
+        return Owner(kind, (field.data or "") if field is not None else "")
+
+    def owner_words(self, written: str) -> str:
+        """Return the name of the owner chosen, as the conflict table shows it."""
+        owner = self.owner()
+        if owner.kind == WRITTEN:
+            return written
+        field = self._owner_field(owner.kind)
+        names = {c.value: c.label for c in field.choices} if field is not None else {}
+        return names.get(owner.ref, "")

@@ -113,7 +113,7 @@ def debrief_answers(event: Event) -> dict[str, list[Answer]]:
             Answer(
                 "date",
                 "When will the intelligence document be submitted?",
-                event.reported + timedelta(days=3),
+                date.today() + timedelta(days=7),  # a planned date: today or later (issue 18)
             ),
             Answer("radio", "Was a force intelligence report submitted?", "No"),
             Answer("checkboxes", "What was seized?", ["Mobile phones"]),

@@ -31,6 +31,7 @@ from tests.browser.pages import check_page, sign_in, sign_out
 
 REMOVED_THEME = "Risk to life and medical"
 RETURN_REASON = "Say who told the officers about the intelligence document afterwards."
+PARTNER_SUMMARY = "Border Force to tell the force when a lorry is searched at the port."
 
 
 def _heading(page: Page):
@@ -154,7 +155,16 @@ def _reviewer_returns_it(page: Page, event: Event, debrief_id: int, scan) -> Non
     expect(page.get_by_role("alert")).to_contain_text("Enter what needs to be done")
     scan(page, "hub reviewer: follow-up action, nothing entered")
     page.get_by_label("What needs to be done").fill("Brief the shift on the intelligence document.")
-    page.get_by_label("Owner").fill("Force intelligence bureau")
+    page.get_by_role("radio", name="A partner agency").check()
+    page.get_by_label("Partner agency", exact=True).select_option(label="Border Force")
+    page.get_by_label("Summary for partners (optional)").fill("Check lorry AB12 CDE at the port.")
+    page.get_by_label("This summary is shareable with partners").check()
+    page.get_by_role("button", name="Save action").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "The partner summary must not contain a vehicle registration"
+    )
+    scan(page, "hub reviewer: follow-up action, partner summary refused")
+    page.get_by_label("Summary for partners (optional)").fill(PARTNER_SUMMARY)
     page.get_by_role("button", name="Save action").click()
     expect(
         page.get_by_text("Brief the shift on the intelligence document.", exact=True)
@@ -270,7 +280,8 @@ def test_a_debrief_from_the_event_to_the_partnership_spreadsheet(
     book = load_workbook(path, read_only=True)
     try:
         totals = {row["Theme"]: row["Total"] for row in _table(book, "Themes by month", "Theme")}
-        register = _table(book, "Debriefs", "Export id")
+        sheet_names = list(book.sheetnames)
+        actions = _table(book, "Actions", "Export id")
         everything = _every_cell(book)
     finally:
         book.close()
@@ -282,9 +293,12 @@ def test_a_debrief_from_the_event_to_the_partnership_spreadsheet(
     others = set(totals) - set(EXPECTED_THEMES) - {"Debriefs (each counted once)"}
     assert others and all(totals[t] == 0 for t in others)
     assert totals["Debriefs (each counted once)"] == "<3"
-    [row] = register
-    assert row["District"] == "Coastal" and row["State"] == "Closed"
-    assert set(row["Themes confirmed"].split("; ")) == set(confirmed)
+    # No row-by-row list of debriefs in the partner copy: it is the hub's own (issue 19).
+    assert not [name for name in sheet_names if name.startswith("Debriefs")]
+    [action] = actions
+    assert action["Owner (team or agency)"] == "Border Force"
+    assert action["Partner summary"] == PARTNER_SUMMARY
+    assert set(action["Theme"].split("; ")) == set(confirmed)
     # Pseudonymised: no force or NCCU reference and no officer's name anywhere.
     for secret in (event.incident_ref, event.nccu_reference, accounts["sergeant"].full_name):
         assert secret not in everything
