@@ -107,9 +107,8 @@ class User(Base):
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Their supervisor, set by the administrator: told of what is chased from this person
     # (outstanding intelligence documents, chasing.py) as well as the person themselves.
-    supervisor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    # (Accounts are never deleted, so nothing happens to it on delete.)
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     supervisor: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[supervisor_id])
     role_rows: Mapped[list[UserRole]] = relationship(

@@ -23,16 +23,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.add_column(sa.Column("supervisor_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            op.f("fk_users_supervisor_id_users"),
-            "users",
-            ["supervisor_id"],
-            ["id"],
-            ondelete="SET NULL",
-        )
-        batch_op.create_index(op.f("ix_users_supervisor_id"), ["supervisor_id"])
+    _add_supervisor()
     op.add_column("nccu_referrals", sa.Column("receipt_listed_at", sa.DateTime(), nullable=True))
     referrals = sa.table(
         "nccu_referrals",
@@ -96,7 +87,34 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_intel_doc_chases_debrief_id"), table_name="intel_doc_chases")
     op.drop_table("intel_doc_chases")
     op.drop_column("nccu_referrals", "receipt_listed_at")
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.drop_index(op.f("ix_users_supervisor_id"))
-        batch_op.drop_constraint(op.f("fk_users_supervisor_id_users"), type_="foreignkey")
-        batch_op.drop_column("supervisor_id")
+    op.drop_index(op.f("ix_users_supervisor_id"), table_name="users")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite cannot drop a column that refers to a table without rebuilding `users`,
+        # which every other table refers to: the column stays, unused by earlier code,
+        # and upgrading again finds it there.
+        return
+    op.drop_constraint(op.f("fk_users_supervisor_id_users"), "users", type_="foreignkey")
+    op.drop_column("users", "supervisor_id")
+
+
+def _add_supervisor() -> None:
+    """Add users.supervisor_id without rebuilding `users` on SQLite (a rebuild drops the
+    table every other one refers to, which foreign keys refuse once there are rows)."""
+    bind = op.get_bind()
+    present = {c["name"] for c in sa.inspect(bind).get_columns("users")}
+    if bind.dialect.name == "sqlite":
+        if "supervisor_id" not in present:
+            op.execute(
+                "ALTER TABLE users ADD COLUMN supervisor_id INTEGER "
+                "CONSTRAINT fk_users_supervisor_id_users REFERENCES users (id)"
+            )
+    else:
+        op.add_column("users", sa.Column("supervisor_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(
+            op.f("fk_users_supervisor_id_users"),
+            "users",
+            "users",
+            ["supervisor_id"],
+            ["id"],
+        )
+    op.create_index(op.f("ix_users_supervisor_id"), "users", ["supervisor_id"])
