@@ -105,7 +105,12 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Their supervisor, set by the administrator: told of what is chased from this person
+    # (outstanding intelligence documents, chasing.py) as well as the person themselves.
+    # (Accounts are never deleted, so nothing happens to it on delete.)
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
+    supervisor: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[supervisor_id])
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -613,8 +618,48 @@ class NccuReferral(Base):
     rejected_event_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     match_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     match_decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the first list marking the document received was imported: the time of
+    # confirmed receipt where the list gives no date of its own (chasing.confirmed_at).
+    receipt_listed_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class IntelDocChase(Base):
+    """The force's side of an outstanding referral: what its sergeant recorded, and what
+    the NCCU's later lists then said (compliance/chasing.py).
+
+    Apart from nccu_referrals, which hold the NCCU's list as the NCCU reported it and
+    are rewritten by each import: the force's claim never mixes with the NCCU's, and a
+    row exists only for a referral someone chased (a handful, not every referral).
+    """
+
+    __tablename__ = "intel_doc_chases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("nccu_referrals.id", ondelete="CASCADE"), unique=True
+    )
+    debrief_id: Mapped[int] = mapped_column(
+        ForeignKey("debriefs.id", ondelete="CASCADE"), index=True
+    )
+    # awaiting_nccu (the force says submitted), flagged (a later list still said not
+    # received), closed (a list said received).
+    state: Mapped[str] = mapped_column(String(16))
+    route: Mapped[str] = mapped_column(String(16))  # first_report or later (recommendation2)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)  # naive UTC, as the force says
+    # Who submitted it, as typed (a name or collar number); erased at the debrief's disposal.
+    submitted_by: Mapped[str] = mapped_column(String(120), default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    flagged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The NCCU list that last moved it (flagged or closed it).
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+
+    referral: Mapped[NccuReferral] = relationship()
+    debrief: Mapped[Debrief] = relationship()
+    recorded_by: Mapped[User] = relationship()
 
 
 __all__ = [
@@ -628,6 +673,7 @@ __all__ = [
     "FollowUpAction",
     "HistoryEntry",
     "ImportBatch",
+    "IntelDocChase",
     "NccuReferral",
     "PendingForm",
     "QuestionSetVersion",

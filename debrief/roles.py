@@ -39,11 +39,16 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     AUDIT = "audit"  # read and export the audit trail
     QUESTION_SET = "question_set"  # view the active question set and its check
+    # Record that an outstanding intelligence document was submitted: the debrief's
+    # sergeant, their supervisor or the hub (compliance/chasing.may_record checks which).
+    RECORD_INTEL_DOC = "record_intel_doc"
     MANAGE_LISTS = "manage_lists"  # teams and recipient groups, a person's team
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.SERGEANT: frozenset({Permission.SIGNED_IN, Permission.DEBRIEF_HOST}),
+    Role.SERGEANT: frozenset(
+        {Permission.SIGNED_IN, Permission.DEBRIEF_HOST, Permission.RECORD_INTEL_DOC}
+    ),
     Role.HUB_REVIEWER: frozenset(
         {
             Permission.SIGNED_IN,
@@ -52,6 +57,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.EXPORT_SENSITIVE,
             Permission.DASHBOARD,
             Permission.IMPORT_LISTS,
+            Permission.RECORD_INTEL_DOC,
         }
     ),
     Role.PARTNERSHIP_LEAD: frozenset(

@@ -149,7 +149,7 @@ def apply(
 def add_history(
     session: Session,
     debrief: Debrief,
-    user: User,
+    user: User | None,
     kind: str,
     summary: str,
     *,
@@ -157,11 +157,12 @@ def add_history(
     from_state: str | None = None,
     to_state: str | None = None,
 ) -> HistoryEntry:
-    """Add one entry to the debrief's history: who did what to it, now."""
+    """Add one entry to the debrief's history: who did what to it, now (no one: the
+    service itself, for example on importing a list from the command line)."""
     entry = HistoryEntry(
         debrief_id=debrief.id,
         at=utcnow(),
-        actor_id=user.id,
+        actor_id=user.id if user is not None else None,
         kind=kind,
         from_state=from_state,
         to_state=to_state,

@@ -93,6 +93,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "admin.create_user": needs("admin"),  # POST empty: form errors, 200
     "admin.user": needs("admin", status=404),
     "admin.change_roles": needs("admin", status=404),
+    "admin.change_supervisor": needs("admin", status=404),
     "admin.deactivate": needs("admin", status=404),
     "admin.reactivate": needs("admin", status=404),
     "admin.unlock": needs("admin", status=404),
@@ -117,4 +118,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "compliance.reconciliation": needs("hub_reviewer", status=404),  # list "x" does not exist
     "compliance.download": needs("hub_reviewer", status=404),
     "compliance.decide_match": needs("hub_reviewer", status=404),
+    # Recording an outstanding intelligence document: the debrief's sergeant, their
+    # supervisor or the hub (chasing.may_record decides among them; test_chase).
+    "compliance.record_submission": needs("sergeant", "hub_reviewer", status=404),
 }

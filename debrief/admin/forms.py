@@ -74,6 +74,19 @@ class RolesForm(FlaskForm):
     submit = SubmitField("Save roles", widget=GovSubmitInput())
 
 
+class SupervisorForm(FlaskForm):
+    """Choose the person's supervisor (choices: the active accounts, set by the view)."""
+
+    supervisor = SelectField(
+        "Supervisor",
+        description="Told, besides the person, of intelligence documents outstanding on "
+        "their debriefs.",
+        widget=GovSelect(),
+        validate_choice=True,
+    )
+    submit = SubmitField("Save supervisor", widget=GovSubmitInput())
+
+
 class ConfirmForm(FlaskForm):
     """A button that changes something: it carries only the form token."""
 

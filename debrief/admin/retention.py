@@ -2,7 +2,8 @@
 
 The period runs from closure (RETENTION_YEARS, set by the force's records
 manager). Disposal erases everything a person typed or answered: the answers,
-review notes, follow-up actions, unsaved input, the words of the history, and
+review notes, follow-up actions, unsaved input, the words of the history, who
+submitted a chased intelligence document, and
 the force and NCCU references of an event whose debriefs are all disposed. What
 remains is a tombstone that keeps the figures right: the debrief row (state,
 dates, disposed_at), its themes and its event's counts. Each disposal is audited
@@ -18,7 +19,16 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from .. import audit
-from ..models import Answer, Debrief, DebriefTheme, Event, FollowUpAction, HistoryEntry, ReviewNote
+from ..models import (
+    Answer,
+    Debrief,
+    DebriefTheme,
+    Event,
+    FollowUpAction,
+    HistoryEntry,
+    IntelDocChase,
+    ReviewNote,
+)
 from ..timeutil import utcnow
 from ..workflow import State
 
@@ -102,6 +112,10 @@ def dispose(session: Session, debrief: Debrief, years: int) -> Disposal:
     )
     session.execute(
         update(DebriefTheme).where(DebriefTheme.debrief_id == did).values(suggestion_reason="")
+    )
+    # Who submitted a chased intelligence document (a name as typed); the dates stay.
+    session.execute(
+        update(IntelDocChase).where(IntelDocChase.debrief_id == did).values(submitted_by="")
     )
     debrief.unsaved_input = {}
     debrief.disposed_at = now

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -22,7 +22,7 @@ from ..security import requires
 from ..web import current_actor, record_consultation
 from . import lists
 from .common import bp
-from .forms import ConfirmForm, CreateUserForm, RolesForm, TeamForm
+from .forms import ConfirmForm, CreateUserForm, RolesForm, SupervisorForm, TeamForm
 
 
 def _policy() -> accounts.LockoutPolicy:
@@ -98,6 +98,15 @@ def user(user_id: int):
     return _user_page(account, form)
 
 
+def _supervisor_form(account: User, formdata=None) -> SupervisorForm:
+    form = SupervisorForm(formdata=formdata, data={"supervisor": str(account.supervisor_id or "")})
+    people = accounts.possible_supervisors(db_session(), account)
+    form.supervisor.choices = [("", "No supervisor")] + [
+        (str(u.id), f"{u.display_name} ({u.username})") for u in people
+    ]
+    return form
+
+
 def _team_form(account: User) -> TeamForm:
     session = db_session()
     current = lists.team_of(session, account.id)
@@ -111,7 +120,12 @@ def _team_form(account: User) -> TeamForm:
     return form
 
 
-def _user_page(account: User, roles_form: RolesForm, status: int = 200):
+def _user_page(
+    account: User,
+    roles_form: RolesForm,
+    status: int = 200,
+    supervisor_form: SupervisorForm | None = None,
+):
     locked = accounts.is_locked(db_session(), account, _policy())
     return (
         render_template(
@@ -119,6 +133,7 @@ def _user_page(account: User, roles_form: RolesForm, status: int = 200):
             account=account,
             locked=locked,
             form=roles_form,
+            supervisor_form=supervisor_form or _supervisor_form(account),
             confirm=ConfirmForm(),
             team_form=_team_form(account) if can(current_user, Permission.MANAGE_LISTS) else None,
             role_labels=role_labels,
@@ -146,6 +161,31 @@ def change_roles(user_id: int):
     session_.commit()
     if changed:
         flash(f"Roles of {account.username} changed.", "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.post("/users/<int:user_id>/supervisor")
+@requires(Permission.MANAGE_USERS)
+def change_supervisor(user_id: int):
+    """Set or clear the person's supervisor; recorded in the audit trail."""
+    account = _account_or_404(user_id)
+    form = _supervisor_form(account, formdata=request.form)
+    roles_form = RolesForm(data={"roles": sorted(account.roles)})
+    if not form.validate_on_submit():
+        return _user_page(account, roles_form, 400, form)
+    session_ = db_session()
+    chosen = form.supervisor.data
+    supervisor = session_.get(User, int(chosen)) if chosen else None
+    try:
+        changed = accounts.set_supervisor(session_, current_actor(), account, supervisor)
+    except accounts.AccountError as exc:
+        session_.rollback()
+        form.supervisor.errors = [str(exc)]
+        return _user_page(_account_or_404(user_id), roles_form, 409, form)
+    session_.commit()
+    if changed:
+        name = supervisor.display_name if supervisor else "nobody"
+        flash(f"Supervisor of {account.username} is now {name}.", "success")
     return redirect(url_for("admin.user", user_id=account.id))
 
 

@@ -291,6 +291,50 @@ def change_roles(session: Session, actor: Actor, user: User, roles: list[str]) -
     return True
 
 
+def possible_supervisors(session: Session, user: User) -> list[User]:
+    """Return the active accounts that could supervise this person, by username."""
+    return list(
+        session.scalars(
+            select(User).where(User.active.is_(True), User.id != user.id).order_by(User.username)
+        )
+    )
+
+
+def set_supervisor(session: Session, actor: Actor, user: User, supervisor: User | None) -> bool:
+    """Set (or clear) the person's supervisor, who is told of what is chased from them;
+    return False when nothing changed. Nobody supervises themselves, and no chain of
+    supervisors leads back to the person."""
+    if supervisor is not None:
+        if supervisor.id == user.id:
+            raise AccountError("A person cannot be their own supervisor")
+        seen: set[int] = {user.id}
+        above: User | None = supervisor
+        while above is not None:
+            if above.id in seen:
+                raise AccountError(
+                    f"{supervisor.display_name} is supervised, directly or not, by "
+                    f"{user.display_name}: choose someone else"
+                )
+            seen.add(above.id)
+            above = above.supervisor
+    new_id = supervisor.id if supervisor is not None else None
+    if user.supervisor_id == new_id:
+        return False
+    before = user.supervisor_id
+    user.supervisor = supervisor
+    user.supervisor_id = new_id
+    audit.record(
+        session,
+        actor,
+        audit.Category.SECURITY,
+        "user.supervisor",
+        object_type="user",
+        object_id=user.id,
+        details={"username": user.username, "before": before, "after": new_id},
+    )
+    return True
+
+
 def deactivate(session: Session, actor: Actor, user: User) -> None:
     """Stop a person signing in and end their sessions; the account is kept."""
     if not user.active:

@@ -21,6 +21,7 @@ from ..models import Debrief, DebriefTheme, Event, FollowUpAction
 from ..periods import Period, ReviewTarget, custom
 from ..recommendation2 import Rate, Tally
 from ..workflow import AWAITING_HUB, QUEUE_STATES, State
+from .chasing import ReceiptDays, ReceiptFigures, receipt_days
 
 TOP_THEMES_CHARTED = 4
 
@@ -32,6 +33,8 @@ class MonthRow:
     month: date
     coverage: Rate  # events with a submitted debrief
     rec2: Tally  # Recommendation 2, counted by recommendation2.py
+    # Median days from referral to the NCCU's confirmed receipt (chasing.receipt_days).
+    receipt: ReceiptDays | None = None
 
     @property
     def intel_debriefs(self) -> Rate:
@@ -87,6 +90,7 @@ class Dashboard:
     actions_open: int
     actions_overdue: int
     actions_by_owner: list[tuple[str, int, int]] = field(default_factory=list)
+    receipt: ReceiptFigures | None = None
 
     @property
     def intel_debriefs(self) -> Rate:
@@ -130,10 +134,11 @@ def build(
     months = period.months()
     events = _events(session, start, stop)
     rec2 = recommendation2.figures(session, start, stop, months)
+    receipt = receipt_days(session, start, stop, months)
     rows = []
-    for month, tally in rec2.months:
+    for (month, tally), days in zip(rec2.months, receipt.months, strict=True):
         month_events = events.get(month, [])
-        rows.append(MonthRow(month, Rate(sum(month_events), len(month_events)), tally))
+        rows.append(MonthRow(month, Rate(sum(month_events), len(month_events)), tally, days))
     everything = [e for month in months for e in events.get(month, [])]
     actions_open, actions_overdue, by_owner = _actions(session, today)
     return Dashboard(
@@ -146,6 +151,7 @@ def build(
         actions_open=actions_open,
         actions_overdue=actions_overdue,
         actions_by_owner=by_owner,
+        receipt=receipt,
     )
 
 

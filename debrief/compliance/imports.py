@@ -22,6 +22,7 @@ from ..audit import Actor
 from ..db import hold_write_lock
 from ..models import Debrief, ImportBatch
 from ..timeutil import to_local, utcnow
+from . import chasing
 from .fields import EVENTS, KIND_LABELS, KINDS, NCCU, Context, Kind
 from .files import ImportRefused, heading_key, read_table
 
@@ -358,6 +359,11 @@ def confirm(
     batch.status = "applied"
     batch.applied_at = utcnow()
     batch.content = None
+    if batch.kind == NCCU:  # what the list says moves the chase of each referral on it
+        listed = {
+            plan.reference: bool(plan.values.get("intel_doc_received")) for plan in preview.plans
+        }
+        chasing.after_import(session, batch, listed, actor)
     audit.record(
         session,
         actor,

@@ -9,6 +9,7 @@ suggestions (same district, close in time) for a reviewer to confirm or reject.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +39,7 @@ class DebriefInfo:
     intel_doc_route: str | None  # as recorded at submission (recommendation2.py)
     intel_doc_submitted_at: datetime | None = None
     nccu_reference: str | None = None
+    host_id: int | None = None
 
     @property
     def is_draft(self) -> bool:
@@ -107,6 +109,15 @@ class Match:
     event: EventInfo | None = None
     how: str | None = None  # nccu_reference, force_reference, confirmed
     suggestions: list[EventInfo] = field(default_factory=list)
+    # Who it is chased from and where it stands (chasing.annotate fills these in).
+    sergeant: str = ""
+    supervisor: str = ""
+    chase: Any = None  # chasing.ChaseView
+
+    @property
+    def district(self) -> str:
+        """Return the event's district, else the one the NCCU's list gives."""
+        return self.event.district if self.event else (self.referral.district or "")
 
     @property
     def debrief(self) -> DebriefInfo | None:
@@ -127,35 +138,39 @@ def _norm(reference: Any) -> str:
     return str(reference or "").strip().upper()
 
 
-def load_events(session: Session) -> dict[int, EventInfo]:
-    """Load every event with the debrief that speaks for it, in three queries."""
+def load_events(session: Session, host_ids: Collection[int] | None = None) -> dict[int, EventInfo]:
+    """Load every event with the debrief that speaks for it, in three queries (only the
+    events these sergeants hold a debrief of, where `host_ids` is given)."""
+    event_query = select(
+        Event.id,
+        Event.incident_ref,
+        Event.nccu_reference,
+        Event.reported_at,
+        Event.district,
+    )
+    debrief_query = select(
+        Debrief.id,
+        Debrief.event_id,
+        Debrief.state,
+        Debrief.export_ref,
+        Debrief.submitted_at,
+        Debrief.intel_doc_route,
+        Debrief.intel_doc_submitted_at,
+        Debrief.host_id,
+    ).order_by(Debrief.id)
+    if host_ids is not None:
+        theirs = select(Debrief.event_id).where(Debrief.host_id.in_(list(host_ids)))
+        event_query = event_query.where(Event.id.in_(theirs))
+        debrief_query = debrief_query.where(Debrief.event_id.in_(theirs))
     events = {
         row.id: EventInfo(
             row.id, row.incident_ref, row.nccu_reference, row.reported_at, row.district
         )
-        for row in session.execute(
-            select(
-                Event.id,
-                Event.incident_ref,
-                Event.nccu_reference,
-                Event.reported_at,
-                Event.district,
-            )
-        )
+        for row in session.execute(event_query)
     }
     debriefs: dict[int, DebriefInfo] = {}
     event_of: dict[int, int] = {}
-    for row in session.execute(
-        select(
-            Debrief.id,
-            Debrief.event_id,
-            Debrief.state,
-            Debrief.export_ref,
-            Debrief.submitted_at,
-            Debrief.intel_doc_route,
-            Debrief.intel_doc_submitted_at,
-        ).order_by(Debrief.id)
-    ):
+    for row in session.execute(debrief_query):
         debriefs[row.id] = DebriefInfo(
             row.id,
             row.state,
@@ -163,6 +178,7 @@ def load_events(session: Session) -> dict[int, EventInfo]:
             row.submitted_at,
             row.intel_doc_route,
             row.intel_doc_submitted_at,
+            host_id=row.host_id,
         )
         event_of[row.id] = row.event_id
     for row in session.execute(_references_answered(session)):

@@ -12,8 +12,10 @@ from datetime import datetime
 from typing import IO, Any
 
 from .. import xlsx
+from ..models import ImportBatch
 from ..timeutil import format_local, to_local, utcnow
 from ..workflow import STATE_LABELS
+from .chasing import Filters
 from .reconcile import EventInfo, Match
 
 MATCHED_BY = {
@@ -62,7 +64,8 @@ LISTS: dict[str, ListSpec] = {
         "outstanding",
         "Outstanding intelligence documents",
         "NCCU referrals for which the NCCU has no intelligence document, oldest first, "
-        "with the debrief's own answer beside each.",
+        "with the debrief's own answer, its sergeant and their supervisor, and where the "
+        "chase stands.",
         [
             (W("NCCU reference", 18), lambda m, now: m.referral.nccu_reference),
             (
@@ -73,7 +76,7 @@ LISTS: dict[str, ListSpec] = {
                 W("Days outstanding", 10, xlsx.INTEGER_FORMAT),
                 lambda m, now: _days_since(m.referral.referred_at, now),
             ),
-            (W("District", 12), lambda m, now: m.referral.district or ""),
+            (W("District", 12), lambda m, now: m.district),
             (
                 W("Force reference", 20),
                 lambda m, now: (
@@ -81,6 +84,13 @@ LISTS: dict[str, ListSpec] = {
                 ),
             ),
             (W("Matched by", 18), lambda m, now: MATCHED_BY.get(m.how or "", "Not matched")),
+            (W("Sergeant", 20), lambda m, now: m.sergeant),
+            (W("Supervisor", 20), lambda m, now: m.supervisor),
+            (W("Chase", 30, wrap=True), lambda m, now: m.chase.label if m.chase else ""),
+            (
+                W("Force says submitted at", 17, xlsx.DATETIME_FORMAT),
+                lambda m, now: _local(m.chase.submitted_at) if m.chase else None,
+            ),
             (W("Debrief", 18), _state),
             (W("Debrief says document submitted", 20), lambda m, now: m.debrief_answer),
         ],
@@ -148,6 +158,11 @@ LISTS: dict[str, ListSpec] = {
 }
 
 
+def as_of_text(batch: ImportBatch) -> str:
+    """Say which NCCU list the figures are as of."""
+    return f"As of the NCCU list imported {format_local(batch.applied_at)} ({batch.filename})."
+
+
 def answer_time(value: datetime | None) -> str:
     """Show the time a debrief says the document was submitted (naive UTC) in UK words."""
     return format_local(value) if value else ""
@@ -160,10 +175,19 @@ def write(
     *,
     marking: str,
     force_name: str,
+    as_of: ImportBatch | None = None,
+    filters: Filters | None = None,
 ) -> int:
     """Write one list to an xlsx file object; return the number of rows written."""
     spec = LISTS[slug]
     now = utcnow()
+    made = f"Made {format_local(now)}."
+    if as_of is not None and slug != "undebriefed":
+        made += f" {as_of_text(as_of)}"
+    if filters is not None and filters.any:
+        made += f" Filtered: {filters.text}."
+    made += f" {marking}: for the hub and the NCCU, not for partners."
+    heading_rows = [[f"{force_name}: {spec.title}"], [spec.description], [made]]
     workbook = xlsx.new_workbook(write_only=True)
     sheet = xlsx.TableSheet(
         workbook,
@@ -171,11 +195,7 @@ def write(
         [column for column, _ in spec.columns],
         marking=marking,
         table=slug,
-        heading_rows=[
-            [f"{force_name}: {spec.title}"],
-            [spec.description],
-            [f"Made {format_local(now)}. {marking}: for the hub and the NCCU, not for partners."],
-        ],
+        heading_rows=heading_rows,
     )
     for row in rows:
         sheet.append([value(row, now) for _, value in spec.columns])

@@ -18,26 +18,35 @@ from flask import (
     request,
     url_for,
 )
+from flask_login import current_user
 from sqlalchemy import select
 
 from .. import audit, recommendation2
 from ..extensions import db_session, locks_before_writing
-from ..models import Event, ImportBatch, NccuReferral
+from ..models import Debrief, Event, ImportBatch, NccuReferral
 from ..periods import ReviewTarget
 from ..questions.active import active_question_set
-from ..roles import Permission
+from ..roles import Permission, can
 from ..security import requires
 from ..text_input import MAX_PAGE, whole_number_or_none
 from ..timeutil import local_today, utcnow
-from ..web import current_actor, record_consultation, send_workbook, view_arg
-from . import imports, reconcile
+from ..web import (
+    current_actor,
+    record_consultation,
+    refuse_as_not_found,
+    send_workbook,
+    view_arg,
+)
+from . import chasing, imports, reconcile
 from .dashboard import build, default_period
 from .files import ImportRefused
 from .forms import (
     DOWNLOAD_PURPOSES,
     DownloadForm,
     MatchForm,
+    OutstandingFilterForm,
     PeriodForm,
+    SubmissionForm,
     UploadForm,
     month_choices,
 )
@@ -80,6 +89,7 @@ def dashboard():
         d=figures,
         charts=_charts(figures),
         rec2_definitions=recommendation2,
+        receipt_definition=chasing.RECEIPT_DEFINITION,
     )
 
 
@@ -261,9 +271,10 @@ def cancel(batch_id: int):
 
 def _lists():
     config = current_app.config
-    matches, events = reconcile.all_matches(db_session(), config)
+    session = db_session()
+    matches, events = reconcile.all_matches(session, config)
     return {
-        "outstanding": reconcile.outstanding(matches),
+        "outstanding": chasing.annotate(session, reconcile.outstanding(matches)),
         "disagreements": reconcile.disagreements(matches),
         "unmatched": reconcile.without_debrief(matches),
         "undebriefed": reconcile.undebriefed_events(events, config["DEBRIEF_DUE_DAYS"]),
@@ -284,11 +295,33 @@ def reconciliation(slug: str):
     return _render_list(slug, DownloadForm(formdata=None))
 
 
+def _filter_form(outstanding: list) -> OutstandingFilterForm:
+    """The outstanding list's filters, read from the query string; choices from the list."""
+    form = OutstandingFilterForm(formdata=request.args or None)
+    sergeants = sorted({m.sergeant for m in outstanding if m.sergeant})
+    districts = sorted(
+        {*current_app.config["DISTRICTS"], *(m.district for m in outstanding)} - {""}
+    )
+    form.sergeant.choices = [("", "Any")] + [(name, name) for name in sergeants]
+    form.district.choices = [("", "Any")] + [(name, name) for name in districts]
+    return form
+
+
+def _filtered(slug: str, lists: dict):
+    """Return the rows of one list, narrowed by the outstanding list's filters."""
+    rows = lists[slug]
+    if slug != "outstanding":
+        return rows, None, chasing.Filters()
+    form = _filter_form(rows)
+    filters = form.filters() if request.args else chasing.Filters()
+    return chasing.filtered(rows, filters, utcnow()), form, filters
+
+
 def _render_list(slug: str, form: DownloadForm):
     if slug not in LISTS:
         abort(404)
     lists = _lists()
-    rows = lists[slug]
+    rows, filter_form, filters = _filtered(slug, lists)
     page = min(whole_number_or_none(request.args.get("page")) or 1, MAX_PAGE)
     pages = max(1, -(-len(rows) // LIST_PAGE_SIZE))
     page = min(page, pages)
@@ -296,6 +329,7 @@ def _render_list(slug: str, form: DownloadForm):
     record_consultation(
         "reconciliation.viewed", "reconciliation_list", slug, rows_shown=len(shown), page=page
     )
+    query = {k: v for k, v in request.args.items() if k != "page"}
     period = default_period(local_today())
     start, stop = period.utc_bounds()
     return render_template(
@@ -317,7 +351,19 @@ def _render_list(slug: str, form: DownloadForm):
         debrief_url=_debrief_url,
         answer_time=answer_time,
         missing_text=missing_text,
+        filter_form=filter_form,
+        filters=filters,
+        query=query,
+        as_of=chasing.latest_list(db_session()),
+        record_url=_record_url,
     )
+
+
+def _record_url(match) -> str | None:
+    """Link to the page recording an outstanding document's submission, where it has one."""
+    if match.debrief is None or match.chase is None or match.chase.state == chasing.CLOSED:
+        return None
+    return url_for(".record_submission", referral_id=match.referral.id, debrief_id=match.debrief.id)
 
 
 def _debrief_url(debrief_id: int) -> str | None:
@@ -336,11 +382,17 @@ def download(slug: str):
     form = DownloadForm()
     if not form.validate_on_submit():
         return _render_list(slug, form)
-    rows = _lists()[slug]
+    rows, _, filters = _filtered(slug, _lists())
     buffer = io.BytesIO()
     config = current_app.config
     written = write(
-        slug, rows, buffer, marking=config["PROTECTIVE_MARKING"], force_name=config["FORCE_NAME"]
+        slug,
+        rows,
+        buffer,
+        marking=config["PROTECTIVE_MARKING"],
+        force_name=config["FORCE_NAME"],
+        as_of=chasing.latest_list(db_session()),
+        filters=filters,
     )
     session = db_session()
     audit.record(
@@ -384,3 +436,69 @@ def decide_match(referral_id: int):
     session.commit()
     flash(message, "success")
     return redirect(url_for(".reconciliation", slug="unmatched"))
+
+
+# Chasing an outstanding intelligence document
+
+
+@bp.route("/referrals/<int:referral_id>/submission/<int:debrief_id>", methods=["GET", "POST"])
+@requires(Permission.RECORD_INTEL_DOC)
+def record_submission(referral_id: int, debrief_id: int):
+    """Record when, how and by whom an outstanding intelligence document was submitted:
+    the debrief's sergeant, their supervisor or the hub."""
+    session = db_session()
+    referral = session.get(NccuReferral, referral_id)
+    debrief = session.get(Debrief, debrief_id)
+    if referral is None or debrief is None:
+        abort(404)
+    if not chasing.may_record(current_user, debrief):
+        refuse_as_not_found("debrief", debrief_id)
+    back = _back_from_record(debrief)
+    if referral.intel_doc_received:
+        flash(
+            f"The NCCU's list already says the intelligence document for "
+            f"{referral.nccu_reference} was received.",
+            "info",
+        )
+        return redirect(back)
+    item = chasing.matched_item(
+        session, referral, debrief, current_app.config["NCCU_MATCH_WINDOW_HOURS"]
+    )
+    if item is None:
+        abort(404)
+    form = SubmissionForm()
+    if request.method == "POST" and form.check_times(debrief.event.reported_at, utcnow()):
+        assert form.submitted_at is not None
+        chasing.record_submission(
+            session,
+            current_actor(),
+            referral,
+            debrief,
+            submitted_at=form.submitted_at,
+            route=form.route.data,
+            submitted_by=form.submitted_by.data.strip(),
+        )
+        session.commit()
+        flash(
+            f"Recorded: the intelligence document for {referral.nccu_reference} is now "
+            "submitted, awaiting the NCCU's next list.",
+            "success",
+        )
+        return redirect(back)
+    record_consultation(
+        "intel_doc.chase.view", "debrief", debrief.id, nccu_reference=referral.nccu_reference
+    )
+    return render_template(
+        "compliance/record_submission.html",
+        form=form,
+        item=item,
+        debrief=debrief,
+        back=back,
+    ), (400 if request.method == "POST" else 200)
+
+
+def _back_from_record(debrief: Debrief) -> str:
+    """Send the hub back to the outstanding list, and a sergeant to their start page."""
+    if can(current_user, Permission.DEBRIEF_HOST) and not can(current_user, Permission.REVIEW):
+        return url_for("debriefs.index")
+    return url_for(".reconciliation", slug="outstanding")

@@ -11,6 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from werkzeug.exceptions import HTTPException
 
 from .. import navigation, pending_forms
+from ..compliance import chasing
 from ..extensions import db_session, locks_before_writing
 from ..keeping import restore_typed_form
 from ..roles import Permission
@@ -48,10 +49,15 @@ def index():
     """List the sergeant's debriefs: returned, drafts, submitted and closed."""
     session = db_session()
     mine = list_mine(session, current_sergeant(), all_closed=request.args.get("closed") == "all")
+    chased = chasing.put_to(
+        session, current_sergeant(), current_app.config["NCCU_MATCH_WINDOW_HOURS"]
+    )
     return render_template(
         "debriefs/index.html",
         kept=_kept_pages(session),
         mine=mine,
+        chased=chased,
+        chased_to_do=[item for item in chased if item.chase.needs_action],
         waiting=imported_events.recent_waiting(session, limit=5),
         state_label=state_label,
         event_types=EVENT_TYPES,

@@ -7,10 +7,11 @@ click of the button finds the debrief already submitted and changes nothing.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from .. import audit, recommendation2, workflow
 from ..audit import Actor
+from ..compliance import chasing
 from ..models import Debrief, DebriefTheme
 from ..questions.loader import QuestionSet, Section
 from ..questions.themes import suggest
@@ -133,9 +134,17 @@ def _suggest_themes(
 
 def record_intel_doc(debrief: Debrief, question_set: QuestionSet, answers: dict) -> None:
     """Set the debrief's record of the intelligence document from its bound answers (the
-    one record Recommendation 2 is counted from)."""
+    one record Recommendation 2 is counted from). A submission recorded late, after the
+    NCCU's list said outstanding (compliance/chasing.py), stands unless the answers now
+    say the document was submitted."""
     record = recommendation2.record_from_answers(
         question_set, answers, debrief.event.nccu_referral_made
     )
     for name, value in record.columns().items():
         setattr(debrief, name, value)
+    session = object_session(debrief)
+    if record.route in recommendation2.SUBMITTED_ROUTES or session is None or debrief.id is None:
+        return
+    late = chasing.latest_for_debrief(session, debrief.id)
+    if late is not None:
+        chasing.apply_to_record(debrief, late)

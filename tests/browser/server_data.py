@@ -8,6 +8,7 @@ back from the database itself rather than from another page.
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from debrief.app import create_app
 from debrief.audit import Actor
 from debrief.auth import accounts
+from debrief.compliance import imports
 from debrief.debriefs import event_record, event_saving
 from debrief.extensions import db_session
 from debrief.models import Answer, PendingForm, User
@@ -80,6 +82,31 @@ class ServerData:
             assert not errors, errors
             session.commit()
             return debrief.id
+
+    def outstanding_referral(self, account: Account, reference: str) -> None:
+        """Give this sergeant a closed debrief whose NCCU referral the NCCU's list, just
+        imported, says has no intelligence document."""
+        from tests.factories import make_debrief, make_event
+
+        with self.app.app_context():
+            session = db_session()
+            user = session.scalars(select(User).where(User.username == account.username)).one()
+            event = make_event(
+                incident_ref=f"INC-20261001-{next(_numbers):04d}",
+                nccu_reference=reference,
+                reported_at=datetime(2026, 10, 1, 8, 0),
+            )
+            make_debrief(user, state="closed", event=event, answers={"intel_doc_submitted": "no"})
+            data = (
+                "NCCU reference,Referral date and time,Force reference,District,"
+                "Intelligence document received,Intelligence document received date\n"
+                f"{reference},01/10/2026 09:30,,North,No,\n"
+            ).encode()
+            actor = Actor(username="browser-test")
+            preview = imports.preview_file(session, "nccu", "nccu.csv", data, self.app.config)
+            batch = imports.stage(session, preview, data, actor)
+            imports.confirm(session, batch, self.app.config, actor)
+            session.commit()
 
     def answer(self, debrief_id: int, question_id: str):
         """Return a saved answer as the database holds it, or None."""
