@@ -8,16 +8,15 @@ imported; filled here from the batch that last wrote each received referral (the
 known for lists imported before this), for the dashboard's days to confirmed receipt.
 
 Revision ID: 0015
-Revises: 0016
+Revises: 0013
 Create Date: 2026-12-04 21:10:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-# lead: chain after 0014 at merge (chained after 0016, the head of main, when main was merged in)
 revision = "0015"
-down_revision = "0016"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
