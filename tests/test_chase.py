@@ -403,14 +403,14 @@ def test_a_resubmitted_debrief_keeps_the_late_record_unless_its_answers_say_subm
         route="later",
         submitted_by="PC 1",
     )
-    record_intel_doc(stored, real_question_set(), {"intel_doc_submitted": "no"})
+    record_intel_doc(stored, real_question_set(), {"intel_doc_route": "not_done"})
     assert (stored.intel_doc_route, stored.intel_doc_submitted_at) == (
         "later",
         datetime(2026, 10, 2, 13, 30),
     )
-    answers = {"intel_doc_submitted": "yes", "intel_doc_submitted_at": "2026-10-01T10:00"}
+    answers = {"intel_doc_route": "first_report", "intel_doc_submitted_at": "2026-10-01T10:00"}
     record_intel_doc(stored, real_question_set(), answers)
-    assert stored.intel_doc_route == "submitted"  # the answers now say it
+    assert stored.intel_doc_route == "first_report"  # the answers now say it
 
 
 def test_the_dashboard_shows_median_days_to_confirmed_receipt(app, client, db):
