@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from .. import xlsx
-from ..models import Debrief, DebriefTheme, Event, FollowUpAction, Team, TeamMembership
+from ..models import Debrief, Event, FollowUpAction, Team, TeamMembership
 from ..timeutil import local_today
 from ..vocabulary import PARTNER_AGENCIES
 from .figures import month_of
-from .selection import BATCH, ExportOptions, debrief_clauses
+from .selection import BATCH, ExportOptions, confirmed_themes, debrief_clauses
 from .sheets import Context
 
 FORCE_OWNER = "Police (force)"
@@ -111,13 +111,7 @@ def stream_actions(session: Session, options: ExportOptions) -> Iterator[ActionR
     )
     for batch in rows.partitions():
         ids = {row[14] for row in batch}
-        themes: dict[int, list[str]] = {}
-        for debrief_id, text in session.execute(
-            select(DebriefTheme.debrief_id, func.aggregate_strings(DebriefTheme.theme_id, ","))
-            .where(DebriefTheme.debrief_id.in_(ids), DebriefTheme.confirmed.is_(True))
-            .group_by(DebriefTheme.debrief_id)
-        ):
-            themes[debrief_id] = sorted(text.split(","))
+        themes = confirmed_themes(session, ids)
         for row in batch:
             yield ActionRow(
                 export_ref=row[0],

@@ -121,6 +121,18 @@ def event_clauses(options: ExportOptions) -> list:
     return clauses
 
 
+def confirmed_themes(connection, ids) -> dict[int, list[str]]:
+    """Return the theme ids the hub confirmed on each of these debriefs, in one query."""
+    themes: dict[int, list[str]] = {}
+    for debrief_id, text in connection.execute(
+        select(DebriefTheme.debrief_id, func.aggregate_strings(DebriefTheme.theme_id, ","))
+        .where(DebriefTheme.debrief_id.in_(ids), DebriefTheme.confirmed.is_(True))
+        .group_by(DebriefTheme.debrief_id)
+    ):
+        themes[debrief_id] = sorted(text.split(","))
+    return themes
+
+
 def recommendation2_of(session: Session, options: ExportOptions) -> recommendation2.Figures:
     """Return Recommendation 2 for the export's period and filters, by the one definition."""
     start, stop = options.period.utc_bounds()
@@ -255,13 +267,7 @@ def stream_records(
                 answers[debrief_id] = {
                     k: v for k, v in json.loads(text).items() if k in question_ids
                 }
-        themes: dict[int, list[str]] = {}
-        for debrief_id, text in connection.execute(
-            select(DebriefTheme.debrief_id, func.aggregate_strings(DebriefTheme.theme_id, ","))
-            .where(DebriefTheme.debrief_id.in_(ids), DebriefTheme.confirmed.is_(True))
-            .group_by(DebriefTheme.debrief_id)
-        ):
-            themes[debrief_id] = sorted(text.split(","))
+        themes = confirmed_themes(connection, ids)
         for row in batch:
             yield DebriefRecord(
                 id=row[0],
