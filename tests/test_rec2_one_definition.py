@@ -197,3 +197,23 @@ def test_each_kind_of_debrief_is_counted_once(referral, route, offset_hours, cou
     assert {k: v for k, v in counts.items() if v} == ({counted: 1} if counted else {})
     in_denominator = counted in ("submitted", "not_done", "not_recorded")
     assert tally.referrals_debriefed == (1 if in_denominator else 0)
+
+
+def test_the_hubs_register_reads_each_versions_bound_questions(app, db, constructed, tmp_path):
+    """The register's referral and intelligence-document columns come from the bindings,
+    so a set that renames them keeps its columns (June 2025 and December 2026 both)."""
+    from debrief.exports.workbook import _key_ids
+
+    current, june = real_question_set(), parse_snapshot(JUNE_2025.read_text())
+    ids = _key_ids({1: june, 2: current})
+    for name in ("nccu_referral", "intel_doc"):
+        assert current.bound_id(name) in ids and june.bound_id(name) in ids
+    assert ids.index(current.bound_id("intel_doc")) < ids.index(june.bound_id("intel_doc"))
+    hub = make_user(["hub_reviewer"], username="rec2-register")
+    period = default_period(local_today())
+    workbook = open_workbook(
+        run_export(app, tmp_path, hub, period=period, unsuppressed=True, include_in_review=True)
+    )
+    headers = [c.value for c in next(workbook["Debriefs (answers)"].iter_rows(max_row=1))]
+    route = current.bound("intel_doc").text
+    assert any(h and h.startswith(route) for h in headers)

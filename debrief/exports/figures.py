@@ -61,8 +61,13 @@ class Stats:
                     summary.versions.add(qs.short_version)
         self.theme_labels = _theme_labels(question_sets)
         # Per version, the choice questions it asks: looked up once, not per debrief.
+        # With each, its show-if chain from the first question down (see hidden_because).
         self._asks = {
-            qs_id: [(self.questions[q.id], q) for q in qs.questions if q.id in self.questions]
+            qs_id: [
+                (self.questions[q.id], q, show_if_chain(qs, q))
+                for q in qs.questions
+                if q.id in self.questions
+            ]
             for qs_id, qs in question_sets.items()
         }
 
@@ -92,14 +97,16 @@ class Stats:
 
     @staticmethod
     def _add_answers(qs: QuestionSet, asks: list, answers: dict) -> None:
-        for summary, question in asks:
+        for summary, question, chain in asks:
             summary.asked_of += 1
-            if question.show_if is not None and not qs.is_shown(question, answers):
-                if earlier_unanswered(qs, question, answers):
+            if chain:
+                hidden = hidden_because(chain, answers)
+                if hidden == EARLIER_UNANSWERED:
                     summary.earlier_unanswered += 1
-                else:
+                    continue
+                if hidden == RULED_OUT:
                     summary.ruled_out += 1
-                continue
+                    continue
             value = answers.get(question.id)
             if not is_answered(value):
                 continue
@@ -116,27 +123,33 @@ class Stats:
         return known + sorted(t for t in self.themes if t not in self.theme_labels)
 
 
-def earlier_unanswered(qs: QuestionSet, question: Question, answers: dict) -> bool:
-    """Tell whether a hidden follow-up is hidden because an earlier question was left
-    unanswered, rather than because an earlier answer ruled it out.
+EARLIER_UNANSWERED, RULED_OUT = "earlier unanswered", "ruled out"
 
-    The chain is read from its first question down: the first condition that fails
-    gives the reason (a follow-up of a follow-up ruled out is ruled out too).
-    """
+
+def show_if_chain(qs: QuestionSet, question: Question) -> tuple:
+    """Return the show-if conditions a follow-up hangs on, from the first question down."""
     chain = []
     condition = question.show_if
     while condition is not None:
         chain.append(condition)
         parent = qs.question(condition.question)
         condition = parent.show_if if parent else None
-    for condition in reversed(chain):
+    return tuple(reversed(chain))
+
+
+def hidden_because(chain: tuple, answers: dict) -> str | None:
+    """Tell why a follow-up is hidden, or None when it is shown: an earlier question left
+    unanswered, or an earlier answer that rules it out. The chain is read from its first
+    question down: the first condition that fails gives the reason (a follow-up of a
+    follow-up ruled out is ruled out too). Agrees with QuestionSet.is_shown."""
+    for condition in chain:
         value = answers.get(condition.question)
         if not is_answered(value):
-            return True
+            return EARLIER_UNANSWERED
         chosen = value if isinstance(value, list) else [value]
         if not any(v in condition.answers for v in chosen):
-            return False
-    return False
+            return RULED_OUT
+    return None
 
 
 def _add_days(histogram: Counter, start: datetime, end: datetime) -> None:

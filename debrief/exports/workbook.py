@@ -30,7 +30,7 @@ from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, PEOPLE_COUNTS, label
 from ..workflow import STATE_LABELS
 from . import meeting
 from .actions_sheet import write_actions
-from .figures import Stats, month_of
+from .figures import Stats, hidden_because, month_of, show_if_chain
 from .meeting_sheets import FrontPage, write_front_page, write_rec2_by_month
 from .selection import (
     ExportOptions,
@@ -49,14 +49,19 @@ from .writer import ChildBook, LocalBook
 __all__ = ["ExportOptions", "ExportNotPermitted", "ExportResult", "export_themes", "file_name"]
 
 # Answers shown in the register: what partners discuss, never references or times.
+# The register's answer columns, in order: a question id, or "@" and a binding name (see
+# questions/bindings.py) for the questions the service relies on, which each version names
+# for itself. An id no selected version asks is left out: these are columns to read,
+# not figures (Recommendation 2 is counted from each debrief's record).
 KEY_QUESTIONS = (
     "how_reported",
     "risk_to_life",
     "facilitator_arrested",
     "people_released",
-    "nccu_contacted",
+    "@nccu_referral",
     "nccu_wait_minutes",
-    "intel_doc_submitted",
+    "@intel_doc",
+    "trafficking_indicators_about",
     "trafficking_indicators",
     "nrm_outcome",
     "childrens_services_notified",
@@ -315,6 +320,19 @@ def _latest(
     return None
 
 
+def _key_ids(question_sets: dict[int, QuestionSet]) -> list[str]:
+    """Return the register's answer columns' question ids, bound ones from each version."""
+    found: list[str] = []
+    newest_first = [qs for _, qs in sorted(question_sets.items(), reverse=True)]
+    for entry in KEY_QUESTIONS:
+        if entry.startswith("@"):
+            ids = [qs.bound_id(entry[1:]) for qs in newest_first]
+        else:
+            ids = [entry] if _latest(question_sets, entry) else []
+        found += [qid for qid in ids if qid and qid not in found]
+    return found
+
+
 def _free_text_ids(question_sets: dict[int, QuestionSet]) -> list[str]:
     found: list[str] = []
     for _, qs in sorted(question_sets.items(), reverse=True):
@@ -330,7 +348,7 @@ class _Register:
 
     def __init__(self, book, stats: Stats, options: ExportOptions, marking: str, plans, threshold):
         self.stats = stats
-        self.key_ids = [q for q in KEY_QUESTIONS if _latest(stats.question_sets, q)]
+        self.key_ids = _key_ids(stats.question_sets)
         text_ids = _free_text_ids(stats.question_sets) if options.include_free_text else []
         self.answer_ids = self.key_ids + text_ids
         self.question_ids = set(self.answer_ids)
@@ -338,7 +356,7 @@ class _Register:
         # Per version: each register question (or None where the version lacks it), for
         # choice questions the labels merged across versions, and how its type fills a cell.
         self._asks = {
-            qs_id: [_ask(qs.question(qid), _labels(stats, qid)) for qid in self.answer_ids]
+            qs_id: [_ask(qs, qs.question(qid), _labels(stats, qid)) for qid in self.answer_ids]
             for qs_id, qs in stats.question_sets.items()
         }
         columns = [
@@ -405,13 +423,11 @@ class _Register:
         answers_row: list[Any] = list(key)
         if qs is not None:
             answers = record.answers
-            for question, labels, cell in self._asks[record.question_set_id]:
+            for question, labels, cell, chain in self._asks[record.question_set_id]:
                 # An answer as its type shows it (choice labels, numbers, free text), or an
                 # empty cell where the version lacks the question or no answer applies.
                 value = None if question is None else answers.get(question.id)
-                if value is None or (
-                    question.show_if is not None and not qs.is_shown(question, answers)
-                ):
+                if value is None or (chain and hidden_because(chain, answers) is not None):
                     answers_row.append(None)
                 else:
                     answers_row.append(cell(question, value, labels))
@@ -426,9 +442,11 @@ class _Register:
 _REGISTER_KEY = (xlsx.Column("Export id", 13), xlsx.Column("Month", 10, xlsx.MONTH_FORMAT))
 
 
-def _ask(question: Question | None, labels: dict[str, str] | None) -> tuple:
+def _ask(qs: QuestionSet, question: Question | None, labels: dict[str, str] | None) -> tuple:
     """Return what the register needs to fill one question's cell on one version."""
-    return question, labels, (question.kind.cell if question is not None else None)
+    if question is None:
+        return None, labels, None, ()
+    return question, labels, question.kind.cell, show_if_chain(qs, question)
 
 
 def _labels(stats: Stats, question_id: str) -> dict[str, str] | None:
