@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from .models import Debrief, Event, NccuReferral, State
 from .questions.bindings import INTEL_DOC_FIRST_REPORT, INTEL_DOC_LATER, INTEL_DOC_NOT_DONE
 from .questions.loader import QuestionSet
-from .timeutil import from_local, to_local
+from .timeutil import from_local, local_month
 
 DEFINITION = (
     "Recommendation 2 (debriefs): of events with an NCCU referral whose debrief has been "
@@ -150,11 +150,6 @@ class Figures:
         return dict(self.months).get(month, Tally())
 
 
-def month_of(value: datetime) -> date:
-    """Return the first day of the UK local month of a naive-UTC time."""
-    return to_local(value).date().replace(day=1)
-
-
 def count_debrief(
     tally: Tally,
     referral_made: bool | None,
@@ -219,7 +214,7 @@ def figures(
     )
     for reported_at, referral_made, route, submitted_at in session.execute(query):
         count_debrief(
-            tallies[month_of(reported_at)], referral_made, route, submitted_at, reported_at
+            tallies[local_month(reported_at)], referral_made, route, submitted_at, reported_at
         )
     imported = session.scalar(select(func.count(NccuReferral.id))) or 0
     if imported and not event_type:
@@ -229,7 +224,7 @@ def figures(
         if district:
             nccu = nccu.where(NccuReferral.district == district)
         for referred_at, received in session.execute(nccu):
-            tally = tallies[month_of(referred_at)]
+            tally = tallies[local_month(referred_at)]
             tally.nccu_referrals += 1
             tally.nccu_received += bool(received)
     ordered = [(month, tallies.get(month, Tally())) for month in months]

@@ -36,6 +36,12 @@ def from_local(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+def local_month(value: datetime) -> date:
+    """Return the first day of the UK local month of a stored (naive UTC) time, so an event
+    at 00:30 BST on 1 July counts in July on every page and sheet."""
+    return to_local(value).date().replace(day=1)
+
+
 def local_today() -> date:
     """Return today's date in the UK."""
     return datetime.now(LOCAL_ZONE).date()

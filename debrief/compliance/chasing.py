@@ -33,9 +33,9 @@ from .. import audit
 from ..audit import Actor
 from ..models import Debrief, Event, ImportBatch, IntelDocChase, NccuReferral, User
 from ..questions.bindings import INTEL_DOC_FIRST_REPORT, INTEL_DOC_LATER
-from ..recommendation2 import ROUTE_LABELS, month_of
+from ..recommendation2 import ROUTE_LABELS
 from ..roles import Permission, can
-from ..timeutil import format_local, utcnow
+from ..timeutil import format_local, local_month, utcnow
 from ..workflow import add_history
 from . import reconcile
 from .reconcile import Match, Referral
@@ -496,7 +496,7 @@ def receipt_days(
             continue
         # The list's dates are days (local midnight): one on the day of referral is 0.
         elapsed = (confirmed - referred_at).total_seconds() / 86400
-        days[month_of(referred_at)].append(max(0.0, elapsed))
+        days[local_month(referred_at)].append(max(0.0, elapsed))
     rows = [
         ReceiptDays(month, len(days.get(month, [])), _median(days.get(month, [])))
         for month in months

@@ -20,6 +20,7 @@ from .. import recommendation2
 from ..models import Debrief, DebriefTheme, Event, FollowUpAction
 from ..periods import Period, ReviewTarget, custom
 from ..recommendation2 import Rate, Tally
+from ..timeutil import local_month
 from ..workflow import AWAITING_HUB, QUEUE_STATES, State
 from .chasing import ReceiptDays, ReceiptFigures, receipt_days
 
@@ -118,7 +119,6 @@ class Dashboard:
         return [t for t in self.themes if t.total][:TOP_THEMES_CHARTED]
 
 
-_month_of = recommendation2.month_of
 
 
 def build(
@@ -167,7 +167,7 @@ def _events(session: Session, start: datetime, stop: datetime) -> dict[date, lis
     )
     found: dict[date, list[bool]] = defaultdict(list)
     for reported_at, has_debrief in session.execute(query):
-        found[_month_of(reported_at)].append(bool(has_debrief))
+        found[local_month(reported_at)].append(bool(has_debrief))
     return found
 
 
@@ -214,7 +214,7 @@ def _themes(session, start, stop, months: list[date], labels: dict[str, str]) ->
     )
     counts: Counter[tuple[str, date]] = Counter()
     for theme_id, reported_at in session.execute(query):
-        counts[(theme_id, _month_of(reported_at))] += 1
+        counts[(theme_id, local_month(reported_at))] += 1
     theme_ids = list(labels) + sorted({t for t, _ in counts} - set(labels))
     trends = [ThemeTrend(t, labels.get(t, t), [counts[(t, m)] for m in months]) for t in theme_ids]
     return sorted(trends, key=lambda t: -t.total)

@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session, aliased
 
 from .. import xlsx
 from ..models import Debrief, Event, FollowUpAction, Team, TeamMembership
-from ..timeutil import local_today
+from ..timeutil import local_month, local_today
 from ..vocabulary import PARTNER_AGENCIES
-from .figures import month_of
 from .selection import BATCH, ExportOptions, confirmed_themes, debrief_clauses
 from .sheets import Context
 
@@ -158,7 +157,7 @@ def write_actions(book, session: Session, ctx: Context) -> None:
     for action in stream_actions(session, ctx.options):
         row: list[Any] = [
             action.export_ref,
-            month_of(action.raised_at),
+            local_month(action.raised_at),
             "; ".join(labels.get(t, t) for t in action.theme_ids()) or None,
             action.partner_owner(),
             action.due_date,

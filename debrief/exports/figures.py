@@ -8,18 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from ..periods import Period
 from ..questions.loader import Choice, Question, QuestionSet
 from ..questions.types import is_answered
-from ..timeutil import to_local
+from ..timeutil import local_month
 from .selection import DebriefRecord
-
-
-def month_of(moment: datetime) -> date:
-    """Return the first day of the UK local month of a stored UTC time."""
-    return to_local(moment).date().replace(day=1)
 
 
 @dataclass
@@ -79,7 +74,7 @@ class Stats:
     def add(self, record: DebriefRecord) -> None:
         """Count one debrief."""
         self.total += 1
-        index = self._month_index.get(month_of(record.reported_at))
+        index = self._month_index.get(local_month(record.reported_at))
         if index is not None:
             self.by_month[index] += 1
         for theme_id in record.themes:

@@ -26,7 +26,13 @@ from ..models import Debrief, DebriefTheme, Disclosure, Event, FollowUpAction
 from ..periods import Period, custom
 from ..timeutil import to_local
 from ..workflow import State
-from .selection import ExportOptions, event_clauses, recommendation2_of
+from .selection import (
+    ExportOptions,
+    debrief_progress,
+    event_clauses,
+    event_totals,
+    recommendation2_of,
+)
 from .suppression import HIDDEN, is_small, show
 
 Shown = int | float | str | None  # a number, a rate (0 to 1), "<3", "[c]", or nothing
@@ -100,23 +106,10 @@ def period_figures(
     passed in where the caller has already counted it)."""
     clauses = event_clauses(options)
     figures = PeriodFigures()
-    figures.events = session.scalar(select(func.count(Event.id)).where(*clauses)) or 0
-    submitted = (
-        select(Debrief.event_id)
-        .join(Event, Event.id == Debrief.event_id)
-        .where(*clauses, Debrief.state != State.DRAFT)
-    )
-    figures.debriefed_events = (
-        session.scalar(select(func.count(func.distinct(submitted.subquery().c.event_id)))) or 0
-    )
-    figures.debriefs_closed = (
-        session.scalar(
-            select(func.count(Debrief.id))
-            .join(Event, Event.id == Debrief.event_id)
-            .where(*clauses, Debrief.state == State.CLOSED)
-        )
-        or 0
-    )
+    figures.events = event_totals(session, options)["events"]
+    progress = debrief_progress(session, options)
+    figures.debriefed_events = progress["events_with_debrief"]
+    figures.debriefs_closed = progress["closed"]
     start, stop = options.period.utc_bounds()
     rec2 = rec2 or recommendation2_of(session, options)
     figures.rec2, figures.nccu_imported = rec2.total, rec2.nccu_list_imported

@@ -25,12 +25,12 @@ from ..db import reads_first
 from ..models import User
 from ..questions.loader import Question, QuestionSet
 from ..roles import ROLE_LABELS, Permission, Role, can
-from ..timeutil import local_today, utcnow
+from ..timeutil import local_month, local_today, utcnow
 from ..vocabulary import EVENT_TYPES, LOCATION_TYPES, PEOPLE_COUNTS, label
 from ..workflow import STATE_LABELS
 from . import meeting
 from .actions_sheet import write_actions
-from .figures import Stats, hidden_because, month_of, show_if_chain
+from .figures import Stats, hidden_because, show_if_chain
 from .meeting_sheets import FrontPage, write_front_page, write_rec2_by_month
 from .selection import (
     ExportOptions,
@@ -410,7 +410,7 @@ class _Register:
         stats = self.stats
         qs = stats.question_sets.get(record.question_set_id)
         state = "Disposed" if record.disposed else STATE_LABELS.get(record.state)
-        key = [record.export_ref, month_of(record.reported_at)]
+        key = [record.export_ref, local_month(record.reported_at)]
         row: list[Any] = [
             *key,
             record.district,
