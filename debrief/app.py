@@ -67,6 +67,7 @@ def _wire_database(app: Flask, check_schema: bool) -> None:
     if check_schema:
         schema.check_current(engine)
     app.extensions["debrief.engine"] = engine
+    app.extensions["debrief.schema_head"] = schema.head_revision()  # for /readyz
     app.extensions["debrief.session_factory"] = make_session_factory(engine)
     app.extensions["debrief.hasher"] = Hasher(
         time_cost=app.config["ARGON2_TIME_COST"],
@@ -98,9 +99,10 @@ def _wire_templates(app: Flask) -> None:
 
 
 def _wire_extensions(app: Flask) -> None:
-    from . import navigation, rate_limits, security
+    from . import navigation, rate_limits, request_log, security
     from .extensions import csrf, limiter, login_manager
 
+    request_log.init_app(app)  # first: its after-request hook then runs last
     csrf.init_app(app)
     if app.config["RATELIMIT_STORAGE_URI"].startswith(f"{rate_limits.SCHEME}://"):
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions["debrief.engine"]}

@@ -48,15 +48,22 @@ def db_group() -> None:
 def db_upgrade() -> None:
     """Apply every database migration not yet applied."""
     try:
-        before = schema.current_revision(app_engine())
-        schema.upgrade(app_engine())
+        # Read and upgraded under the migration lock, so that of several servers started
+        # together exactly one reports the upgrade.
+        with schema.migration_lock(app_engine(), _say_waiting):
+            before = schema.current_revision(app_engine())
+            schema.upgrade(app_engine())
+            after = schema.current_revision(app_engine())
     except DatabaseError as exc:
         raise click.ClickException(str(exc)) from None
-    after = schema.current_revision(app_engine())
     if before == after:
         click.echo(f"The database is already at the newest schema ({after}).")
     else:
         click.echo(f"Database upgraded from {before or 'empty'} to {after}.")
+
+
+def _say_waiting() -> None:
+    click.echo("Another server is upgrading the database; waiting for it to finish.")
 
 
 @main.group("users")
@@ -135,7 +142,8 @@ def serve(host: str, port: int, workers: int, threads: int, with_demo: bool) -> 
     from . import server
 
     try:
-        schema.upgrade(app_engine())
+        # Under the migration lock: servers started together never migrate at once.
+        schema.upgrade_locked(app_engine(), _say_waiting)
     except DatabaseError as exc:
         raise click.ClickException(str(exc)) from None
     if with_demo:

@@ -43,8 +43,13 @@ def _handler(status: int):
 
 def error_page(status: int, description: str = ""):
     """Return the page for an error status; the 400 and 409 pages say what went wrong."""
+    from .request_log import request_id
+
     title, template = _PAGES[status]
-    return render_template(template, title=title, description=description), status
+    page = render_template(
+        template, title=title, description=description, error_reference=request_id()
+    )
+    return page, status
 
 
 def refusal(status: int):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from alembic import command
@@ -9,13 +13,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from .db import DatabaseError
 from .models import Base
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The PostgreSQL advisory lock every server takes around its upgrade: any fixed number,
+# the same in every release ("DEB" and 25, the issue that added it).
+MIGRATION_LOCK_KEY = 0x444542_25
 
 
 def _config() -> Config:
@@ -45,6 +53,49 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
         conn.commit()
+
+
+def upgrade_locked(engine: Engine, on_wait: Callable[[], None] = lambda: None) -> None:
+    """Upgrade while holding the migration lock, so that servers started together
+    migrate one at a time: the first upgrades, the others then find nothing to do.
+    `on_wait` is called once if another server holds the lock."""
+    with migration_lock(engine, on_wait):
+        upgrade(engine)
+
+
+@contextlib.contextmanager
+def migration_lock(engine: Engine, on_wait: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Hold the database-wide migration lock: a PostgreSQL advisory lock (released by the
+    server if this process dies), or on SQLite an exclusive lock on a file beside the
+    database (released by the kernel likewise). An in-memory database needs none."""
+    if engine.dialect.name == "postgresql":
+        with _connect(engine) as conn:
+            key = {"key": MIGRATION_LOCK_KEY}
+            if not conn.execute(text("SELECT pg_try_advisory_lock(:key)"), key).scalar():
+                on_wait()
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), key)
+            conn.commit()  # the lock is the session's, not the transaction's
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+                conn.commit()
+        return
+    database = make_url(str(engine.url)).database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    path = Path(database).with_name(Path(database).name + ".migrating")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def downgrade(engine: Engine, revision: str) -> None:

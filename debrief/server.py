@@ -1,8 +1,15 @@
-"""Run the app under gunicorn: a production WSGI server, one app per worker."""
+"""Run the app under gunicorn: a production WSGI server, one app per worker.
+
+SIGTERM stops it gracefully: gunicorn stops accepting connections and gives the requests
+in flight `graceful_timeout` seconds to finish (the systemd unit in deploy/ waits longer
+than that before it kills). Every log line is JSON (request_log.py).
+"""
 
 from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
+
+from .request_log import logging_config
 
 
 class _Gunicorn(BaseApplication):
@@ -28,8 +35,11 @@ def run(host: str, port: int, workers: int = 2, threads: int = 4, **extra) -> No
         "workers": workers,
         "threads": threads,
         "worker_class": "gthread" if threads > 1 else "sync",
-        "accesslog": "-",
+        # No access log: the app writes one JSON line per request itself, with the route
+        # pattern instead of the path (request_log.py); gunicorn's own messages are JSON too.
+        "accesslog": None,
         "errorlog": "-",
+        "logconfig_dict": logging_config(),
         "timeout": 120,
         "graceful_timeout": 20,
         # Do not tell the world which server and version answer.

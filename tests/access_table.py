@@ -46,6 +46,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     # Public
     "static": same_for_all(404),  # /static/x: no such file
     "main.health": same_for_all(200),
+    # The load balancer's probes (liveness, readiness): no session, no audit, no limit.
+    "main.healthz": same_for_all(200),
+    "main.readyz": same_for_all(200),
     "auth.sign_in": {  # signed-in people are sent on to their start page
         "anonymous": 200,
         "deactivated": 200,
