@@ -30,7 +30,7 @@ def readiness_problems(
         problems.append(f"database unreachable: {type(exc).__name__}")
     else:
         if revision != expected_revision:
-            problems.append(f"database at migration {revision}, this code needs {expected_revision}")
+            problems.append(f"database at {revision}, this code needs {expected_revision}")
     for name, check in checks.items():
         try:
             ok = check()

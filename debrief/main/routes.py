@@ -9,9 +9,9 @@ from flask import Blueprint, current_app, redirect, url_for
 from flask_login import current_user
 
 from ..extensions import limiter
-from .health import readiness_problems
 from ..roles import Permission, start_endpoint
 from ..security import requires
+from .health import readiness_problems
 
 bp = Blueprint("main", __name__)
 log = logging.getLogger(__name__)
