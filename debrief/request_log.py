@@ -58,6 +58,7 @@ def _finish(response):
         "request",
         extra={
             "fields": {
+                "request_id": request_id(),
                 "method": request.method,
                 "route": rule.rule if rule is not None else None,
                 "status": response.status_code,

@@ -114,6 +114,12 @@ def _configure_cookies(app: Flask) -> None:
         SESSION_COOKIE_PATH="/",
         SESSION_COOKIE_DOMAIN=None,
         REMEMBER_COOKIE_HTTPONLY=True,
+        # Flask-WTF's HTTPS referrer check refuses every form when the browser sends no
+        # Referer, and `Referrer-Policy: no-referrer` (below) tells it to send none: over
+        # HTTPS nobody could sign in (found by bench/cluster.py through nginx). What the
+        # check guards against, a cookie planted by a sibling site, the __Host- prefix
+        # stops; the form token still has to match the session's.
+        WTF_CSRF_SSL_STRICT=False,
     )
     if app.config["PREFER_HTTPS"]:
         # __Host- makes the browser refuse the cookie unless Secure, Path=/ and no Domain.
