@@ -484,6 +484,7 @@ class Uncertain:
     debrief_id: int
     version: int
     status: str
+    when: float = field(default_factory=time.monotonic)
     applied_before_retry: bool = False
     retry_status: int = 0
     version_after: int = 0
@@ -770,10 +771,16 @@ def load_under_faults(report: Report, nginx: Nginx, servers, url: str, seconds: 
     )
     applied_twice = [c for c in uncertain if c.version_after > c.version + 1]
     unresolved = [c for c in uncertain if not (c.found and c.retry_status in (302, 409))]
+    kill_at = next(t for t, e in events if e.endswith("SIGKILL"))
+    stop_at = next(t for t, e in events if "systemctl stop" in e)
+    by_fault = {
+        f"{servers[0].name} killed": sum(c.when < stop_at for c in uncertain),
+        f"{servers[1].name} stopped": sum(c.when >= stop_at for c in uncertain),
+    }
     report.check(
         "a POST that got a 502 was applied once or not at all, and never twice when sent again",
         not applied_twice and not unresolved,
-        f"{len(uncertain)} unanswered POSTs: "
+        f"{len(uncertain)} unanswered POSTs ({by_fault}): "
         f"{sum(c.applied_before_retry for c in uncertain)} had been applied (the resend "
         f"answered 409), {sum(not c.applied_before_retry for c in uncertain)} had not (the "
         f"resend saved it); applied twice {len(applied_twice)}; unresolved {len(unresolved)}",
@@ -782,8 +789,6 @@ def load_under_faults(report: Report, nginx: Nginx, servers, url: str, seconds: 
     for server in servers:
         periods = readiness.out_periods(server.name, ended)
         out[server.name] = periods
-    kill_at = next(t for t, e in events if e.endswith("SIGKILL"))
-    stop_at = next(t for t, e in events if "systemctl stop" in e)
     restarted = [t for t, e in events if e.endswith(": ready")]
     a_out, b_out = out[servers[0].name], out[servers[1].name]
 
@@ -833,6 +838,7 @@ def load_under_faults(report: Report, nginx: Nginx, servers, url: str, seconds: 
         "client errors": len(outcome.errors),
         "client errors by kind": errors_by_kind,
         "POSTs answered 502 / unanswered": len(uncertain),
+        "... of which while": by_fault,
         **{
             f"server {name} out (s), by /readyz": round(sum(u - d for d, u in p), 1)
             for name, p in out.items()
