@@ -108,7 +108,8 @@ def run(url: str, label: str, n: int, seconds: float, workers: int, threads: int
         )
     server_log = server.log_text()
     problems = check_database(url, ledger, audit_before)
-    status_500 = len(re.findall(r'" 5\d\d ', server_log))
+    # One JSON line per request (debrief/request_log.py): "status": 5xx.
+    status_500 = len(re.findall(r'"status": 5\d\d\b', server_log))
     locked = server_log.count("database is locked")
     summary = (
         f"{label}: {len(clients)} writers, {outcome.wall:.0f} s, {ledger.accepted} saves accepted "
