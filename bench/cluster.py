@@ -495,6 +495,8 @@ class Readiness:
     """Polls each server's /readyz directly, as a load balancer would (a thread per server,
     5 s to answer), and notes when it went out and came back."""
 
+    timeout = 5.0
+
     def __init__(self, servers: list[AppServer], every: float = 0.25):
         self.every = every
         self.timeline: dict[str, list[tuple[float, bool]]] = {s.name: [] for s in servers}
@@ -514,9 +516,10 @@ class Readiness:
     def _poll(self, server: AppServer) -> None:
         line = self.timeline[server.name]
         while self.running:
-            ready = probe(server.port, "/readyz", timeout=5) == 200
+            asked = time.monotonic()  # when the probe was sent: the state it reports
+            ready = probe(server.port, "/readyz", timeout=self.timeout) == 200
             if not line or line[-1][1] != ready:
-                line.append((time.monotonic(), ready))
+                line.append((asked, ready))
             time.sleep(self.every)
 
     def out_periods(self, name: str, until: float) -> list[tuple[float, float]]:
@@ -794,8 +797,10 @@ def load_under_faults(report: Report, nginx: Nginx, servers, url: str, seconds: 
 
     def covers(periods, down_at: float, up_at: float) -> bool:
         """An out period holds the fault (it may have begun earlier, with a probe that
-        waited more than 5 s behind the saves) and ended within 3 s of the server's return."""
-        return any(d <= down_at + 2 and up_at - 2 <= u <= up_at + 3 for d, u in periods)
+        waited more than 5 s behind the saves; or up to one probe later, as requests in
+        flight at a SIGTERM are still answered) and ended within 3 s of the server's return."""
+        late = Readiness.timeout + 1
+        return any(d <= down_at + late and up_at - 2 <= u <= up_at + 3 for d, u in periods)
 
     tracked = (
         len(restarted) == 2
