@@ -798,9 +798,10 @@ def load_under_faults(report: Report, nginx: Nginx, servers, url: str, seconds: 
     def covers(periods, down_at: float, up_at: float) -> bool:
         """An out period holds the fault (it may have begun earlier, with a probe that
         waited more than 5 s behind the saves; or up to one probe later, as requests in
-        flight at a SIGTERM are still answered) and ended within 3 s of the server's return."""
+        flight at a SIGTERM are still answered) and ended by the server's return, as
+        `wait_ready` saw it, give or take a probe's 5 s."""
         late = Readiness.timeout + 1
-        return any(d <= down_at + late and up_at - 2 <= u <= up_at + 3 for d, u in periods)
+        return any(d <= down_at + late and up_at - late <= u <= up_at + 3 for d, u in periods)
 
     tracked = (
         len(restarted) == 2

@@ -139,8 +139,12 @@ def _run_demo() -> None:
 @with_appcontext
 def serve(host: str, port: int, workers: int, threads: int, with_demo: bool) -> None:
     """Upgrade the database, then serve the app with gunicorn (never Flask's dev server)."""
-    from . import server
+    import logging.config
 
+    from . import server
+    from .request_log import logging_config
+
+    logging.config.dictConfig(logging_config())  # the upgrade's messages are JSON lines too
     try:
         # Under the migration lock: servers started together never migrate at once.
         schema.upgrade_locked(app_engine(), _say_waiting)
