@@ -104,6 +104,9 @@ def _wire_extensions(app: Flask) -> None:
 
     request_log.init_app(app)  # first: its after-request hook then runs last
     csrf.init_app(app)
+    # The one Limiter adds each app's storage options to those of the apps before it: a
+    # Redis store was handed the database engine of an app made earlier in the process.
+    limiter._storage_options = {}
     if app.config["RATELIMIT_STORAGE_URI"].startswith(f"{rate_limits.SCHEME}://"):
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions["debrief.engine"]}
     limiter.init_app(app)
