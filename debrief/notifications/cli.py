@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
-from datetime import date
+from datetime import date, datetime
 
 import click
 from flask import current_app
@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 
 from ..audit import Actor
 from ..extensions import db_session, require_current_schema
+from ..timeutil import from_local, to_local, utcnow
 from . import digest
 from .items import Rules
 
@@ -31,6 +32,8 @@ def notify_command(today) -> None:
     config = current_app.config
     mail = digest.MailSettings.from_config(config)
     day: date | None = today.date() if today is not None else None
+    # As if it were that day, at this time of day.
+    now = from_local(datetime.combine(day, to_local(utcnow()).time())) if day else None
     session = db_session()
     try:
         outcome = digest.run(
@@ -39,9 +42,11 @@ def notify_command(today) -> None:
             mail,
             Actor(username=f"cli:{getpass.getuser()}"),
             today=day,
+            now=now,
             echo=click.echo,
         )
     except digest.NotifyError as exc:
+        session.rollback()
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
     if outcome.skipped:

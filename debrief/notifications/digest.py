@@ -190,9 +190,10 @@ def run(
             try:
                 smtp.send_message(message_for(mail, person.email or "", counts))
             except (smtplib.SMTPException, OSError) as exc:
+                account = person.id  # read before the rollback expires it
                 session.rollback()
                 raise NotifyError(
-                    f"Sending to account {person.id} failed ({exc}). {outcome.emails} "
+                    f"Sending to account {account} failed ({exc}). {outcome.emails} "
                     "email(s) were sent and recorded; run `debrief notify` again to send "
                     "the rest."
                 ) from None
