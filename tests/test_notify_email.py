@@ -218,9 +218,7 @@ def test_the_administrator_sets_an_email_address_checked_and_audited(app, client
         data={"email": " Ash@Police.Example.INVALID "},
         follow_redirects=True,
     )
-    assert "Email address of sgt-ash now Ash@police.example.invalid." in good.get_data(
-        as_text=True
-    )
+    assert "Email address of sgt-ash now Ash@police.example.invalid." in good.get_data(as_text=True)
     db.expire_all()
     assert db.get(User, person.id).email == "Ash@police.example.invalid"
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "user.email")).one()
