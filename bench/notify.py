@@ -133,8 +133,8 @@ def main() -> None:
         for label, user in people.items():
             statements: list[str] = []
 
-            def seen(conn, cursor, statement, parameters, context, executemany):
-                statements.append(statement)
+            def seen(conn, cursor, statement, parameters, context, executemany, into=statements):
+                into.append(statement)
 
             times = []
             for n in range(args.repeat):

@@ -438,7 +438,8 @@ class FollowUpAction(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     outcome: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Who raised it: told of it when a partner agency owns it (notifications/items.py).
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

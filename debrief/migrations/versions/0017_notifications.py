@@ -5,6 +5,8 @@ administrator); none: no email.
 `notifications_sent`: one row per person, kind of item and item id that a digest has
 told them of, so each is sent once (notifications/digest.py); kept only while the item
 still waits for them.
+`ix_follow_up_actions_created_by_id`: the hub member who raised a partner agency's action
+is told of it, read from this index on every page (the header's count).
 
 Revision ID: 0017
 Revises: 0016
@@ -41,9 +43,13 @@ def upgrade() -> None:
             "user_id", "kind", "item_id", name="uq_notifications_sent_user_id_kind_item_id"
         ),
     )
+    op.create_index(
+        op.f("ix_follow_up_actions_created_by_id"), "follow_up_actions", ["created_by_id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_follow_up_actions_created_by_id"), table_name="follow_up_actions")
     op.drop_table("notifications_sent")
     # SQLite 3.35+ drops a plain column in place (no rebuild of `users`).
     op.drop_column("users", "email")
