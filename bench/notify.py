@@ -35,7 +35,8 @@ from debrief.models import (
     UserRole,
 )
 from debrief.notifications import digest, items
-from debrief.timeutil import utcnow
+from debrief.periods import is_working_day
+from debrief.timeutil import local_today, utcnow
 
 
 def prepare(session) -> None:
@@ -152,9 +153,13 @@ def main() -> None:
         session.execute(text("DELETE FROM notifications_sent"))
         session.commit()
         mail = digest.MailSettings.from_config(app.config)
+        today = local_today()
+        while not is_working_day(today, rules.division):  # the last working day
+            today -= timedelta(days=1)
+        print(f"digest as on {today:%A %d %B %Y}")
         for run in ("first", "second (same day)"):
             start = time.perf_counter()
-            outcome = digest.run(session, rules, mail, Actor(username="bench"))
+            outcome = digest.run(session, rules, mail, Actor(username="bench"), today=today)
             seconds = time.perf_counter() - start
             print(
                 f"notify, {run} run: {seconds:.1f} s, {outcome.emails} emails, "

@@ -227,15 +227,15 @@ def _new_items(
 ) -> dict[str, list[int]]:
     """Return the items waiting for this person that no email has told them of, by kind;
     forget the sent-records of items that no longer wait."""
-    waiting = rules_module.waiting_for(session, person, rules, now=now, today=today)
-    current = {(item.kind, item.item_id) for item in waiting.all_items()}
+    waiting = rules_module.ids_for(session, person, rules, now=now, today=today)
+    current = {(kind, item_id) for kind, ids in waiting.items() for item_id in ids}
     sent = {
-        (row.kind, row.item_id): row.id
-        for row in session.execute(
+        (kind, item_id): row_id
+        for row_id, kind, item_id in session.execute(
             select(NotificationSent.id, NotificationSent.kind, NotificationSent.item_id).where(
                 NotificationSent.user_id == person.id
             )
-        )
+        ).tuples()
     }
     gone = [row_id for key, row_id in sent.items() if key not in current]
     for start in range(0, len(gone), 500):

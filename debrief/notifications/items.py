@@ -247,6 +247,26 @@ def count(
     return total
 
 
+def ids_for(
+    session: Session,
+    user: User,
+    rules: Rules,
+    *,
+    now: datetime | None = None,
+    today: date | None = None,
+) -> dict[str, list[int]]:
+    """Return the ids of what waits for this person, by kind, and nothing else (the email
+    digest's read: no references to fetch or dates to word)."""
+    clock = _clock(now, today)
+    found = {
+        kind: list(session.scalars(query.order_by(None)))
+        for kind, query in _selects(user, rules, clock).items()
+    }
+    if _may_be_chased(user):
+        found[INTEL_DOC] = [c.referral_id for c in _chased(session, user, rules)]
+    return {kind: ids for kind, ids in found.items() if ids}
+
+
 def waiting_for(
     session: Session,
     user: User,
