@@ -235,7 +235,7 @@ def _new_items(
             select(NotificationSent.id, NotificationSent.kind, NotificationSent.item_id).where(
                 NotificationSent.user_id == person.id
             )
-        ).tuples()
+        )
     }
     gone = [row_id for key, row_id in sent.items() if key not in current]
     for start in range(0, len(gone), 500):
