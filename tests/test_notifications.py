@@ -139,6 +139,7 @@ def test_the_hubs_long_list_shows_the_oldest_and_links_to_the_queue(app, client,
         )
     _sign_in(client, hub.username)
     page = _text(client.get("/notifications/"))
+    assert "Notifications (23)" in page
     assert "23 debriefs waiting past the review target" in page
     assert "Showing the oldest 20 of 23." in page
     assert 'href="/review/">See them all in the review queue' in page.replace("?", "")
@@ -187,3 +188,16 @@ def test_the_page_and_count_are_not_audited_as_viewing_a_debrief(app, client, db
     db.expire_all()
     after = db.scalars(select(AuditEntry).where(AuditEntry.id > before)).all()
     assert not [a for a in after if a.object_type == "debrief"]
+
+
+def test_the_header_counts_no_further_than_99(app, db, monkeypatch):
+    """Past the cap the header says "99+": a backlog of thousands costs what 100 do."""
+    monkeypatch.setattr(items, "HEADER_CAP", 4)
+    world = build(db, THURSDAY)
+    for _ in range(5):
+        make_debrief(world.sergeant, state="returned", suggest_themes=False)
+    user = db.get(User, world.sergeant.id)
+    count = items.count(db, user, _rules(app), now=at(THURSDAY), today=THURSDAY)
+    assert count == 5 and items.count_label(count) == "4+"
+    waiting = items.waiting_for(db, user, _rules(app), limit=20, now=at(THURSDAY), today=THURSDAY)
+    assert waiting.counts["returned"] == 6  # the page counts them all

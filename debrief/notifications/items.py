@@ -61,6 +61,8 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
         "follow-up actions due soon or overdue",
     ),
 }
+# The header counts no further than this ("99+").
+HEADER_CAP = 99
 # A follow-up action is brought up this many working days before it is due.
 ACTION_WORKING_DAYS = 3
 
@@ -229,7 +231,9 @@ def count(
     now: datetime | None = None,
     today: date | None = None,
 ) -> int:
-    """Return how many things wait for this person (the header's count).
+    """Return how many things wait for this person (the header's count), counting no
+    further than HEADER_CAP + 1: the header says "99+" beyond, so a hub's backlog of
+    thousands costs what a handful does.
 
     One statement of counts (a scalar subquery per kind), plus the chase's own few
     for people who may be put outstanding documents."""
@@ -237,14 +241,21 @@ def count(
     selects = _selects(user, rules, clock)
     counted = select(
         *(
-            select(func.count()).select_from(query.subquery()).scalar_subquery()
+            select(func.count())
+            .select_from(query.order_by(None).limit(HEADER_CAP + 1).subquery())
+            .scalar_subquery()
             for query in selects.values()
         )
     )
     total = sum(session.execute(counted).one())
-    if _may_be_chased(user):
+    if total <= HEADER_CAP and _may_be_chased(user):
         total += len(_chased(session, user, rules))
-    return total
+    return min(total, HEADER_CAP + 1)
+
+
+def count_label(count: int) -> str:
+    """Say the header's count: "3", or "99+" past the cap."""
+    return f"{HEADER_CAP}+" if count > HEADER_CAP else str(count)
 
 
 def ids_for(

@@ -19,9 +19,9 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 SHOWN = 20
 
 
-def _count(session, user) -> int | None:
+def _count(session, user) -> str | None:
     count = items.count(session, user, items.Rules.from_config(current_app.config))
-    return count or None
+    return items.count_label(count) if count else None
 
 
 navigation.register_count("notifications.index", _count)
