@@ -131,6 +131,7 @@ VIEW_MODULES = {
     "exports.routes": ["exports.routes"],
     "admin.common": ["admin.routes", "admin.audit_views", "admin.list_views"],
     "compliance.routes": ["compliance.routes"],
+    "notifications.routes": ["notifications.routes"],
 }
 
 

@@ -167,6 +167,7 @@ def _area_commands() -> list:
     from .admin.cli import backup_command, retention_group
     from .compliance.cli import compliance_group, import_group
     from .exports.cli import export_group
+    from .notifications.cli import notify_command
     from .questions.cli import questions_group
 
     return [
@@ -176,6 +177,7 @@ def _area_commands() -> list:
         export_group,
         retention_group,
         backup_command,
+        notify_command,
     ]
 
 

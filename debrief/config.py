@@ -105,6 +105,18 @@ DEFAULTS: dict[str, Any] = {
     "DEBRIEF_DUE_DAYS": 7,
     # An NCCU referral this close in time to an event in its district is suggested as a match.
     "NCCU_MATCH_WINDOW_HOURS": 12,
+    # The daily digest by email (`debrief notify`): nothing is sent while SMTP_HOST is unset.
+    # The address people open the service at, for the digest's link (no path after it).
+    "SERVICE_BASE_URL": None,
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_STARTTLS": True,
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,  # DEBRIEF_SMTP_PASSWORD in the environment, not the file
+    "SMTP_FROM": None,  # the digest's sender address
+    # A CA bundle to check the mail server's certificate with (else the system's).
+    "SMTP_CA_FILE": None,
+    "SMTP_TIMEOUT_SECONDS": 30,
 }
 
 # Types the checker enforces; lists of strings are given as JSON in the environment.
@@ -128,6 +140,8 @@ _INT_SETTINGS = {
     "IMPORT_MAX_ROWS": (1, 1_000_000),
     "DEBRIEF_DUE_DAYS": (1, 365),
     "NCCU_MATCH_WINDOW_HOURS": (1, 168),
+    "SMTP_PORT": (1, 65535),
+    "SMTP_TIMEOUT_SECONDS": (1, 600),
 }
 # Whole numbers that may be left unset (None): a default is worked out from other settings.
 _OPTIONAL_INT_SETTINGS = {"SESSION_MAX_MINUTES": (1, 72 * 60)}
@@ -145,8 +159,17 @@ _STR_SETTINGS = {
     "RATELIMIT_STORAGE_URI",
     "SIGN_IN_RATE_LIMIT",
 }
+# Text that may be left unset (None).
+_OPTIONAL_STR_SETTINGS = {
+    "SERVICE_BASE_URL",
+    "SMTP_HOST",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+    "SMTP_FROM",
+    "SMTP_CA_FILE",
+}
 _LIST_SETTINGS = {"DISTRICTS"}
-_BOOL_SETTINGS = {"PREFER_HTTPS"}
+_BOOL_SETTINGS = {"PREFER_HTTPS", "SMTP_STARTTLS"}
 # Field -> column heading maps; a partial map overrides only the headings it names.
 _COLUMN_MAP_SETTINGS = {"NCCU_IMPORT_COLUMNS", "EVENTS_IMPORT_COLUMNS"}
 _REGEX_SETTINGS = {"INCIDENT_REF_PATTERN", "NCCU_REF_PATTERN", "CRIME_REF_PATTERN"}
@@ -297,6 +320,7 @@ def check_settings(settings: dict[str, Any]) -> None:
             "Leave it unset to have one generated into the instance folder."
         )
     _check_rate_limits(settings)
+    _check_mail(settings)
     url = settings["DATABASE_URL"]
     if url is not None:
         check_database_url(url)
@@ -318,6 +342,40 @@ def _check_column_map(name: str, value: Any) -> None:
         raise SettingsError(f"Setting {name} must give a non-empty heading for every field.")
     if len(set(headings)) != len(headings):
         raise SettingsError(f"Setting {name} gives the same heading to two fields.")
+
+
+def _check_mail(settings: dict[str, Any]) -> None:
+    """The digest's settings: each optional text set or unset, never empty; a mail server
+    needs a sender and the service's address; credentials only over STARTTLS."""
+    from .notifications.addresses import AddressError, check_address
+
+    for name in sorted(_OPTIONAL_STR_SETTINGS):
+        value = settings[name]
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise SettingsError(f"Setting {name} must be a non-empty piece of text, or unset.")
+    base = settings["SERVICE_BASE_URL"]
+    if base is not None and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?\Z", base):
+        raise SettingsError(
+            "Setting SERVICE_BASE_URL must be the address people open the service at, "
+            "like https://debrief.example.police.uk"
+        )
+    if settings["SMTP_HOST"] is None:
+        return
+    missing = [name for name in ("SMTP_FROM", "SERVICE_BASE_URL") if settings[name] is None]
+    if missing:
+        raise SettingsError(
+            f"Setting SMTP_HOST is set, so {' and '.join(missing)} must be set too: the "
+            "digest's sender and the address its link opens."
+        )
+    try:
+        check_address(settings["SMTP_FROM"])
+    except AddressError:
+        raise SettingsError("Setting SMTP_FROM must be an email address.") from None
+    if settings["SMTP_USERNAME"] is not None and not settings["SMTP_STARTTLS"]:
+        raise SettingsError(
+            "Setting SMTP_USERNAME needs SMTP_STARTTLS = true: the password must not cross "
+            "the network in the clear."
+        )
 
 
 # Where Flask-Limiter may keep its counts, and the package each needs.

@@ -109,6 +109,9 @@ class User(Base):
     # (outstanding intelligence documents, chasing.py) as well as the person themselves.
     # (Accounts are never deleted, so nothing happens to it on delete.)
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Where the daily digest of what waits for them goes (notifications/digest.py), set by
+    # the administrator; erased when the account is deactivated (README, data protection).
+    email: Mapped[str | None] = mapped_column(String(254))
 
     supervisor: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[supervisor_id])
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -435,7 +438,8 @@ class FollowUpAction(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     outcome: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Who raised it: told of it when a partner agency owns it (notifications/items.py).
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -662,6 +666,26 @@ class IntelDocChase(Base):
     recorded_by: Mapped[User] = relationship()
 
 
+class NotificationSent(Base):
+    """One item a digest email told a person of, so it is sent once (notifications/digest.py).
+
+    Kept only while the item still waits for them: the digest deletes the rest."""
+
+    __tablename__ = "notifications_sent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    item_id: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "user_id", "kind", "item_id", name="uq_notifications_sent_user_id_kind_item_id"
+        ),
+    )
+
+
 __all__ = [
     "Answer",
     "AuditEntry",
@@ -675,6 +699,7 @@ __all__ = [
     "ImportBatch",
     "IntelDocChase",
     "NccuReferral",
+    "NotificationSent",
     "PendingForm",
     "QuestionSetVersion",
     "RecipientGroup",

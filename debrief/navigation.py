@@ -39,6 +39,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Exports", "exports.index", Permission.EXPORT_THEMES),
     NavItem("Compliance", "compliance.dashboard", Permission.DASHBOARD),
     NavItem("Users", "admin.users", Permission.MANAGE_USERS),
+    NavItem("Notifications", "notifications.index", Permission.SIGNED_IN),
 ]
 
 _COUNTS: dict[str, Callable] = {}

@@ -220,6 +220,22 @@ def working_days_between(start: date, end: date, division: str) -> int:
     return weekdays - in_range
 
 
+def is_working_day(day: date, division: str) -> bool:
+    """Tell whether a day is a working day: a weekday that is not a bank holiday."""
+    return day.weekday() < 5 and day not in _holidays(division)
+
+
+def working_days_after(start: date, days: int, division: str) -> date:
+    """Return the day `days` working days after `start` (working_days_between gives back
+    `days` from `start` to it)."""
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if is_working_day(day, division):
+            days -= 1
+    return day
+
+
 @dataclass(frozen=True)
 class ReviewTarget:
     """The hub's review target: the one rule for a debrief's age in working days since it
@@ -242,3 +258,11 @@ class ReviewTarget:
 
     def is_overdue(self, state: State, age: int | None) -> bool:
         return age is not None and age > self.working_days and state in AWAITING_HUB
+
+    def overdue_before(self, today: date) -> datetime:
+        """Return the naive-UTC time before which a submission still waiting for the hub is
+        overdue on `today` (what `is_overdue` says, as one bound a query can use)."""
+        day = today
+        while working_days_between(day, today, self.division) <= self.working_days:
+            day -= timedelta(days=1)
+        return from_local(datetime.combine(day + timedelta(days=1), datetime.min.time()))

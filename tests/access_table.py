@@ -60,6 +60,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "auth.stay_signed_in": needs(*EVERYONE_SIGNED_IN),
     "main.home": needs(*EVERYONE_SIGNED_IN, status=302),
     "auth.account": needs(*EVERYONE_SIGNED_IN),
+    "notifications.index": needs(*EVERYONE_SIGNED_IN),
     "auth.change_password": needs(*EVERYONE_SIGNED_IN),  # POST empty: form errors, 200
     "auth.sign_out": needs(*EVERYONE_SIGNED_IN, status=302),
     # Sergeant (debrief host)
@@ -97,6 +98,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "admin.user": needs("admin", status=404),
     "admin.change_roles": needs("admin", status=404),
     "admin.change_supervisor": needs("admin", status=404),
+    "admin.change_email": needs("admin", status=404),
     "admin.deactivate": needs("admin", status=404),
     "admin.reactivate": needs("admin", status=404),
     "admin.unlock": needs("admin", status=404),

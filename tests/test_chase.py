@@ -139,6 +139,15 @@ def test_the_journey_from_the_nccu_list_to_a_closed_chase(app, client, db):
     assert f'href="{link}"' in start
     form = _text(client.get(link))
     assert "Record the intelligence document's submission" in form
+    # ...and in their notifications, with the header's count, as does their supervisor.
+    waiting = _text(client.get("/notifications/"))
+    assert "Notifications (1)" in waiting
+    assert "1 intelligence document outstanding" in waiting
+    assert f'href="{link}"' in waiting and REF in waiting
+    _sign_in(client, "insp-bell")
+    waiting = _text(client.get("/notifications/"))
+    assert f'href="{link}"' in waiting and "debriefed by Sgt Ash" in waiting
+    _sign_in(client, "sgt-ash")
 
     # They record when, how and by whom.
     done = client.post(link, data=GOOD_FORM, follow_redirects=True)
@@ -147,6 +156,7 @@ def test_the_journey_from_the_nccu_list_to_a_closed_chase(app, client, db):
     assert f"the intelligence document for {REF} is now submitted, awaiting" in page
     assert "No intelligence documents outstanding: 1 submitted, awaiting" in page
     assert "Submitted, awaiting NCCU" in page
+    assert REF not in _text(client.get("/notifications/"))  # dealt with: awaiting the NCCU
 
     db.expire_all()
     stored = db.get(Debrief, debrief.id)
@@ -172,6 +182,10 @@ def test_the_journey_from_the_nccu_list_to_a_closed_chase(app, client, db):
         assert REF not in _text(client.get(f"/compliance/reconciliation/{slug}")), slug
     _sign_in(client, "sgt-ash")
     assert REF not in _text(client.get("/debriefs/"))
+    for person in ("sgt-ash", "insp-bell"):
+        _sign_in(client, person)
+        waiting = _text(client.get("/notifications/"))
+        assert REF not in waiting and "Nothing is waiting for you." in waiting, person
 
     history = _history(db, debrief.id)
     assert len(history) == 2
@@ -203,6 +217,8 @@ def test_a_later_list_still_saying_not_received_puts_it_back_flagged(app, client
     start = _text(client.get("/debriefs/"))
     assert f"1 intelligence document outstanding ({REF})" in start
     assert "Force says submitted on 2 October 2026, NCCU still not received" in start
+    waiting = _text(client.get("/notifications/"))  # back in their notifications, flagged
+    assert "Flagged" in waiting and "NCCU still not received" in waiting and REF in waiting
     assert "Put back to the sergeant" in _history(db, debrief.id)[-1]
     assert _audit_actions(db, debrief.id)[-1] == "intel_doc.chase.flagged"
 

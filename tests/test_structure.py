@@ -29,7 +29,10 @@ WEB_CORE = {
 }
 WEB_FILE_NAMES = {"common.py", "routes.py", "views.py", "forms.py", "cli.py"}
 
-CAPABILITIES = {"questions", "debriefs", "review", "exports", "compliance", "auth", "admin", "demo"}
+CAPABILITIES = {
+    "questions", "debriefs", "review", "exports", "compliance", "auth", "admin", "demo",
+    "notifications",
+}  # fmt: skip
 
 
 def _modules() -> dict[str, Path]:

@@ -87,6 +87,19 @@ class SupervisorForm(FlaskForm):
     submit = SubmitField("Save supervisor", widget=GovSubmitInput())
 
 
+class EmailForm(FlaskForm):
+    """The address the person's daily digest goes to (checked by accounts.set_email)."""
+
+    email = StringField(
+        "Email address",
+        description="Where the daily email saying how many things wait for them goes. It "
+        "never says what they are. Leave it empty for no email.",
+        widget=GovTextInput(),
+        validators=[Length(max=254, message="Email address must be 254 characters or fewer")],
+    )
+    submit = SubmitField("Save email address", widget=GovSubmitInput())
+
+
 class ConfirmForm(FlaskForm):
     """A button that changes something: it carries only the form token."""
 

@@ -22,7 +22,14 @@ from ..security import requires
 from ..web import current_actor, record_consultation
 from . import lists
 from .common import bp
-from .forms import ConfirmForm, CreateUserForm, RolesForm, SupervisorForm, TeamForm
+from .forms import (
+    ConfirmForm,
+    CreateUserForm,
+    EmailForm,
+    RolesForm,
+    SupervisorForm,
+    TeamForm,
+)
 
 
 def _policy() -> accounts.LockoutPolicy:
@@ -125,6 +132,7 @@ def _user_page(
     roles_form: RolesForm,
     status: int = 200,
     supervisor_form: SupervisorForm | None = None,
+    email_form: EmailForm | None = None,
 ):
     locked = accounts.is_locked(db_session(), account, _policy())
     return (
@@ -134,6 +142,7 @@ def _user_page(
             locked=locked,
             form=roles_form,
             supervisor_form=supervisor_form or _supervisor_form(account),
+            email_form=email_form or EmailForm(data={"email": account.email or ""}),
             confirm=ConfirmForm(),
             team_form=_team_form(account) if can(current_user, Permission.MANAGE_LISTS) else None,
             role_labels=role_labels,
@@ -186,6 +195,29 @@ def change_supervisor(user_id: int):
     if changed:
         name = supervisor.display_name if supervisor else "nobody"
         flash(f"Supervisor of {account.username} is now {name}.", "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.post("/users/<int:user_id>/email")
+@requires(Permission.MANAGE_USERS)
+def change_email(user_id: int):
+    """Set or remove the person's email address; recorded in the audit trail."""
+    account = _account_or_404(user_id)
+    form = EmailForm()
+    roles_form = RolesForm(data={"roles": sorted(account.roles)})
+    if not form.validate_on_submit():
+        return _user_page(account, roles_form, 400, email_form=form)
+    session_ = db_session()
+    try:
+        changed = accounts.set_email(session_, current_actor(), account, form.email.data or "")
+    except accounts.AccountError as exc:
+        session_.rollback()
+        form.email.errors = [str(exc)]
+        return _user_page(_account_or_404(user_id), roles_form, 400, email_form=form)
+    session_.commit()
+    if changed:
+        what = f"now {account.email}" if account.email else "removed"
+        flash(f"Email address of {account.username} {what}.", "success")
     return redirect(url_for("admin.user", user_id=account.id))
 
 

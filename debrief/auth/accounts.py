@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..audit import Actor
 from ..db import hold_write_lock
-from ..models import SignInFailure, User, UserRole, new_token
+from ..models import NotificationSent, SignInFailure, User, UserRole, new_token
+from ..notifications.addresses import AddressError, check_address
 from ..roles import Role, parse_role
 from ..timeutil import utcnow
 from .passwords import Hasher, check_new_password, one_time_password
@@ -335,6 +336,35 @@ def set_supervisor(session: Session, actor: Actor, user: User, supervisor: User 
     return True
 
 
+def set_email(session: Session, actor: Actor, user: User, text: str) -> bool:
+    """Set (or, given nothing, remove) the address the person's daily digest goes to;
+    return False when nothing changed. Raises AccountError saying what to enter."""
+    if text.strip():
+        try:
+            email: str | None = check_address(text)
+        except AddressError as exc:
+            raise AccountError(str(exc)) from None
+    else:
+        email = None
+    if user.email == email:
+        return False
+    had = user.email is not None
+    user.email = email
+    if email is None:
+        session.execute(delete(NotificationSent).where(NotificationSent.user_id == user.id))
+    audit.record(
+        session,
+        actor,
+        audit.Category.ALTERATION,
+        "user.email",
+        object_type="user",
+        object_id=user.id,
+        # Whether it was set and is set: the address itself is in the account, not here.
+        details={"username": user.username, "had_email": had, "has_email": email is not None},
+    )
+    return True
+
+
 def deactivate(session: Session, actor: Actor, user: User) -> None:
     """Stop a person signing in and end their sessions; the account is kept."""
     if not user.active:
@@ -342,6 +372,9 @@ def deactivate(session: Session, actor: Actor, user: User) -> None:
     _refuse_if_last_admin(session, user)
     user.active = False
     user.session_token = new_token()
+    # No more digests: the address and what was sent to it are not kept (retention).
+    user.email = None
+    session.execute(delete(NotificationSent).where(NotificationSent.user_id == user.id))
     audit.record(
         session,
         actor,

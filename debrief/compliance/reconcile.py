@@ -181,7 +181,7 @@ def load_events(session: Session, host_ids: Collection[int] | None = None) -> di
             host_id=row.host_id,
         )
         event_of[row.id] = row.event_id
-    for row in session.execute(_references_answered(session)):
+    for row in session.execute(_references_answered(session, host_ids)):
         info = debriefs.get(row.debrief_id)
         if info is not None and row.value:
             info.nccu_reference = str(row.value)
@@ -201,19 +201,25 @@ def load_events(session: Session, host_ids: Collection[int] | None = None) -> di
     return events
 
 
-def _references_answered(session: Session):
-    """Select NCCU references sergeants typed for events whose record has none.
+def _references_answered(session: Session, host_ids: Collection[int] | None = None):
+    """Select NCCU references sergeants typed for events whose record has none (of the
+    events these sergeants hold a debrief of, where `host_ids` is given: a start page or
+    the header's notifications count reads theirs, not the force's).
 
     The event record holds the reference; a debrief's answer matters only where the
     record did not say (an imported event), read by primary-key lookups.
     """
+    debriefs = (
+        select(Debrief.id)
+        .join(Event, Event.id == Debrief.event_id)
+        .where(Event.nccu_reference.is_(None))
+    )
+    if host_ids is not None:
+        theirs = select(Debrief.event_id).where(Debrief.host_id.in_(list(host_ids)))
+        debriefs = debriefs.where(Debrief.event_id.in_(theirs))
     return select(Answer.debrief_id, Answer.value).where(
         Answer.question_id.in_(bound_ids(session, "nccu_reference")),
-        Answer.debrief_id.in_(
-            select(Debrief.id)
-            .join(Event, Event.id == Debrief.event_id)
-            .where(Event.nccu_reference.is_(None))
-        ),
+        Answer.debrief_id.in_(debriefs),
     )
 
 

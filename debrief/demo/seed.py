@@ -18,11 +18,14 @@ from ..roles import Role
 from .debriefs import create_sample_debriefs
 from .lists import create_demo_lists
 from .nccu import write_demo_lists
+from .people import create_demo_people
 from .site import DemoSite
 
 DEMO_ACCOUNTS = [
     ("sergeant", "Sam Sergeant", [Role.SERGEANT]),
     ("sergeant2", "Alex Other-Sergeant", [Role.SERGEANT]),
+    # Supervises both sergeants: told of their outstanding intelligence documents.
+    ("inspector", "Indra Inspector", [Role.SERGEANT]),
     ("hub", "Harper Hub-Reviewer", [Role.HUB_REVIEWER]),
     ("lead", "Lee Partnership-Lead", [Role.PARTNERSHIP_LEAD]),
     ("admin", "Ash Administrator", [Role.ADMIN]),
@@ -92,6 +95,7 @@ def run(site: DemoSite, echo: Callable[[str], None]) -> None:
 # Each step adds one kind of sample data. Last: the NCCU and events lists, which match the
 # demo data the steps before it made.
 DEMO_DATA_STEPS: list[Callable[[DemoSite, Callable[[str], None]], object]] = [
+    create_demo_people,
     create_sample_debriefs,
     create_demo_lists,
     write_demo_lists,

@@ -108,6 +108,60 @@ class ServerData:
             imports.confirm(session, batch, self.app.config, actor)
             session.commit()
 
+    def hub_reviewer(self, username: str) -> Account:
+        """Make a hub reviewer who has already chosen their password."""
+        name = f"{username.replace('-', ' ').title()} Reviewer"
+        with self.app.app_context():
+            session = db_session()
+            accounts.create_user(
+                session,
+                self.app.extensions["debrief.hasher"],
+                username=username,
+                roles=["hub_reviewer"],
+                full_name=name,
+                password=self.password,
+                must_change_password=False,
+            )
+            session.commit()
+        return Account(username, self.password, name)
+
+    def waiting_for_hub(self, hub: Account, host: Account) -> tuple[str, int]:
+        """Give the hub a debrief past the review target (by `host`) and a partner
+        agency's overdue action it raised; return the incident reference and action id."""
+        from datetime import timedelta
+
+        from debrief.models import FollowUpAction
+        from debrief.timeutil import local_today, utcnow
+        from tests.factories import make_debrief, make_event
+
+        with self.app.app_context():
+            session = db_session()
+            people = {
+                u.username: u
+                for u in session.scalars(
+                    select(User).where(User.username.in_([hub.username, host.username]))
+                )
+            }
+            reference = f"INC-20261101-{next(_numbers):04d}"
+            debrief = make_debrief(
+                people[host.username],
+                state="submitted",
+                submitted_at=utcnow() - timedelta(days=30),
+                event=make_event(incident_ref=reference, reported_at=utcnow() - timedelta(days=31)),
+            )
+            action = FollowUpAction(
+                debrief_id=debrief.id,
+                description="Share the vehicle details",
+                owner="Border Force",
+                owner_kind="agency",
+                owner_agency="border_force",
+                due_date=local_today() - timedelta(days=1),
+                created_by_id=people[hub.username].id,
+            )
+            session.add(action)
+            session.commit()
+            return reference, action.id
+
     def answer(self, debrief_id: int, question_id: str):
         """Return a saved answer as the database holds it, or None."""
         with self.app.app_context():

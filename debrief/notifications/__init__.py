@@ -1,0 +1,1 @@
+"""Notifications: what waits for each person, on a page, in the header and by email."""

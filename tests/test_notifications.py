@@ -1,0 +1,203 @@
+"""What waits for each person (issue 20 part 2): the rules, the Notifications page and the
+header's count, which does not grow with the database."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from debrief.extensions import db_session
+from debrief.models import AuditEntry, Debrief, FollowUpAction, User
+from debrief.notifications import items
+from debrief.timeutil import local_today
+from tests.factories import DEFAULT_PASSWORD, make_debrief, make_event, make_user
+from tests.notify_helpers import at, build
+from tests.test_queue_queries import counting
+
+THURSDAY = date(2026, 12, 3)
+
+
+def _rules(app) -> items.Rules:
+    return items.Rules.from_config(app.config)
+
+
+def _ids(app, db, user, today=THURSDAY) -> dict[str, list[int]]:
+    waiting = items.waiting_for(db, db.get(User, user.id), _rules(app), now=at(today), today=today)
+    return {k: [i.item_id for i in v] for k, v in waiting.items.items() if v}
+
+
+def test_each_person_sees_what_waits_for_them_and_nothing_else(app, db):
+    world = build(db, THURSDAY)
+    assert _ids(app, db, world.sergeant) == {
+        "returned": [world.returned],
+        "undebriefed": [world.undebriefed],
+        "action_due": [world.action_person],  # the one due in 40 days and the done one: no
+    }
+    assert _ids(app, db, world.member) == {"action_due": [world.action_team]}  # their team's
+    # The hub: debriefs past the review target, and the partner agency's action it raised.
+    assert _ids(app, db, world.hub) == {
+        "review_overdue": [world.overdue],
+        "action_due": [world.action_agency],
+    }
+    assert _ids(app, db, world.supervisor) == {}
+    assert _ids(app, db, world.lead) == {}
+    for person in (world.sergeant, world.member, world.hub, world.supervisor, world.lead):
+        expected = sum(len(v) for v in _ids(app, db, person).values())
+        user = db.get(User, person.id)
+        assert items.count(db, user, _rules(app), now=at(THURSDAY), today=THURSDAY) == expected
+
+
+def test_an_action_is_due_three_working_days_ahead_over_christmas(app, db):
+    """Thursday 24 December 2026: Christmas Day, the weekend and the Boxing Day holiday
+    (Monday 28th) are not working days, so three working days reach Thursday 31st."""
+    world = build(db, THURSDAY)
+    action = db.get(FollowUpAction, world.action_person)
+    christmas_eve = date(2026, 12, 24)
+    action.due_date = date(2026, 12, 31)
+    db.commit()
+    assert world.action_person in _ids(app, db, world.sergeant, christmas_eve)["action_due"]
+    action.due_date = date(2027, 1, 4)
+    db.commit()
+    assert "action_due" not in _ids(app, db, world.sergeant, christmas_eve)
+
+
+def test_the_review_target_is_the_queues_working_days(app, db):
+    """Submitted on Monday 30 November: 5 working days later (7 December) it is on time,
+    the day after it is overdue, as the queue says."""
+    hub = make_user(["hub_reviewer"], username="hub")
+    debrief = make_debrief(
+        make_user(["sergeant"], username="sgt"),
+        state="in_review",
+        submitted_at=at(date(2026, 11, 30), 15),
+    )
+    assert _ids(app, db, hub, date(2026, 12, 7)) == {}
+    assert _ids(app, db, hub, date(2026, 12, 8)) == {"review_overdue": [debrief.id]}
+
+
+def test_items_go_when_they_are_dealt_with(app, db):
+    world = build(db, THURSDAY)
+    make_debrief(
+        world.sergeant,
+        state="submitted",
+        event=db_session().get(Debrief, world.undebriefed).event,
+        submitted_at=at(THURSDAY),
+    )  # the event now has a submitted debrief
+    db.commit()
+    db.get(Debrief, world.returned).state = "submitted"  # resubmitted
+    db.get(FollowUpAction, world.action_person).status = "done"
+    db.get(Debrief, world.overdue).state = "closed"
+    db.commit()
+    assert _ids(app, db, world.sergeant) == {}
+    assert _ids(app, db, world.hub) == {"action_due": [world.action_agency]}
+
+
+def _sign_in(client, username):
+    client.post("/sign-out")
+    response = client.post("/sign-in", data={"username": username, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", response.get_data(as_text=True))
+
+
+def test_the_page_lists_each_item_with_a_link_to_where_it_is_dealt_with(app, client, db):
+    world = build(db, local_today())
+    _sign_in(client, "sgt-ash")
+    page = _text(client.get("/notifications/"))
+    assert "Notifications (3)" in page  # the header's count
+    assert "1 debrief returned to you" in page
+    assert f'href="/debriefs/{world.returned}"' in page
+    assert f'href="/debriefs/{world.undebriefed}"' in page
+    assert "no debrief submitted after 7 days" in page
+    # A sergeant cannot open the hub's action page: the action is named, not linked.
+    assert "Action for Sgt Ash" in page and "tell the hub when it is done" in page
+    assert f"/review/actions/{world.action_person}" not in page
+
+    _sign_in(client, "hub-dee")
+    page = _text(client.get("/notifications/"))
+    assert "Notifications (2)" in page
+    assert f'href="/review/{world.overdue}"' in page
+    assert "waiting more than 5 working days" in page
+    assert f'href="/review/actions/{world.action_agency}"' in page
+
+    _sign_in(client, "lead-eve")
+    page = _text(client.get("/notifications/"))
+    assert "Nothing is waiting for you." in page
+    assert "Notifications (" not in page and ">Notifications<" in page
+
+
+def test_the_hubs_long_list_shows_the_oldest_and_links_to_the_queue(app, client, db):
+    hub = make_user(["hub_reviewer"], username="hub-dee")
+    host = make_user(["sergeant"], username="sgt")
+    old = at(local_today()) - timedelta(days=40)
+    for n in range(23):
+        make_debrief(
+            host, state="submitted", submitted_at=old + timedelta(hours=n), suggest_themes=False
+        )
+    _sign_in(client, hub.username)
+    page = _text(client.get("/notifications/"))
+    assert "Notifications (23)" in page
+    assert "23 debriefs waiting past the review target" in page
+    assert "Showing the oldest 20 of 23." in page
+    assert 'href="/review/">See them all in the review queue' in page.replace("?", "")
+
+
+def test_the_header_count_costs_the_same_statements_however_much_waits(app, db):
+    """The count runs on every page: a fixed number of statements, whatever the size."""
+    world = build(db, THURSDAY)
+    engine = db_session().get_bind()
+    rules = _rules(app)
+
+    def statements(user_id: int) -> int:
+        session = db_session()
+        user = session.get(User, user_id)
+        with counting(engine) as seen:
+            items.count(session, user, rules, now=at(THURSDAY), today=THURSDAY)
+        session.rollback()
+        return len(seen)
+
+    few = {p.id: statements(p.id) for p in (world.sergeant, world.hub, world.lead)}
+    for n in range(30):  # many more of every kind
+        make_debrief(world.sergeant, state="returned", suggest_themes=False)
+        make_debrief(
+            world.sergeant,
+            event=make_event(reported_at=at(THURSDAY) - timedelta(days=30 + n)),
+            suggest_themes=False,
+        )
+        make_debrief(
+            world.member,
+            state="submitted",
+            submitted_at=at(THURSDAY) - timedelta(days=50),
+            suggest_themes=False,
+        )
+    many = {p.id: statements(p.id) for p in (world.sergeant, world.hub, world.lead)}
+    assert many == few
+    assert few[world.lead.id] == 1  # one statement of counts
+    assert max(few.values()) <= 8  # plus the chase's few for those who may record a document
+
+
+def test_the_page_and_count_are_not_audited_as_viewing_a_debrief(app, client, db):
+    """The list names incidents but shows no debrief: nothing to record as a consultation."""
+    build(db, local_today())
+    _sign_in(client, "sgt-ash")
+    before = db.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1))
+    client.get("/notifications/")
+    db.expire_all()
+    after = db.scalars(select(AuditEntry).where(AuditEntry.id > before)).all()
+    assert not [a for a in after if a.object_type == "debrief"]
+
+
+def test_the_header_counts_no_further_than_99(app, db, monkeypatch):
+    """Past the cap the header says "99+": a backlog of thousands costs what 100 do."""
+    monkeypatch.setattr(items, "HEADER_CAP", 4)
+    world = build(db, THURSDAY)
+    for _ in range(5):
+        make_debrief(world.sergeant, state="returned", suggest_themes=False)
+    user = db.get(User, world.sergeant.id)
+    count = items.count(db, user, _rules(app), now=at(THURSDAY), today=THURSDAY)
+    assert count == 5 and items.count_label(count) == "4+"
+    waiting = items.waiting_for(db, user, _rules(app), limit=20, now=at(THURSDAY), today=THURSDAY)
+    assert waiting.counts["returned"] == 6  # the page counts them all
