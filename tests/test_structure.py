@@ -139,6 +139,7 @@ def test_the_top_level_holds_only_the_shared_core():
     core = {
         "app", "audit", "cli", "config", "db", "errors", "extensions", "form_fields", "keeping",
         "models", "navigation", "pending_forms", "periods", "rate_limits", "recommendation2",
+        "references",
         "roles", "schema",
         "security", "server", "text_input", "timeutil", "vocabulary", "web", "workflow", "xlsx",
     }  # fmt: skip
