@@ -11,7 +11,6 @@ suffix of the reference is then a prefix of the key, which an ordinary index fin
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_

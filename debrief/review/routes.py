@@ -295,6 +295,7 @@ def decide(debrief_id: int):
     if action not in {Action.START_REVIEW, Action.CLOSE}:
         abort(400)
     if action == Action.CLOSE and reviewing.unresolved_suggestions(debrief):
+        reviewing.ensure_may_act(debrief, signed_in_user())
         reviewing.check_version(debrief, posted_version())
         return redirect(url_for("review.close", debrief_id=debrief.id))
     reviewing.decide(db_session(), debrief, current_actor(), action, "", posted_version())
