@@ -43,7 +43,8 @@ def queue_rows_html(
         # Named by its references, as the force knows it (issue 21); never its row number.
         reference = html[row.incident_ref]
         nccu = (
-            f'<span class="govuk-!-display-block app-secondary-text">{html[row.nccu_reference]}</span>'
+            '<span class="govuk-!-display-block app-secondary-text">'
+            f"{html[row.nccu_reference]}</span>"
             if row.nccu_reference
             else ""
         )
