@@ -46,15 +46,15 @@ class ServerData:
         """Let go of the database."""
         self.app.extensions["debrief.engine"].dispose()
 
-    def sergeant(self, username: str) -> Account:
-        """Make a sergeant who has already chosen their password."""
+    def sergeant(self, username: str, roles: tuple[str, ...] = ("sergeant",)) -> Account:
+        """Make a sergeant (or someone with other roles) who has already chosen their password."""
         with self.app.app_context():
             session = db_session()
             accounts.create_user(
                 session,
                 self.app.extensions["debrief.hasher"],
                 username=username,
-                roles=["sergeant"],
+                roles=list(roles),
                 full_name=f"{username.replace('-', ' ').title()} Officer",
                 password=self.password,
                 must_change_password=False,
@@ -82,6 +82,30 @@ class ServerData:
             assert not errors, errors
             session.commit()
             return debrief.id
+
+    def submitted(self, account: Account) -> tuple[int, str]:
+        """Answer every section of a new draft of this sergeant's through the forms (the app's
+        test client, on the server's database) and submit it; return its id and reference."""
+        from tests.debrief_helpers import answer_everything, hidden
+
+        debrief_id = self.draft(account)
+        client = self.app.test_client()
+        signed_in = client.post(
+            "/sign-in", data={"username": account.username, "password": account.password}
+        )
+        assert signed_in.status_code == 302
+        answer_everything(client, debrief_id)
+        check = client.get(f"/debriefs/{debrief_id}/check").get_data(as_text=True)
+        done = client.post(
+            f"/debriefs/{debrief_id}/submit",
+            data={"declaration": "yes", "version": hidden(check, "version")},
+        )
+        assert done.status_code == 302, done.get_data(as_text=True)
+        with self.app.app_context():
+            from debrief.models import Debrief
+
+            debrief = db_session().get(Debrief, debrief_id)
+            return debrief_id, debrief.event.incident_ref
 
     def outstanding_referral(self, account: Account, reference: str) -> None:
         """Give this sergeant a closed debrief whose NCCU referral the NCCU's list, just
