@@ -84,28 +84,26 @@ class ServerData:
             return debrief.id
 
     def submitted(self, account: Account) -> tuple[int, str]:
-        """Answer every section of a new draft of this sergeant's through the forms (the app's
-        test client, on the server's database) and submit it; return its id and reference."""
-        from tests.debrief_helpers import answer_everything, hidden
+        """Give this sergeant a debrief submitted with every section answered (the answers
+        of tests/debrief_helpers.COMPLETE, on the event of EVENT_FORM); return its id and
+        incident reference."""
+        from tests.debrief_helpers import COMPLETE
+        from tests.factories import make_debrief, make_event
 
-        debrief_id = self.draft(account)
-        client = self.app.test_client()
-        signed_in = client.post(
-            "/sign-in", data={"username": account.username, "password": account.password}
-        )
-        assert signed_in.status_code == 302
-        answer_everything(client, debrief_id)
-        check = client.get(f"/debriefs/{debrief_id}/check").get_data(as_text=True)
-        done = client.post(
-            f"/debriefs/{debrief_id}/submit",
-            data={"declaration": "yes", "version": hidden(check, "version")},
-        )
-        assert done.status_code == 302, done.get_data(as_text=True)
         with self.app.app_context():
-            from debrief.models import Debrief
-
-            debrief = db_session().get(Debrief, debrief_id)
-            return debrief_id, debrief.event.incident_ref
+            session = db_session()
+            user = session.scalars(select(User).where(User.username == account.username)).one()
+            number = next(_numbers)
+            event = make_event(
+                created_by=user,
+                incident_ref=f"INC-20250614-{number:04d}",
+                nccu_reference=f"NCCU-{2025060000 + number}",
+                unaccompanied_children=2,
+                age_disputed=1,
+                partner_agencies=["border_force", "immigration_enforcement"],
+            )
+            debrief = make_debrief(user, state="submitted", answers=COMPLETE, event=event)
+            return debrief.id, event.incident_ref
 
     def outstanding_referral(self, account: Account, reference: str) -> None:
         """Give this sergeant a closed debrief whose NCCU referral the NCCU's list, just
