@@ -87,8 +87,9 @@ class ServerData:
         """Give this sergeant a debrief submitted with every section answered (the answers
         of tests/debrief_helpers.COMPLETE, on the event of EVENT_FORM); return its id and
         incident reference."""
+        from debrief.debriefs.drafting import settle
         from tests.debrief_helpers import COMPLETE
-        from tests.factories import make_debrief, make_event
+        from tests.factories import _in_words_of, make_debrief, make_event, real_question_set
 
         with self.app.app_context():
             session = db_session()
@@ -102,7 +103,10 @@ class ServerData:
                 age_disputed=1,
                 partner_agencies=["border_force", "immigration_enforcement"],
             )
-            debrief = make_debrief(user, state="submitted", answers=COMPLETE, event=event)
+            question_set = real_question_set()
+            # With the answers the event record gives (as a submission stores them).
+            answers, _ = settle(question_set, event, _in_words_of(question_set, COMPLETE), {})
+            debrief = make_debrief(user, state="submitted", answers=answers, event=event)
             return debrief.id, event.incident_ref
 
     def outstanding_referral(self, account: Account, reference: str) -> None:

@@ -69,6 +69,7 @@ def test_return_with_comments_then_see_exactly_what_changed(new_context, server_
     field = sgt.get_by_label("How many minutes did officers wait to get through to the NCCU?")
     field.fill("20")
     sgt.get_by_role("button", name="Save and come back later").click()
+    expect(sgt.get_by_text(re.compile("Your answers have been saved"))).to_be_visible()
     sgt.goto(f"/debriefs/{debrief_id}/check")
     sgt.get_by_label(re.compile("I hosted this debrief")).check()
     sgt.get_by_role("button", name=re.compile("submit", re.I)).click()
