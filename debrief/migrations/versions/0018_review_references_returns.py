@@ -144,6 +144,6 @@ def downgrade() -> None:
     op.drop_table("review_returns")
     op.drop_index("ix_events_nccu_key", table_name="events")
     op.drop_index("ix_events_incident_key", table_name="events")
-    with op.batch_alter_table("events") as batch:
-        batch.drop_column("nccu_key")
-        batch.drop_column("incident_key")
+    # Not a batch (a copy of the table): other tables' foreign keys point at events.
+    op.drop_column("events", "nccu_key")
+    op.drop_column("events", "incident_key")
