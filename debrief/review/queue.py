@@ -261,7 +261,15 @@ def _parse_date(
 
 def filtered(query: Select, qf: QueueFilter, user_id: int) -> Select:
     """Apply a filter's conditions to a select over Debrief."""
-    query = query.where(Debrief.state.in_(qf.effective_states))
+    if qf.search:
+        # A search starts from the events whose reference ends so (a range of one of two
+        # indexes each), then their debriefs by event: the state is checked on those few
+        # rows, not used to walk every debrief the hub sees (lower() keeps SQLite's planner
+        # from choosing the state index: 760 against ... ms at 100,000 debriefs).
+        searched_state = func.lower(Debrief.state, type_=Debrief.state.type)
+        query = query.where(searched_state.in_(qf.effective_states))
+    else:
+        query = query.where(Debrief.state.in_(qf.effective_states))
     if qf.search:
         # The events whose reference ends so: a range of one of two indexes each.
         key = query_key(qf.search)
