@@ -29,8 +29,12 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import (
+    event as sa_event,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from .references import search_key
 from .timeutil import utcnow
 
 NAMING_CONVENTION = {
@@ -222,6 +226,15 @@ class Event(Base):
     nccu_referral_made: Mapped[bool | None] = mapped_column(Boolean)
     nccu_reference: Mapped[str | None] = mapped_column(String(40), index=True)
     partner_agencies: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The references reversed, letters and digits only (references.py): a search for a
+    # reference or its last digits reads one index (migration 0018). Set by the write
+    # hooks below and by the default for Core inserts; never set them by hand.
+    incident_key: Mapped[str | None] = mapped_column(
+        String(40), default=lambda context: _key_default(context, "incident_ref"), index=True
+    )
+    nccu_key: Mapped[str | None] = mapped_column(
+        String(40), default=lambda context: _key_default(context, "nccu_reference"), index=True
+    )
     # "debrief" when a sergeant typed it, "import" when it came from command and control.
     source: Mapped[str] = mapped_column(String(16), default="debrief")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -234,6 +247,21 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_district_reported", "district", "reported_at", postgresql_include=["id"]),
     )
+
+
+def _key_default(context, reference_column: str) -> str | None:
+    """Return the search key of a Core insert's reference (None where none is given)."""
+    if context is None:
+        return None
+    return search_key(context.get_current_parameters().get(reference_column))
+
+
+@sa_event.listens_for(Event, "before_insert")
+@sa_event.listens_for(Event, "before_update")
+def _keep_search_keys(_mapper, _connection, target: Event) -> None:
+    """Keep an event's search keys equal to its references on every ORM write."""
+    target.incident_key = search_key(target.incident_ref)
+    target.nccu_key = search_key(target.nccu_reference)
 
 
 class Debrief(Base):
@@ -529,6 +557,69 @@ class PendingForm(Base):
     __table_args__ = (UniqueConstraint("user_id", "path", name="uq_pending_forms_user_path"),)
 
 
+class ReviewReturn(Base):
+    """One return of a debrief to its sergeant: the answers as they stood, the reviewer's
+    comments on single answers, and (once resubmitted) which answers changed.
+
+    Under the debrief's retention: erased with its answers (admin/retention.py). Never
+    read by an export: comments and replies are for the sergeant and the hub only.
+    """
+
+    __tablename__ = "review_returns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debrief_id: Mapped[int] = mapped_column(
+        ForeignKey("debriefs.id", ondelete="CASCADE"), index=True
+    )
+    # The history entry of the return (its overall reason is there).
+    history_id: Mapped[int] = mapped_column(ForeignKey("history_entries.id", ondelete="CASCADE"))
+    returned_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    returned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # {question id: stored value} when returned: what a resubmission is compared with.
+    answers_before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    resubmitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # [{"question_id", "old", "new"}] in question order, set at resubmission.
+    changes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+    comments: Mapped[list[AnswerComment]] = relationship(
+        back_populates="review_return",
+        cascade="all, delete-orphan",
+        order_by="AnswerComment.id",
+    )
+
+
+class AnswerComment(Base):
+    """A reviewer's comment on one answer of a returned debrief, and the sergeant's reply."""
+
+    __tablename__ = "answer_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(
+        ForeignKey("review_returns.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    reply: Mapped[str] = mapped_column(Text, default="")
+    replied_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    review_return: Mapped[ReviewReturn] = relationship(back_populates="comments")
+
+
+class DismissedTheme(Base):
+    """A suggested theme the hub removed, and the reason it was suggested then: the next
+    submission suggests it again only if that reason (the answers behind it) changed."""
+
+    __tablename__ = "dismissed_themes"
+
+    debrief_id: Mapped[int] = mapped_column(
+        ForeignKey("debriefs.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    basis: Mapped[str] = mapped_column(Text, default="")
+    dismissed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    dismissed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class AuditEntry(Base):
     """An append-only record of one DPA 2018 s.62 operation or security event.
 
@@ -688,11 +779,13 @@ class NotificationSent(Base):
 
 __all__ = [
     "Answer",
+    "AnswerComment",
     "AuditEntry",
     "Base",
     "Debrief",
     "DebriefTheme",
     "Disclosure",
+    "DismissedTheme",
     "Event",
     "FollowUpAction",
     "HistoryEntry",
@@ -704,6 +797,7 @@ __all__ = [
     "QuestionSetVersion",
     "RecipientGroup",
     "ReviewNote",
+    "ReviewReturn",
     "SignInFailure",
     "State",
     "StateColumn",

@@ -74,6 +74,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "debriefs.check": needs("sergeant", status=404),
     "debriefs.submit": needs("sergeant", status=404),
     "debriefs.submitted": needs("sergeant", status=404),
+    "debriefs.reply": needs("sergeant", status=404),
     # Safeguarding hub
     "review.queue": needs("hub_reviewer"),
     "review.actions": needs("hub_reviewer"),
@@ -87,6 +88,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "review.note": needs("hub_reviewer", status=404),
     "review.decide": needs("hub_reviewer", status=404),
     "review.return_debrief": needs("hub_reviewer", status=404),
+    "review.close": needs("hub_reviewer", status=404),
     "review.reopen": needs("hub_reviewer", status=404),
     "review.new_action": needs("hub_reviewer", status=404),
     "review.edit_action": needs("hub_reviewer", status=404),

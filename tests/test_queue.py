@@ -18,6 +18,19 @@ THEMES = ["intel_doc_missing", "children", "nccu_access", "training"]
 TODAY = date(2025, 7, 1)
 
 
+def dashboard_queue_health(db):
+    """The dashboard's queue figures (scale may rewrite their query; they must still agree)."""
+    from debrief.compliance import dashboard
+
+    return dashboard._queue(
+        db, datetime(2025, 1, 1), datetime(2026, 1, 1), ReviewTarget(5, "england-and-wales"), TODAY
+    )
+
+
+# The states the queue listed by default before issue 21: waiting for the hub, and returned.
+OPEN = ("submitted", "in_review", "returned")
+
+
 @pytest.fixture
 def known(app, db):
     """Four queued debriefs (A-D), a closed one and a draft, and the reviewer 'me'."""
@@ -95,8 +108,11 @@ def _letters(page, ids):
 def test_default_queue_lists_waiting_debriefs_oldest_first_and_never_drafts(db, known):
     me, ids = known
     page = _ids(db, queue.QueueFilter(), me)
-    assert _letters(page, ids) == ["A", "C", "D", "B"]
-    assert page.total == 4
+    # What waits for the hub: C, returned to its sergeant, is a filter of its own (issue 21).
+    assert _letters(page, ids) == ["A", "D", "B"]
+    assert page.total == 3
+    returned = _ids(db, queue.QueueFilter(states=("returned",)), me)
+    assert _letters(returned, ids) == ["C"]
 
 
 @pytest.mark.parametrize(
@@ -105,17 +121,19 @@ def test_default_queue_lists_waiting_debriefs_oldest_first_and_never_drafts(db, 
         ({"district": "North"}, ["A"]),
         ({"state": ["closed"], "district": "North"}, ["closed"]),
         ({"state": ["submitted", "returned"]}, ["A", "C", "D"]),
-        ({"state": ["draft"]}, ["A", "C", "D", "B"]),  # drafts cannot be asked for
+        ({"state": ["draft"]}, ["A", "D", "B"]),  # drafts cannot be asked for
         ({"event_type": "small_boat"}, ["B"]),
-        ({"theme": "children"}, ["C", "D"]),  # suggested or confirmed
-        ({"theme": "nccu_access"}, ["C"]),
+        ({"theme": "children", "state": OPEN}, ["C", "D"]),  # suggested or confirmed
+        ({"theme": "nccu_access", "state": OPEN}, ["C"]),
         ({"from": "2025-06-02", "to": "2025-06-05"}, ["A", "B"]),
+        ({"from": ["2", "6", "2025"], "to": ["5", "6", "2025"]}, ["A", "B"]),  # GOV.UK boxes
         ({"from": "2025-06-09"}, ["D"]),
-        ({"to": "2025-06-01"}, ["C"]),
-        ({"assigned": "me"}, ["C"]),
+        ({"to": "2025-06-01", "state": OPEN}, ["C"]),
+        ({"assigned": "me", "state": OPEN}, ["C"]),
         ({"assigned": "unassigned"}, ["A", "D"]),
-        ({"intel_doc": "not_submitted"}, ["A", "C"]),
-        ({"intel_doc": "not_submitted", "district": "East"}, ["C"]),
+        ({"intel_doc": "not_submitted"}, ["A"]),
+        ({"intel_doc": "not_submitted", "state": OPEN}, ["A", "C"]),
+        ({"intel_doc": "not_submitted", "district": "East", "state": ["returned"]}, ["C"]),
         (
             {
                 "intel_doc": "not_submitted",
@@ -155,23 +173,23 @@ def test_filters_combine(db, known, args, expected):
 )
 def test_sort_by_each_column_both_ways(db, known, column, ascending):
     me, ids = known
-    qf = queue.QueueFilter(sort=column, direction="asc")
+    qf = queue.QueueFilter(states=tuple(OPEN), sort=column, direction="asc")
     assert _letters(_ids(db, qf, me), ids) == ascending
-    qf = queue.QueueFilter(sort=column, direction="desc")
+    qf = queue.QueueFilter(states=tuple(OPEN), sort=column, direction="desc")
     assert _letters(_ids(db, qf, me), ids) == list(reversed(ascending))
 
 
 def test_sort_by_assignee_puts_unassigned_last_both_ways(db, known):
     me, ids = known
-    asc = _letters(_ids(db, queue.QueueFilter(sort="assignee", direction="asc"), me), ids)
-    desc = _letters(_ids(db, queue.QueueFilter(sort="assignee", direction="desc"), me), ids)
+    asc = _letters(_ids(db, queue.QueueFilter(OPEN, sort="assignee", direction="asc"), me), ids)
+    desc = _letters(_ids(db, queue.QueueFilter(OPEN, sort="assignee", direction="desc"), me), ids)
     assert asc == ["C", "B", "A", "D"]  # Test Me, Zed Other, then unassigned
     assert desc == ["B", "C", "D", "A"]
 
 
 def test_rows_carry_age_in_working_days_overdue_and_themes(db, known):
     me, ids = known
-    rows = {row.id: row for row in _ids(db, queue.QueueFilter(), me).rows}
+    rows = {row.id: row for row in _ids(db, queue.QueueFilter(OPEN), me).rows}
     a, b, c = rows[ids["A"]], rows[ids["B"]], rows[ids["C"]]
     assert a.age == 20 and a.overdue  # 3 June to 1 July 2025: four working weeks
     assert b.age == 7 and b.overdue  # Fri 20 June to Tue 1 July
@@ -183,8 +201,8 @@ def test_rows_carry_age_in_working_days_overdue_and_themes(db, known):
 
 def test_paging_splits_the_filter_and_counts_it(db, known):
     me, ids = known
-    first = _ids(db, queue.QueueFilter(), me, page_size=3)
-    second = _ids(db, queue.QueueFilter().with_page(2), me, page_size=3)
+    first = _ids(db, queue.QueueFilter(OPEN), me, page_size=3)
+    second = _ids(db, queue.QueueFilter(OPEN).with_page(2), me, page_size=3)
     assert _letters(first, ids) == ["A", "C", "D"] and _letters(second, ids) == ["B"]
     assert (first.pages, first.first, first.last) == (2, 1, 3)
     assert (second.first, second.last, second.total) == (4, 4, 4)
@@ -193,7 +211,7 @@ def test_paging_splits_the_filter_and_counts_it(db, known):
 def test_a_page_past_the_end_is_empty_but_still_knows_the_total(db, known):
     """An old bookmark to page 9: no rows, and the count to page back from."""
     me, ids = known
-    past = _ids(db, queue.QueueFilter().with_page(9), me, page_size=3)
+    past = _ids(db, queue.QueueFilter(OPEN).with_page(9), me, page_size=3)
     assert past.rows == [] and past.total == 4 and past.pages == 2
     nothing = _ids(db, queue.QueueFilter(districts=("Nowhere",)), me, page_size=3)
     assert nothing.rows == [] and nothing.total == 0
@@ -201,7 +219,10 @@ def test_a_page_past_the_end_is_empty_but_still_knows_the_total(db, known):
 
 def test_queue_count_for_the_header_is_the_default_queue(db, known):
     me, _ = known
-    assert queue.queue_count(db, me.id) == 4
+    # What waits for the hub, as the dashboard counts it: not C, returned to its sergeant.
+    assert queue.queue_count(db, me.id) == 3
+    health = dashboard_queue_health(db)
+    assert health.awaiting_hub == 3 and health.open == 4
 
 
 def test_filter_round_trips_through_the_url():
@@ -214,6 +235,7 @@ def test_filter_round_trips_through_the_url():
         event_to=date(2025, 6, 30),
         assigned="me",
         intel_doc_not_submitted=True,
+        search="0042",
         sort="district",
         direction="desc",
         page=3,

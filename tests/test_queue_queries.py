@@ -37,6 +37,9 @@ def _add_debriefs(db, start: int, end: int, assignee) -> None:
             district=["North", "South", "East"][n % 3],
             reported=datetime(2025, 6, 1, 9) + timedelta(hours=n),
             assignee=assignee if n % 2 else None,
+            # Every incident reference ends 0042, for the search below; no NCCU one does.
+            incident_ref=f"INC-2025{n:04d}-0042",
+            nccu_reference=f"NCCU-{7000000100 + n}",
         )
         tag(debrief, "children", "training")
         tag(debrief, "nccu_access", confirmed=True)
@@ -66,13 +69,29 @@ def test_queue_page_costs_the_same_queries_for_10_and_50_rows(app, client, login
     engine = app.extensions["debrief.engine"]
     reviewer = other_reviewer()
     _add_debriefs(db, 0, 10, reviewer)
-    ten = _statements_for(client, engine, "/review/", 10)
+    everything = "/review/?state=submitted&state=in_review&state=returned"
+    ten = _statements_for(client, engine, everything, 10)
     _add_debriefs(db, 10, 50, reviewer)
-    fifty = _statements_for(client, engine, "/review/", 50)
+    fifty = _statements_for(client, engine, everything, 50)
     assert ten == fifty
     # session user, nav counts (the queue's; Notifications': one of counts, and the chase's
     # few for someone who may record a document), total, rows, themes, audit
     assert fifty <= 13
+
+
+def test_a_search_by_reference_costs_the_same_queries_for_10_and_50_rows(app, client, login_as, db):
+    """The search reads the events' key index, inside the page's statements (issue 21)."""
+    login_as("hub_reviewer")
+    engine = app.extensions["debrief.engine"]
+    reviewer = other_reviewer()
+    _add_debriefs(db, 0, 10, reviewer)
+    plain = _statements_for(
+        client, engine, "/review/?state=submitted&state=in_review&state=returned", 10
+    )
+    ten = _statements_for(client, engine, "/review/?q=0042", 10)
+    _add_debriefs(db, 10, 50, reviewer)
+    fifty = _statements_for(client, engine, "/review/?q=-0042", 50)
+    assert ten == fifty == plain
 
 
 def test_actions_page_costs_the_same_queries_for_10_and_50_actions(app, client, login_as, db):

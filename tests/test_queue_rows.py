@@ -26,6 +26,8 @@ def _row(**changes) -> QueueRow:
         overdue=False,
         suggested=(),
         confirmed=(),
+        incident_ref="INC-20260630-0042",
+        nccu_reference="NCCU-2026063001",
     )
     values.update(changes)
     return QueueRow(**values)
@@ -65,8 +67,8 @@ def _cells(html: str) -> list[str]:
 def test_a_row_reads_cell_by_cell_in_the_column_order():
     html = queue_rows_html([_row()], _labels(), "/review/", 10)
     assert _cells(html) == [
-        "Select debrief 42",
-        "Debrief 42",
+        "Select INC-20260630-0042",
+        "INC-20260630-0042NCCU-2026063001",  # named by its references, not its row number
         "1 Jul 2026",  # UK date of the event, not the UTC one
         "North",
         "Small boat or coastal landing",

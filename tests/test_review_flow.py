@@ -137,7 +137,23 @@ def test_hub_reviews_returns_and_closes_a_debrief(app, client, login_as, db):
     # The reviewer closes it.
     page = client.get(f"/review/{debrief_id}").get_data(as_text=True)
     assert "Close debrief" in page
-    _post_from_page(client, debrief_id, "decide", action="close")
+    asked = _post_from_page(client, debrief_id, "decide", action="close")
+    # Suggestions left unconfirmed: closing asks to confirm or dismiss each (issue 21).
+    assert asked.headers["Location"].endswith(f"/review/{debrief_id}/close")
+    close_page = client.get(f"/review/{debrief_id}/close").get_data(as_text=True)
+    pending = re.findall(r'name="(theme-[a-z_]+)" type="radio" value="dismiss"', close_page)
+    assert pending
+    refused = client.post(
+        f"/review/{debrief_id}/close", data={"version": hidden(close_page, "version")}
+    )
+    assert refused.status_code == 400 and "Select whether to confirm or dismiss" in (
+        refused.get_data(as_text=True)
+    )
+    closed = client.post(
+        f"/review/{debrief_id}/close",
+        data={"version": hidden(close_page, "version"), **dict.fromkeys(pending, "dismiss")},
+    )
+    assert closed.status_code == 302
 
     _fresh(db)
     saved = db.get(Debrief, debrief_id)
@@ -152,7 +168,11 @@ def test_hub_reviews_returns_and_closes_a_debrief(app, client, login_as, db):
     history = (
         db.query(HistoryEntry).filter_by(debrief_id=debrief_id).order_by(HistoryEntry.id).all()
     )
-    mine = [(h.summary, h.actor_id) for h in history if h.actor_id == reviewer.id]
+    mine = [
+        (h.summary, h.actor_id)
+        for h in history
+        if h.actor_id == reviewer.id and not h.summary.startswith("Removed suggested theme")
+    ]
     assert [s for s, _ in mine] == [
         "Assigned to Harper Hub",
         "Submitted → In review",

@@ -21,13 +21,16 @@ from sqlalchemy.orm import Session, joinedload
 from .. import audit
 from ..models import (
     Answer,
+    AnswerComment,
     Debrief,
     DebriefTheme,
+    DismissedTheme,
     Event,
     FollowUpAction,
     HistoryEntry,
     IntelDocChase,
     ReviewNote,
+    ReviewReturn,
 )
 from ..timeutil import utcnow
 from ..workflow import State
@@ -106,6 +109,17 @@ def dispose(session: Session, debrief: Debrief, years: int) -> Disposal:
     )
     session.execute(delete(Answer).where(Answer.debrief_id == did))
     session.execute(delete(ReviewNote).where(ReviewNote.debrief_id == did))
+    # Returns keep the answers as returned, the hub's comments on them and the replies;
+    # a dismissed theme keeps the reason it was suggested (words from the answers).
+    session.execute(
+        delete(AnswerComment).where(
+            AnswerComment.return_id.in_(
+                select(ReviewReturn.id).where(ReviewReturn.debrief_id == did)
+            )
+        )
+    )
+    session.execute(delete(ReviewReturn).where(ReviewReturn.debrief_id == did))
+    session.execute(delete(DismissedTheme).where(DismissedTheme.debrief_id == did))
     session.execute(delete(FollowUpAction).where(FollowUpAction.debrief_id == did))
     session.execute(
         update(HistoryEntry).where(HistoryEntry.debrief_id == did).values(summary="", reason=None)

@@ -14,6 +14,7 @@ from .. import navigation, pending_forms
 from ..compliance import chasing
 from ..extensions import db_session, locks_before_writing
 from ..keeping import restore_typed_form
+from ..review import returns
 from ..roles import Permission
 from ..security import requires
 from ..vocabulary import EVENT_TYPES
@@ -112,6 +113,7 @@ def overview(debrief_id: int):
         )
     tasks = drafting.overview(question_set, debrief)
     problems = submitting.submission_problems(question_set, debrief)
+    comments = _hub_comments(debrief, question_set)
     return render_template(
         "debriefs/overview.html",
         debrief=debrief,
@@ -119,7 +121,17 @@ def overview(debrief_id: int):
         ready=not problems,
         returned=returned,
         state_label=state_label(debrief),
+        comments=comments,
+        to_fix={c.section_id for c in comments},
     )
+
+
+def _hub_comments(debrief, question_set) -> list:
+    """Return the hub's comments on this returned debrief's answers, in question order."""
+    if debrief.state != State.RETURNED:
+        return []
+    row = returns.open_return(db_session(), debrief)
+    return returns.comments_for_sergeant(question_set, row) if row else []
 
 
 def _section_or_404(question_set, section_id: str):
@@ -163,6 +175,11 @@ def _section_page(
             form=ErrorList(errors.values()),
             version=version,
             base=encode_base(base or {}),
+            hub_comments={
+                c.question_id: c
+                for c in _hub_comments(debrief, question_set)
+                if c.section_id == section.id
+            },
             **extra,
         ),
         status,
@@ -252,6 +269,30 @@ def _save_section(debrief, question_set, section):
     ):
         return redirect(f"{here}?check=1")
     return redirect(_next_page(question_set, debrief, section))
+
+
+@bp.post("/<int:debrief_id>/comments/<int:comment_id>/reply")
+@requires(Permission.DEBRIEF_HOST)
+def reply(debrief_id: int, comment_id: int):
+    """Keep the sergeant's short reply to one of the hub's comments."""
+    debrief = load_debrief(debrief_id)
+    if debrief.state != State.RETURNED:
+        flash(f"This debrief is {state_label(debrief).lower()}, so it cannot be changed.", "info")
+        return redirect(url_for(".overview", debrief_id=debrief.id))
+    session = db_session()
+    row = returns.open_return(session, debrief)
+    comment = next((c for c in (row.comments if row else []) if c.id == comment_id), None)
+    if comment is None:
+        abort(404)
+    try:
+        returns.reply(session, debrief, comment, current_sergeant(), request.form.get("reply", ""))
+    except returns.CommentTooLong as exc:
+        session.rollback()
+        flash(str(exc), "info")
+        return redirect(url_for(".overview", debrief_id=debrief.id) + f"#reply-{comment_id}")
+    session.commit()
+    flash("Your reply has been saved.", "success")
+    return redirect(url_for(".overview", debrief_id=debrief.id) + "#hub-comments")
 
 
 @bp.errorhandler(drafting.SectionChanged)

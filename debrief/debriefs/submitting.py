@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session, object_session
 from .. import audit, recommendation2, workflow
 from ..audit import Actor
 from ..compliance import chasing
-from ..models import Debrief, DebriefTheme
+from ..models import Debrief, DebriefTheme, DismissedTheme
 from ..questions.loader import QuestionSet, Section
 from ..questions.themes import suggest
+from ..review import returns
 from ..vocabulary import event_counts
 from ..workflow import Action, State
 from .answers import Status, missing_required
@@ -88,6 +89,10 @@ def submit(
     action = Action.SUBMIT if debrief.state == State.DRAFT else Action.RESUBMIT
     workflow.apply(session, debrief, action, user)
     answers = answers_of(debrief)
+    details: dict = {"question_set": question_set.short_version}
+    if action == Action.RESUBMIT:
+        # Which answers changed since the return: ids for the audit, values in the history.
+        details["changed_answers"] = returns.record_changes(session, debrief, user, question_set)
     record_intel_doc(debrief, question_set, answers)
     _suggest_themes(session, debrief, question_set, answers)
     audit.record(
@@ -97,7 +102,7 @@ def submit(
         f"debrief.{action.value}",
         object_type="debrief",
         object_id=debrief.id,
-        details={"question_set": question_set.short_version},
+        details=details,
     )
     return True
 
@@ -105,12 +110,27 @@ def submit(
 def _suggest_themes(
     session: Session, debrief: Debrief, question_set: QuestionSet, answers: dict
 ) -> None:
-    """Store the themes the answers suggest; keep the hub's confirmations."""
+    """Store the themes the answers suggest; keep the hub's confirmations, and leave out a
+    suggestion the hub removed unless the reason for it (the answers behind it) changed."""
     event = debrief.event
     found = {
         s.theme_id: s
         for s in suggest(question_set, answers, event_counts(event), event.reported_at)
     }
+    dismissed = {
+        d.theme_id: d
+        for d in session.scalars(
+            select(DismissedTheme).where(DismissedTheme.debrief_id == debrief.id)
+        )
+    }
+    for theme_id, dismissal in dismissed.items():
+        suggestion = found.get(theme_id)
+        if suggestion is None:
+            continue
+        if suggestion.reason_text == dismissal.basis:
+            del found[theme_id]  # the same answers: the hub's decision stands
+        else:
+            session.delete(dismissal)  # the answers changed: the hub looks again
     existing = {
         t.theme_id: t
         for t in session.scalars(select(DebriefTheme).where(DebriefTheme.debrief_id == debrief.id))

@@ -17,7 +17,7 @@ from ..questions.store import question_set_of
 from ..timeutil import local_today
 from ..vocabulary import EVENT_TYPES
 from ..workflow import STATE_LABELS, Action, State, allowed_actions
-from . import follow_up, queue
+from . import follow_up, queue, returns
 from .reviewing import may_act
 
 # GOV.UK tag colours for each state.
@@ -30,7 +30,7 @@ STATE_TAG_CLASSES = {
 }
 # Column headings of the queue, in order, with the sort key each uses.
 QUEUE_COLUMNS = [
-    ("number", "Debrief"),
+    ("number", "Reference"),
     ("event_date", "Event date"),
     ("district", "District"),
     ("event_type", "Event type"),
@@ -133,6 +133,16 @@ def debrief_page_context(
     present_ids = {line.id for line in lines}
     age = target.age(debrief.submitted_at, local_today())
     return_entry = next((h for h in history if h.to_state == State.RETURNED and h.reason), None)
+    last_return = returns.latest(session, debrief.id)
+    waiting = debrief.state in (State.SUBMITTED, State.IN_REVIEW)
+    open_comments = [
+        SimpleNamespace(
+            question=returns.question_text(qs, c.question_id),
+            text=c.text,
+            reply=c.reply,
+        )
+        for c in (last_return.comments if last_return else [])
+    ]
     return {
         "debrief": debrief,
         "view": present(debrief, qs),
@@ -156,5 +166,8 @@ def debrief_page_context(
         "overdue": target.is_overdue(debrief.state, age),
         "target": target.working_days,
         "return_entry": return_entry if debrief.state == State.RETURNED else None,
+        "open_comments": open_comments if debrief.state == State.RETURNED else [],
+        "last_return": last_return,
+        "changes": returns.changes_to_show(qs, last_return) if waiting else [],
         "event_type_label": EVENT_TYPES.get(debrief.event.event_type, debrief.event.event_type),
     }

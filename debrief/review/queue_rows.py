@@ -40,6 +40,14 @@ def queue_rows_html(
     parts: list[str] = []
     for row in rows:
         number = row.id
+        # Named by its references, as the force knows it (issue 21); never its row number.
+        reference = html[row.incident_ref]
+        nccu = (
+            '<span class="govuk-!-display-block app-secondary-text">'
+            f"{html[row.nccu_reference]}</span>"
+            if row.nccu_reference
+            else ""
+        )
         confirmed = "".join(
             f'<span class="app-queue__theme">{html[themes[t]]}</span>' for t in row.confirmed
         )
@@ -63,11 +71,10 @@ def queue_rows_html(
             f'<input class="govuk-checkboxes__input" id="tick-{number}" name="id" '
             f'type="checkbox" value="{number}">'
             f'<label class="govuk-label govuk-checkboxes__label" for="tick-{number}">'
-            f'<span class="govuk-visually-hidden">Select debrief {number}</span></label>'
+            f'<span class="govuk-visually-hidden">Select {reference}</span></label>'
             "</div></div></td>"
             '<td class="govuk-table__cell"><a class="govuk-link app-queue__number" '
-            f'href="{review_href}{number}"><span class="govuk-visually-hidden">Debrief '
-            f"</span>{number}</a></td>"
+            f'href="{review_href}{number}">{reference}</a>{nccu}</td>'
             '<td class="govuk-table__cell" data-label="Event">'
             f"{format_local_short(row.reported_at)}</td>"
             f'<td class="govuk-table__cell" data-label="District">{html[row.district]}</td>'

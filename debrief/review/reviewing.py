@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from .. import audit, workflow
 from ..audit import Actor
-from ..models import Debrief, DebriefTheme, HistoryEntry, ReviewNote, User
+from ..models import Debrief, DebriefTheme, DismissedTheme, HistoryEntry, ReviewNote, User
 from ..questions.loader import QuestionSet
 from ..roles import Permission, can
 from ..timeutil import utcnow
 from ..workflow import Action, NotPermitted, State, TransitionRefused, add_history
+from . import returns
 
 SELF_REVIEW_MESSAGE = "You cannot review a debrief you hosted yourself."
 
@@ -207,6 +208,8 @@ def remove_theme(
         theme = question_set.theme(theme_id)
         label = theme.label if theme else theme_id
         kind = "confirmed theme" if row.confirmed else "suggested theme"
+        if row.suggested:
+            _remember_dismissal(session, debrief, actor.account, row)
         debrief.themes.remove(row)
         debrief.version += 1
         add_history(
@@ -227,6 +230,60 @@ def remove_theme(
         details=_after(debrief, "remove"),
     )
     return row is not None
+
+
+def _remember_dismissal(session: Session, debrief: Debrief, user: User, row: DebriefTheme) -> None:
+    """Remember that the hub removed a suggestion, and why it was suggested: the next
+    submission suggests it again only if the answers behind it changed (submitting.py)."""
+    kept = session.get(DismissedTheme, (debrief.id, row.theme_id))
+    if kept is None:
+        kept = DismissedTheme(debrief_id=debrief.id, theme_id=row.theme_id)
+        session.add(kept)
+    kept.basis = row.suggestion_reason or ""
+    kept.dismissed_by_id = user.id
+    kept.dismissed_at = utcnow()
+
+
+def unresolved_suggestions(debrief: Debrief) -> list[DebriefTheme]:
+    """Return the suggested themes the hub has neither confirmed nor removed."""
+    return [t for t in debrief.themes if t.suggested and not t.confirmed]
+
+
+def close_resolving(
+    session: Session,
+    debrief: Debrief,
+    actor: Actor,
+    question_set: QuestionSet,
+    decisions: dict[str, str],
+    seen: int | None,
+) -> HistoryEntry:
+    """Confirm or dismiss each unresolved suggestion as decided, then close the debrief.
+
+    `decisions` maps each unresolved theme id to "confirm" or "dismiss"; one missing
+    raises InvalidInput naming it, and nothing is changed.
+    """
+    ensure_may_act(debrief, actor.account)
+    check_version(debrief, seen)
+    pending = unresolved_suggestions(debrief)
+    errors = {
+        f"theme-{t.theme_id}": "Select whether to confirm or dismiss the theme "
+        f"‘{_label_or_id(question_set, t.theme_id)}’"
+        for t in pending
+        if decisions.get(t.theme_id) not in {"confirm", "dismiss"}
+    }
+    if errors:
+        raise InvalidInput(errors)
+    for row in pending:
+        if decisions[row.theme_id] == "confirm":
+            confirm_theme(session, debrief, actor, question_set, row.theme_id, debrief.version)
+        else:
+            remove_theme(session, debrief, actor, question_set, row.theme_id, debrief.version)
+    return decide(session, debrief, actor, Action.CLOSE, "", debrief.version)
+
+
+def _label_or_id(question_set: QuestionSet, theme_id: str) -> str:
+    theme = question_set.theme(theme_id)
+    return theme.label if theme else theme_id
 
 
 # --- notes ------------------------------------------------------------------------------------
@@ -277,6 +334,30 @@ def decide(
     return entry
 
 
+def return_with_comments(
+    session: Session,
+    debrief: Debrief,
+    actor: Actor,
+    reason: str,
+    comments: dict[str, str],
+    seen: int | None,
+) -> HistoryEntry:
+    """Return the debrief to its sergeant with an overall reason and comments on answers
+    ({question id: text}); the answers as they stand are kept to show what changed."""
+    entry = decide(session, debrief, actor, Action.RETURN, reason, seen)
+    returns.record_return(session, debrief, actor.account, entry, comments)
+    audit.record(
+        session,
+        actor,
+        audit.Category.ALTERATION,
+        "debrief.answer_comments",
+        object_type="debrief",
+        object_id=debrief.id,
+        details={"question_ids": list(comments)},
+    )
+    return entry
+
+
 def history_since(session: Session, debrief_id: int, after_id: int) -> list[HistoryEntry]:
     """Return the history entries written after the one a form last saw (what changed)."""
     query = (
@@ -289,7 +370,11 @@ def history_since(session: Session, debrief_id: int, after_id: int) -> list[Hist
 
 # --- bulk actions on many debriefs ------------------------------------------------------------
 
-BULK_ACTIONS = {"assign": "Assign to me", "theme": "Tag a theme"}
+BULK_ACTIONS = {
+    "assign": "Assign to me",
+    "start": "Start review (assign to me and start)",
+    "theme": "Tag a theme",
+}
 
 
 @dataclass(frozen=True)
@@ -304,6 +389,7 @@ class BulkPlan:
     hosted: int  # skipped: the reviewer hosted them
     closed: int  # skipped: closed debriefs are not changed
     unchanged: int  # already assigned to them, or already tagged
+    returned: int = 0  # skipped by "start": waiting for their sergeant
 
 
 def plan_bulk(
@@ -334,18 +420,32 @@ def plan_bulk(
                 )
             )
         )
-    hosted = closed = unchanged = 0
+    hosted = closed = unchanged = returned = 0
     to_change = []
     for debrief_id, host_id, state, assignee_id in rows:
         if host_id == user.id:
             hosted += 1
         elif state == State.CLOSED:
             closed += 1
+        elif action == "start" and state == State.RETURNED:
+            returned += 1
+        elif action == "start" and state == State.IN_REVIEW and assignee_id == user.id:
+            unchanged += 1
         elif (action == "assign" and assignee_id == user.id) or debrief_id in tagged:
             unchanged += 1
         else:
             to_change.append(debrief_id)
-    return BulkPlan(action, theme_id, label, len(rows), tuple(to_change), hosted, closed, unchanged)
+    return BulkPlan(
+        action,
+        theme_id,
+        label,
+        len(rows),
+        tuple(to_change),
+        hosted,
+        closed,
+        unchanged,
+        returned,
+    )
 
 
 def apply_bulk(session: Session, actor: Actor, plan: BulkPlan, chunk: int = 500) -> int:
@@ -362,7 +462,10 @@ def apply_bulk(session: Session, actor: Actor, plan: BulkPlan, chunk: int = 500)
         for debrief in debriefs:
             if debrief.host_id == user.id or debrief.state in (State.CLOSED, State.DRAFT):
                 continue
-            if plan.action == "assign":
+            if plan.action == "start":
+                if _start(session, actor, debrief):
+                    changed += 1
+            elif plan.action == "assign":
                 if debrief.assignee_id != user.id:
                     _assign(session, debrief, user)
                     changed += 1
@@ -382,3 +485,27 @@ def apply_bulk(session: Session, actor: Actor, plan: BulkPlan, chunk: int = 500)
         },
     )
     return changed
+
+
+def _start(session: Session, actor: Actor, debrief: Debrief) -> bool:
+    """Assign a debrief to the reviewer and start its review (bulk "start review"), with
+    an audit record of its own; False if it was theirs and in review already, or returned."""
+    user = actor.account
+    if debrief.state == State.RETURNED:
+        return False
+    if debrief.state == State.IN_REVIEW and debrief.assignee_id == user.id:
+        return False
+    if debrief.assignee_id != user.id:
+        _assign(session, debrief, user)  # a submitted debrief moves to in review
+    else:
+        workflow.apply(session, debrief, Action.START_REVIEW, user)
+    audit.record(
+        session,
+        actor,
+        audit.Category.ALTERATION,
+        "debrief.start_review",
+        object_type="debrief",
+        object_id=debrief.id,
+        details=_after(debrief, "bulk"),
+    )
+    return True

@@ -24,6 +24,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import navigation
+from ..debriefs.presenting import present
 from ..extensions import db_session
 from ..models import Debrief
 from ..periods import ReviewTarget
@@ -41,7 +42,7 @@ from ..workflow import (
     State,
     allowed_actions,
 )
-from . import queue, reviewing
+from . import queue, returns, reviewing
 from .common import bp, load_debrief, posted_version, signed_in_user
 from .forms import NoteForm, ReasonForm
 from .pages import debrief_page_context, latest_history_id, queue_labels
@@ -103,8 +104,12 @@ def queue_page():
     # Recorded after rendering, so that the header's count is read in the same
     # transaction as the page (not a fresh one after the write); nothing is sent
     # unless the record is committed.
+    # A search by reference is recorded as such: who looked for which reference (issue 21).
     record_consultation(
-        "queue.view", "queue", filter=qf.to_args(), debrief_ids=[row.id for row in page.rows]
+        "queue.search" if qf.search else "queue.view",
+        "queue",
+        filter=qf.to_args(),
+        debrief_ids=[row.id for row in page.rows],
     )
     return html
 
@@ -195,7 +200,9 @@ def bulk_apply():
     session = db_session()
     changed = reviewing.apply_bulk(session, current_actor(), plan)
     session.commit()
-    what = "assigned to you" if plan.action == "assign" else f"tagged ‘{plan.theme_label}’"
+    what = {"assign": "assigned to you", "start": "assigned to you and in review"}.get(
+        plan.action, f"tagged ‘{plan.theme_label}’"
+    )
     flash(f"{changed} debrief{'' if changed == 1 else 's'} {what}.", "success")
     return redirect(queue_url(qf))
 
@@ -287,21 +294,62 @@ def decide(debrief_id: int):
     action = request.form.get("action", "")
     if action not in {Action.START_REVIEW, Action.CLOSE}:
         abort(400)
+    if action == Action.CLOSE and reviewing.unresolved_suggestions(debrief):
+        reviewing.ensure_may_act(debrief, signed_in_user())
+        reviewing.check_version(debrief, posted_version())
+        return redirect(url_for("review.close", debrief_id=debrief.id))
     reviewing.decide(db_session(), debrief, current_actor(), action, "", posted_version())
     return _saved(debrief, "Debrief closed." if action == Action.CLOSE else "Review started.")
+
+
+@bp.route("/<int:debrief_id>/close", methods=["GET", "POST"])
+@requires(Permission.REVIEW)
+def close(debrief_id: int):
+    """Ask the reviewer to confirm or dismiss each suggested theme left, then close."""
+    debrief = load_debrief(debrief_id)
+    session, user = db_session(), signed_in_user()
+    if Action.CLOSE not in allowed_actions(debrief, user):
+        reviewing.ensure_may_act(debrief, user)
+        state = STATE_LABELS[State(debrief.state)].lower()
+        abort(409, description=f"A debrief that is {state} cannot be closed.")
+    qs = question_set_of(debrief.question_set)
+    pending = reviewing.unresolved_suggestions(debrief)
+    decisions = {t.theme_id: request.form.get(f"theme-{t.theme_id}", "") for t in pending}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            reviewing.close_resolving(
+                session, debrief, current_actor(), qs, decisions, posted_version()
+            )
+        except reviewing.InvalidInput as exc:
+            session.rollback()
+            debrief = load_debrief(debrief_id)
+            errors = exc.errors
+        else:
+            return _saved(debrief, "Debrief closed.")
+    themes = [(t, qs.theme(t.theme_id)) for t in pending]
+    return render_template(
+        "review/close.html",
+        debrief=debrief,
+        themes=themes,
+        decisions=decisions,
+        errors=errors,
+        error_list=[{"text": m, "href": f"#{k}"} for k, m in errors.items()],
+        version=debrief.version,
+    ), (400 if errors else 200)
 
 
 REFUSED_WORDS = {Action.RETURN: "returned", Action.REOPEN: "reopened"}
 REASON_PAGES = {
     Action.RETURN: (
-        "Return debrief {n} to the sergeant",
+        "Return {n} to the sergeant",
         "Why are you returning it?",
         "The sergeant sees this reason. Say what needs to be added or corrected.",
         "Return to sergeant",
         "Debrief returned to the sergeant.",
     ),
     Action.REOPEN: (
-        "Reopen debrief {n}",
+        "Reopen {n}",
         "Why are you reopening it?",
         "The reason is kept in the debrief's history.",
         "Reopen debrief",
@@ -326,16 +374,37 @@ def _reason_page(debrief_id: int, action: Action):
     form.reason.label.text = label
     form.reason.description = hint
     form.submit.label.text = button
-    if request.method == "POST" and form.validate():
-        reviewing.decide(
-            session, debrief, current_actor(), action, form.reason.data, posted_version()
-        )
+    qs = question_set_of(debrief.question_set)
+    typed = {k[len("comment-") :]: v for k, v in request.form.items() if k.startswith("comment-")}
+    comments, comment_errors = returns.clean_comments(qs, debrief, typed)
+    valid = request.method == "POST" and form.validate()
+    if valid and not comment_errors:
+        if action == Action.RETURN:
+            reviewing.return_with_comments(
+                session, debrief, current_actor(), form.reason.data, comments, posted_version()
+            )
+        else:
+            reviewing.decide(
+                session, debrief, current_actor(), action, form.reason.data, posted_version()
+            )
         return _saved(debrief, success)
     if request.method == "POST":
         reviewing.check_version(debrief, form.version.data)
+    if action != Action.RETURN:
+        comment_errors = {}
+    errors = [
+        {"text": message, "href": f"#{field.id}"} for field in form for message in field.errors
+    ] + [{"text": message, "href": f"#comment-{qid}"} for qid, message in comment_errors.items()]
     return render_template(
-        "review/reason.html", title=title.format(n=debrief.id), form=form, debrief=debrief
-    ), (400 if form.errors else 200)
+        "review/reason.html",
+        title=title.format(n=debrief.event.incident_ref),
+        form=form,
+        debrief=debrief,
+        view=present(debrief, qs) if action == Action.RETURN else None,
+        comments=typed,
+        comment_errors=comment_errors,
+        error_list=errors,
+    ), (400 if errors else 200)
 
 
 @bp.route("/<int:debrief_id>/return", methods=["GET", "POST"])

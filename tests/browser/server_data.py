@@ -46,15 +46,15 @@ class ServerData:
         """Let go of the database."""
         self.app.extensions["debrief.engine"].dispose()
 
-    def sergeant(self, username: str) -> Account:
-        """Make a sergeant who has already chosen their password."""
+    def sergeant(self, username: str, roles: tuple[str, ...] = ("sergeant",)) -> Account:
+        """Make a sergeant (or someone with other roles) who has already chosen their password."""
         with self.app.app_context():
             session = db_session()
             accounts.create_user(
                 session,
                 self.app.extensions["debrief.hasher"],
                 username=username,
-                roles=["sergeant"],
+                roles=list(roles),
                 full_name=f"{username.replace('-', ' ').title()} Officer",
                 password=self.password,
                 must_change_password=False,
@@ -82,6 +82,32 @@ class ServerData:
             assert not errors, errors
             session.commit()
             return debrief.id
+
+    def submitted(self, account: Account) -> tuple[int, str]:
+        """Give this sergeant a debrief submitted with every section answered (the answers
+        of tests/debrief_helpers.COMPLETE, on the event of EVENT_FORM); return its id and
+        incident reference."""
+        from debrief.debriefs.drafting import settle
+        from tests.debrief_helpers import COMPLETE
+        from tests.factories import _in_words_of, make_debrief, make_event, real_question_set
+
+        with self.app.app_context():
+            session = db_session()
+            user = session.scalars(select(User).where(User.username == account.username)).one()
+            number = next(_numbers)
+            event = make_event(
+                created_by=user,
+                incident_ref=f"INC-20250614-{number:04d}",
+                nccu_reference=f"NCCU-{2025060000 + number}",
+                unaccompanied_children=2,
+                age_disputed=1,
+                partner_agencies=["border_force", "immigration_enforcement"],
+            )
+            question_set = real_question_set()
+            # With the answers the event record gives (as a submission stores them).
+            answers, _ = settle(question_set, event, _in_words_of(question_set, COMPLETE), {})
+            debrief = make_debrief(user, state="submitted", answers=answers, event=event)
+            return debrief.id, event.incident_ref
 
     def outstanding_referral(self, account: Account, reference: str) -> None:
         """Give this sergeant a closed debrief whose NCCU referral the NCCU's list, just

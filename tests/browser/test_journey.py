@@ -137,7 +137,7 @@ def _reviewer_returns_it(page: Page, event: Event, debrief_id: int, scan) -> Non
     results = page.get_by_role("table", name=re.compile("^Debriefs 1 to 1 of 1"))
     expect(results).to_be_visible()
     scan(page, "hub reviewer: review queue, filtered")
-    results.get_by_role("link", name=f"Debrief {debrief_id}").click()
+    results.get_by_role("link", name=event.incident_ref).click()
 
     expect(page.get_by_text(event.incident_ref)).to_be_visible()
     scan(page, "hub reviewer: debrief to review")
@@ -171,7 +171,7 @@ def _reviewer_returns_it(page: Page, event: Event, debrief_id: int, scan) -> Non
     ).to_be_visible()
 
     page.get_by_role("link", name="Return to sergeant").click()
-    expect(_heading(page)).to_have_text(f"Return debrief {debrief_id} to the sergeant")
+    expect(_heading(page)).to_have_text(f"Return {event.incident_ref} to the sergeant")
     scan(page, "hub reviewer: return to the sergeant")
     page.get_by_role("button", name="Return to sergeant").click()
     expect(page.get_by_role("alert")).to_contain_text("Enter the reason")
@@ -201,7 +201,7 @@ def _sergeant_resubmits(page: Page, event: Event, scan) -> None:
 def _reviewer_closes_it(page: Page, debrief_id: int, scan) -> None:
     """Open the resubmitted debrief from the queue and close it."""
     page.goto("/review/")
-    page.get_by_role("link", name=f"Debrief {debrief_id}", exact=True).click()
+    page.locator(f'a[href="/review/{debrief_id}"]').click()
     page.get_by_role("button", name="Close debrief").click()
     expect(page.get_by_text("Debrief closed.")).to_be_visible()
     scan(page, "hub reviewer: closed debrief")
