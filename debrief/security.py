@@ -25,7 +25,16 @@ from .roles import Permission, can
 from .web import current_actor
 
 # Endpoints anyone may reach, signed in or not.
-PUBLIC_ENDPOINTS = frozenset({"static", "auth.sign_in", "auth.session_status", "main.health"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "static",
+        "auth.sign_in",
+        "auth.session_status",
+        "main.health",
+        "auth.sso_start",  # single sign-on: leaving for the provider and coming back
+        "auth.sso_callback",
+    }
+)
 # Requests that do not count as using the session (the timeout warning asking how long
 # is left must not extend it).
 PASSIVE_ENDPOINTS = frozenset({"static", "auth.session_status"})

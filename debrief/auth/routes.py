@@ -6,7 +6,6 @@ import logging
 from datetime import timedelta
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     jsonify,
@@ -30,11 +29,11 @@ from ..security import (
     session_timing,
 )
 from ..web import current_actor
-from . import accounts
+from . import accounts, common
+from .common import bp
 from .forms import ChangePasswordForm, SignInForm
 from .passwords import PasswordRejected
 
-bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 
 SIGN_IN_FAILED = "Sign-in failed. Check your username and password and try again."
@@ -82,6 +81,7 @@ def sign_in():
                 form.password.data,
                 _lockout_policy(),
                 current_actor(),
+                admins_only=_local_admins_only(),
             )
         except accounts.SignInFailed as failure:
             log.info("Sign-in failed for %r: %s", form.username.data, failure.reason)
@@ -98,8 +98,17 @@ def sign_in():
                 return redirect(target)
             return redirect(url_for(start_endpoint(user)))
     return render_template(
-        "auth/sign_in.html", form=form, failed_message=SIGN_IN_FAILED if failed else None
+        "auth/sign_in.html",
+        form=form,
+        failed_message=SIGN_IN_FAILED if failed else None,
+        local_admins_only=_local_admins_only(),
     )
+
+
+def _local_admins_only() -> bool:
+    """Tell whether passwords are for break-glass administrators only (SSO is on and
+    SSO_LOCAL_SIGN_IN is "admins")."""
+    return common.enabled() and current_app.config["SSO_LOCAL_SIGN_IN"] == "admins"
 
 
 @bp.get("/session")
@@ -126,13 +135,15 @@ def stay_signed_in():
 @bp.post("/sign-out")
 @requires(Permission.SIGNED_IN)
 def sign_out():
-    """Sign out and make this person's session cookies stop working everywhere."""
+    """Sign out and make this person's session cookies stop working everywhere; after a
+    single sign-on, sign out at the provider too where it offers that."""
+    at_provider = common.logout_url() if common.CHECKED_AT in session else None
     session_ = db_session()
     accounts.sign_out(session_, current_actor())
     session_.commit()
     end_session()
     flash("You have signed out.", "success")
-    return redirect(url_for("auth.sign_in"))
+    return redirect(at_provider or url_for("auth.sign_in"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
