@@ -15,7 +15,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const offsetMs = (config.clockOffsetSeconds || 0) * 1000;
@@ -35,7 +35,21 @@ const publicPart = ({ kty, n, e, kid, use, alg }) => ({ kty, n, e, kid, use, alg
 const users = config.users;
 const issuer = `http://127.0.0.1:${config.port}`;
 
+// A person disabled at the provider (a leaver) is asked to sign in again, even with a
+// session here: so prompt=none answers login_required, as Microsoft Entra ID does.
+const policy = interactionPolicy.base();
+policy.get('login').checks.add(new interactionPolicy.Check(
+  'account_disabled',
+  'the account has been disabled',
+  'login_required',
+  (ctx) => {
+    const id = ctx.oidc.session.accountId;
+    return Boolean(id && (!users[id] || users[id].disabled));
+  },
+));
+
 const provider = new Provider(issuer, {
+  interactions: { policy },
   clients: config.clients,
   jwks: { keys: [key] },
   cookies: { keys: ['test-provider-cookie-key-not-secret'] },
@@ -85,6 +99,7 @@ const provider = new Provider(issuer, {
   },
 });
 provider.proxy = false;
+provider.on('server_error', (ctx, error) => process.stderr.write(`server_error ${error.stack}\n`));
 
 const audiences = config.idTokenAudience || {};
 const issue = provider.IdToken.prototype.issue;
