@@ -209,7 +209,9 @@ class ProviderBrowser:
             page = response.text
             self.pages_seen.append(page)
             action = re.search(r'<form[^>]*action="([^"]+)"', page)
-            assert response.status_code == 200 and action, f"provider page {response.status_code}: {page[-1500:]}"
+            assert response.status_code == 200 and action, (
+                f"provider page {response.status_code}: {page[-1500:]}"
+            )
             fields = _hidden_inputs(page)
             if 'name="login"' in page:
                 assert login is not None, "the provider asked for a sign-in"
@@ -232,7 +234,9 @@ class ProviderBrowser:
 
 def start_sign_in(client, next_url: str | None = None) -> str:
     """Press "Sign in with ... account": return the provider's authorization URL."""
-    response = client.get("/sign-in/sso" + (f"?{urlencode({'next': next_url})}" if next_url else ""))
+    response = client.get(
+        "/sign-in/sso" + (f"?{urlencode({'next': next_url})}" if next_url else "")
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response.headers["Location"]
 

@@ -180,9 +180,9 @@ def test_a_replayed_code_is_refused(sso_client, sso_db, browser):
     assert sso_client.get(oidc.app_path(back)).status_code == 400
     # The same code under a state of a new sign-in: the provider refuses the code.
     fresh = oidc.start_sign_in(sso_client)
-    state = oidc.with_query(back, state=dict(
-        p.split("=", 1) for p in fresh.split("?", 1)[1].split("&")
-    )["state"])
+    state = oidc.with_query(
+        back, state=dict(p.split("=", 1) for p in fresh.split("?", 1)[1].split("&"))["state"]
+    )
     assert sso_client.get(oidc.app_path(state)).status_code == 400
     assert refusal_reasons(sso_db) == ["bad state", "code refused"]
 
@@ -215,9 +215,9 @@ def test_a_bad_signature_is_refused(build_app, provider, browser):
     with app.app_context():
         from debrief.extensions import db_session
 
-        refused = db_session().scalars(
-            select(AuditEntry).where(AuditEntry.action == "sso.refused")
-        ).one()
+        refused = (
+            db_session().scalars(select(AuditEntry).where(AuditEntry.action == "sso.refused")).one()
+        )
         assert refused.details["reason"] == "signature"
         assert db_session().scalar(select(User).where(User.username == "sam.jones")) is None
 
@@ -298,7 +298,10 @@ def test_an_admin_links_an_account_to_a_subject(sso_app, sso_client, sso_db, bro
         make_user(["admin"], username="boss")
     admin = sso_app.test_client()
     admin.post("/sign-in", data={"username": "boss", "password": DEFAULT_PASSWORD})
-    assert admin.post(f"/admin/users/{jo_id}/sso/link", data={"subject": "sgt-6006"}).status_code == 302
+    assert (
+        admin.post(f"/admin/users/{jo_id}/sso/link", data={"subject": "sgt-6006"}).status_code
+        == 302
+    )
     oidc.sign_in(sso_client, browser, "sgt-6006")
     assert "jo" in sso_client.get("/account").get_data(as_text=True)
     assert account(sso_db, "someone.else") is None
@@ -306,9 +309,7 @@ def test_an_admin_links_an_account_to_a_subject(sso_app, sso_client, sso_db, bro
     assert audit(sso_db, "sso.unlinked")[0].details["subject"] == "sgt-6006"
 
 
-def test_deactivation_here_blocks_whatever_the_provider_says(
-    sso_app, sso_client, sso_db, browser
-):
+def test_deactivation_here_blocks_whatever_the_provider_says(sso_app, sso_client, sso_db, browser):
     oidc.sign_in(sso_client, browser, "hub-3003")
     from debrief.auth import accounts
     from debrief.extensions import db_session
@@ -339,9 +340,11 @@ def test_passwords_only_for_administrators_when_turned_off(build_app, provider):
     with app.app_context():
         from debrief.extensions import db_session
 
-        failed = db_session().scalars(
-            select(AuditEntry).where(AuditEntry.action == "sign_in.failed")
-        ).one()
+        failed = (
+            db_session()
+            .scalars(select(AuditEntry).where(AuditEntry.action == "sign_in.failed"))
+            .one()
+        )
         assert failed.details["reason"] == "password sign-in is for administrators only"
 
 

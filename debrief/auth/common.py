@@ -12,7 +12,7 @@ SSO_CLOCK_SKEW_SECONDS of leeway. Every failure is turned into one refusal reaso
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
@@ -67,6 +67,8 @@ def init_sso(app: Flask) -> None:
         },
     )
     app.extensions[EXTENSION] = oauth
+    parts = urlsplit(app.config["SSO_DISCOVERY_URL"])
+    app.config["FORM_ACTION_ORIGINS"] = [f"{parts.scheme}://{parts.netloc}"]
     app.before_request(_recheck_when_due)
     app.add_template_global(_identity_of, "sso_identity")
 
@@ -152,8 +154,9 @@ def verified_claims() -> dict[str, Any]:
     except jose_errors.ExpiredTokenError:
         raise sso.Refused("expired") from None
     except jose_errors.ClaimError as exc:
-        raise sso.Refused(_CLAIM_REASONS.get(exc.claim, "provider error"),
-                          detail=f"claim {exc.claim}") from None
+        raise sso.Refused(
+            _CLAIM_REASONS.get(exc.claim, "provider error"), detail=f"claim {exc.claim}"
+        ) from None
     except jose_errors.JoseError as exc:
         raise sso.Refused("signature", detail=type(exc).__name__) from None
     except requests.RequestException as exc:
@@ -214,13 +217,11 @@ def _recheck_when_due():
             return authorize(prompt="none")
         except sso.Refused as refused:
             # Not asked is not vouched for: the session ends (fail closed).
-            sso.record_refusal(db_session(), current_actor(), refused.reason,
-                               detail="re-check")
+            sso.record_refusal(db_session(), current_actor(), refused.reason, detail="re-check")
             db_session().commit()
     end_session()
     g.session_ended_because = (
-        f"your {provider_name()} account is checked again every "
-        f"{minutes} minutes"
+        f"your {provider_name()} account is checked again every {minutes} minutes"
     )
     if request.method == "POST":
         return keeping.answer_unsaved_post()

@@ -168,8 +168,15 @@ def sign_in(
     try:
         return _sign_in(session, claims, mapping, actor)
     except Refused as refused:
-        record_refusal(session, actor, refused.reason, claims=claims, mapping=mapping,
-                       detail=refused.detail, user=refused.user)
+        record_refusal(
+            session,
+            actor,
+            refused.reason,
+            claims=claims,
+            mapping=mapping,
+            detail=refused.detail,
+            user=refused.user,
+        )
         raise
 
 
@@ -275,8 +282,12 @@ def _first_sign_in(
         "user.create",
         object_type="user",
         object_id=user.id,
-        details={"username": user.username, "roles": sorted(roles), "by": "sso",
-                 **_who(claims, mapping)},
+        details={
+            "username": user.username,
+            "roles": sorted(roles),
+            "by": "sso",
+            **_who(claims, mapping),
+        },
     )
     return identity
 
@@ -322,8 +333,7 @@ def recheck(
             raise _refused_for(user, "no role")
         sync_roles(session, actor, user, roles)
     except Refused as refused:
-        record_refusal(session, actor, refused.reason, claims=claims, mapping=mapping,
-                       user=user)
+        record_refusal(session, actor, refused.reason, claims=claims, mapping=mapping, user=user)
         raise
     audit.record(session, replace(actor, user=user), audit.Category.SECURITY, "sso.recheck")
 
@@ -343,8 +353,7 @@ def link(session: Session, actor: Actor, user: User, issuer: str, subject: str) 
         )
     identity = identity_of(session, user)
     if identity is None:
-        identity = SsoIdentity(user=user, issuer=issuer, claimed_username="",
-                               created_at=utcnow())
+        identity = SsoIdentity(user=user, issuer=issuer, claimed_username="", created_at=utcnow())
         session.add(identity)
     identity.issuer, identity.subject = issuer, subject
     _confirm(session, actor, user, identity)
@@ -372,8 +381,7 @@ def _confirm(session: Session, actor: Actor, user: User, identity: SsoIdentity) 
         "sso.linked",
         object_type="user",
         object_id=user.id,
-        details={"username": user.username, "issuer": identity.issuer,
-                 "subject": identity.subject},
+        details={"username": user.username, "issuer": identity.issuer, "subject": identity.subject},
     )
 
 
@@ -383,8 +391,12 @@ def unlink(session: Session, actor: Actor, user: User) -> None:
     identity = identity_of(session, user)
     if identity is None:
         raise AccountError("This account is not linked to a provider account")
-    details = {"username": user.username, "issuer": identity.issuer,
-               "subject": identity.subject, "was": identity.status}
+    details = {
+        "username": user.username,
+        "issuer": identity.issuer,
+        "subject": identity.subject,
+        "was": identity.status,
+    }
     session.delete(identity)
     user.session_token = new_token()
     audit.record(

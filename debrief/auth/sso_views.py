@@ -45,8 +45,10 @@ def sso_callback():
     try:
         claims = common.verified_claims()
     except sso.Refused as refused:
-        if rechecking and refused.reason == "provider error" and (
-            refused.detail in common.SIGN_IN_AGAIN
+        if (
+            rechecking
+            and refused.reason == "provider error"
+            and (refused.detail in common.SIGN_IN_AGAIN)
         ):
             return _signed_out_by_provider(refused, target)
         return _refused(refused)
@@ -105,8 +107,11 @@ def _refused(refused: sso.Refused, *, recorded: bool = False):
         session_ = db_session()
         sso.record_refusal(session_, current_actor(), refused.reason, detail=refused.detail)
         session_.commit()
-    status = 403 if refused.reason in {"no role", "inactive", "link pending",
-                                       "username linked elsewhere"} else 400
+    status = (
+        403
+        if refused.reason in {"no role", "inactive", "link pending", "username linked elsewhere"}
+        else 400
+    )
     if refused.reason == "provider unreachable":
         status = 502
     return (
