@@ -1,6 +1,6 @@
 """A real OpenID provider for the tests: the certified `oidc-provider` package (npm), run by
 Node from tests/oidc_provider/ (`npm ci` there; .ci/run does it). Skipped with a message
-where Node or the package is missing.
+where Node or the package is missing, except in CI (DEBRIEF_REQUIRE_OIDC_PROVIDER=1).
 
 `start_provider` writes the provider's settings (clients, users, its clock) and starts it on
 a free port; `ProviderBrowser` goes through the provider's own pages as a browser would
@@ -112,6 +112,8 @@ def start_provider(
 ) -> Provider:
     """Start oidc-provider on a free port with these clients and users."""
     reason = missing()
+    if reason and os.environ.get("DEBRIEF_REQUIRE_OIDC_PROVIDER") == "1":
+        pytest.fail(f"DEBRIEF_REQUIRE_OIDC_PROVIDER=1 but {reason}", pytrace=False)
     if reason:
         pytest.skip(reason)
     users = json.loads(json.dumps(users if users is not None else USERS))
