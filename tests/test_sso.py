@@ -461,6 +461,31 @@ def test_a_kept_form_survives_the_round_trip_to_the_provider(sso_client, sso_db,
     assert html.escape(typed) in sso_client.get(url).get_data(as_text=True)
 
 
+def test_a_save_when_the_recheck_is_due_is_kept_not_lost(sso_client, sso_db, browser):
+    typed = "The interpreter joined by video after twenty minutes."
+    oidc.sign_in(sso_client, browser, "sgt-1001")
+    debrief_id = start_debrief(sso_client)
+    url = f"/debriefs/{debrief_id}/sections/learning"
+    page = sso_client.get(url).get_data(as_text=True)
+    form = {
+        "version": hidden(page, "version"),
+        "base": hidden(page, "base"),
+        "form_key": hidden(page, "form_key"),
+        "reveal": "js",
+        "action": "continue",
+        "went_well": typed,
+    }
+    _back_date_the_check(sso_client)
+    kept = sso_client.post(url, data=form, headers=CHROMIUM_FORM_HEADERS)
+    assert kept.status_code == 302 and "next=" in kept.headers["Location"]
+    message = sso_client.get(oidc.app_path(kept.headers["Location"])).get_data(as_text=True)
+    assert "checked again every 60 minutes" in html.unescape(message)
+    to_provider = oidc.start_sign_in(sso_client, url)
+    answer = sso_client.get(oidc.app_path(browser.follow(to_provider)))  # no login: silent
+    assert answer.headers["Location"] == url
+    assert html.escape(typed) in sso_client.get(url).get_data(as_text=True)
+
+
 # Without SSO settings, and the settings' checks
 
 

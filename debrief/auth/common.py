@@ -21,7 +21,7 @@ from flask import Blueprint, Flask, current_app, g, redirect, request, session, 
 from flask_login import current_user
 from joserfc import errors as jose_errors
 
-from .. import keeping
+from .. import audit, keeping
 from ..extensions import db_session
 from ..security import end_session, is_safe_next, now_seconds
 from ..web import current_actor
@@ -165,6 +165,19 @@ def verified_claims() -> dict[str, Any]:
     if not claims or "sub" not in claims:
         raise sso.Refused("no id token")
     return dict(claims)
+
+
+def sign_in_limit() -> str:
+    """How often one address may try to sign in (a password, or a return from the provider)."""
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+def audit_rate_limited(_limit) -> None:
+    """Count that an address went over the sign-in rate limit (the 429 page follows): one
+    audit record per address and minute, with the count, however many were refused."""
+    session_ = db_session()
+    audit.tally_refusal(session_, request.remote_addr or "", "sign_in.rate_limited")
+    session_.commit()
 
 
 def start_signed_in_session() -> None:

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import audit, keeping
+from .. import keeping
 from ..extensions import db_session, limiter, locks_before_writing
 from ..roles import ROLE_LABELS, Permission, Role, start_endpoint
 from ..security import (
@@ -50,21 +50,9 @@ def _lockout_policy() -> accounts.LockoutPolicy:
     )
 
 
-def _sign_in_limit() -> str:
-    return current_app.config["SIGN_IN_RATE_LIMIT"]
-
-
-def _audit_rate_limited(_limit) -> None:
-    """Count that an address went over the sign-in rate limit (the 429 page follows): one
-    audit record per address and minute, with the count, however many were refused."""
-    session_ = db_session()
-    audit.tally_refusal(session_, request.remote_addr or "", "sign_in.rate_limited")
-    session_.commit()
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 @locks_before_writing  # the password is checked with no lock held (accounts.authenticate)
-@limiter.limit(_sign_in_limit, methods=["POST"], on_breach=_audit_rate_limited)
+@limiter.limit(common.sign_in_limit, methods=["POST"], on_breach=common.audit_rate_limited)
 def sign_in():
     """Sign in; every kind of failure gets the same message."""
     if current_user.is_authenticated:

@@ -3,11 +3,12 @@ linking of an account to a provider account. Answer 404 while SSO is not configu
 
 from __future__ import annotations
 
+import requests
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from .. import keeping
-from ..extensions import db_session
+from ..extensions import db_session, limiter
 from ..models import User
 from ..roles import Permission, start_endpoint
 from ..security import begin_session, end_session, is_safe_next, requires
@@ -22,6 +23,7 @@ def _require_sso() -> None:
 
 
 @bp.get("/sign-in/sso")
+@limiter.limit(common.sign_in_limit, on_breach=common.audit_rate_limited)
 def sso_start():
     """Leave for the provider's sign-in page; `next` (a kept form's page) comes back with us."""
     _require_sso()
@@ -37,6 +39,7 @@ def sso_start():
 
 
 @bp.get("/sign-in/sso/callback")
+@limiter.limit(common.sign_in_limit, on_breach=common.audit_rate_limited)
 def sso_callback():
     """Come back from the provider: check everything, then sign in (or re-check) or refuse."""
     _require_sso()
@@ -150,9 +153,14 @@ def _account_change(user_id: int, change, message: str):
 def sso_link(user_id: int):
     """Link the account to the provider account with the subject identifier typed."""
     subject = request.form.get("subject", "")
+    try:
+        issuer = common.issuer()
+    except (requests.RequestException, ValueError, KeyError):
+        flash("The sign-on provider could not be reached. Try again in a few minutes.", "error")
+        return redirect(url_for("admin.user", user_id=user_id))
     return _account_change(
         user_id,
-        lambda s, account: sso.link(s, current_actor(), account, common.issuer(), subject),
+        lambda s, account: sso.link(s, current_actor(), account, issuer, subject),
         "{username} is linked: they sign in with their force account from now on.",
     )
 
