@@ -305,6 +305,7 @@ def test_an_admin_links_an_account_to_a_subject(sso_app, sso_client, sso_db, bro
     oidc.sign_in(sso_client, browser, "sgt-6006")
     assert "jo" in sso_client.get("/account").get_data(as_text=True)
     assert account(sso_db, "someone.else") is None
+    assert sso_client.post(f"/admin/users/{jo_id}/sso/unlink").status_code == 403  # a sergeant
     assert admin.post(f"/admin/users/{jo_id}/sso/unlink").status_code == 302
     assert audit(sso_db, "sso.unlinked")[0].details["subject"] == "sgt-6006"
 

@@ -152,6 +152,7 @@ def _account_change(user_id: int, change, message: str):
 @requires(Permission.MANAGE_USERS)
 def sso_link(user_id: int):
     """Link the account to the provider account with the subject identifier typed."""
+    _require_sso()
     subject = request.form.get("subject", "")
     try:
         issuer = common.issuer()
