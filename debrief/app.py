@@ -100,6 +100,7 @@ def _wire_templates(app: Flask) -> None:
 
 def _wire_extensions(app: Flask) -> None:
     from . import navigation, rate_limits, request_log, security
+    from .auth import common as auth_common
     from .extensions import csrf, limiter, login_manager
 
     request_log.init_app(app)  # first: its after-request hook then runs last
@@ -112,6 +113,7 @@ def _wire_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    auth_common.init_sso(app)  # after security: its re-check runs once the session is checked
     navigation.init_app(app)
     _wire_filters(app)
 
@@ -120,7 +122,7 @@ def _wire_extensions(app: Flask) -> None:
 # where that is the only one). Importing a module adds its pages to the blueprint.
 VIEW_MODULES = {
     "main.routes": ["main.routes"],
-    "auth.routes": ["auth.routes"],
+    "auth.common": ["auth.routes", "auth.sso_views"],
     "debriefs.common": [
         "debriefs.routes",
         "debriefs.event_views",

@@ -117,6 +117,26 @@ DEFAULTS: dict[str, Any] = {
     # A CA bundle to check the mail server's certificate with (else the system's).
     "SMTP_CA_FILE": None,
     "SMTP_TIMEOUT_SECONDS": 30,
+    # Single sign-on with the force's OpenID Connect provider (auth/sso.py). Off while
+    # SSO_DISCOVERY_URL is unset: the service then signs in with its own passwords only.
+    "SSO_DISCOVERY_URL": None,  # https://login.microsoftonline.com/TENANT/v2.0/.well-known/...
+    "SSO_CLIENT_ID": None,
+    "SSO_CLIENT_SECRET": None,
+    "SSO_SCOPES": "openid profile email",
+    # The ID token claim carrying app roles or groups, and what each value grants here.
+    "SSO_ROLES_CLAIM": "roles",
+    "SSO_ROLE_MAP": {},  # {"Debrief.Sergeant": "sergeant", "GROUP-ID": ["hub_reviewer", ...]}
+    # The claim matched against an existing username (an administrator confirms the link)
+    # and used as the username of an account made at first sign-in.
+    "SSO_USERNAME_CLAIM": "preferred_username",
+    "SSO_NAME_CLAIM": "name",
+    "SSO_PROVIDER_NAME": None,  # "Sign in with <this> account"; FORCE_NAME when unset
+    # "everyone": local passwords still work for all; "admins": only administrators (break-glass).
+    "SSO_LOCAL_SIGN_IN": "everyone",
+    # Roles and the account's state at the provider are checked again this often (prompt=none).
+    "SSO_RECHECK_MINUTES": 60,
+    "SSO_CLOCK_SKEW_SECONDS": 60,
+    "SSO_HTTP_TIMEOUT_SECONDS": 10,
 }
 
 # Types the checker enforces; lists of strings are given as JSON in the environment.
@@ -142,6 +162,9 @@ _INT_SETTINGS = {
     "NCCU_MATCH_WINDOW_HOURS": (1, 168),
     "SMTP_PORT": (1, 65535),
     "SMTP_TIMEOUT_SECONDS": (1, 600),
+    "SSO_RECHECK_MINUTES": (5, 60),
+    "SSO_CLOCK_SKEW_SECONDS": (0, 300),
+    "SSO_HTTP_TIMEOUT_SECONDS": (1, 60),
 }
 # Whole numbers that may be left unset (None): a default is worked out from other settings.
 _OPTIONAL_INT_SETTINGS = {"SESSION_MAX_MINUTES": (1, 72 * 60)}
@@ -158,9 +181,18 @@ _STR_SETTINGS = {
     "BANK_HOLIDAY_DIVISION",
     "RATELIMIT_STORAGE_URI",
     "SIGN_IN_RATE_LIMIT",
+    "SSO_SCOPES",
+    "SSO_ROLES_CLAIM",
+    "SSO_USERNAME_CLAIM",
+    "SSO_NAME_CLAIM",
+    "SSO_LOCAL_SIGN_IN",
 }
 # Text that may be left unset (None).
 _OPTIONAL_STR_SETTINGS = {
+    "SSO_DISCOVERY_URL",
+    "SSO_CLIENT_ID",
+    "SSO_CLIENT_SECRET",
+    "SSO_PROVIDER_NAME",
     "SERVICE_BASE_URL",
     "SMTP_HOST",
     "SMTP_USERNAME",
@@ -247,6 +279,14 @@ def _parse_env_value(env_key: str, name: str, raw: str) -> Any:
         if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
             raise SettingsError(f"{env_key} must be true or false, not {raw!r}.")
         return raw.lower() in {"1", "true", "yes"}
+    if name == "SSO_ROLE_MAP":
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            raise SettingsError(
+                f"{env_key} must be a JSON object of claim value = role, for example "
+                '{"Debrief.Sergeant": "sergeant"}.'
+            ) from None
     if name in _COLUMN_MAP_SETTINGS:
         try:
             return json.loads(raw)
@@ -321,6 +361,7 @@ def check_settings(settings: dict[str, Any]) -> None:
         )
     _check_rate_limits(settings)
     _check_mail(settings)
+    _check_sso(settings)
     url = settings["DATABASE_URL"]
     if url is not None:
         check_database_url(url)
@@ -376,6 +417,59 @@ def _check_mail(settings: dict[str, Any]) -> None:
             "Setting SMTP_USERNAME needs SMTP_STARTTLS = true: the password must not cross "
             "the network in the clear."
         )
+def _check_sso(settings: dict[str, Any]) -> None:
+    """Single sign-on settings: all or nothing, every mapped role known."""
+    from urllib.parse import urlsplit
+
+    from .roles import Role
+
+    for name in _OPTIONAL_STR_SETTINGS:
+        value = settings[name]
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise SettingsError(f"Setting {name} must be a non-empty piece of text, or unset.")
+    if settings["SSO_LOCAL_SIGN_IN"] not in {"everyone", "admins"}:
+        raise SettingsError("Setting SSO_LOCAL_SIGN_IN must be everyone or admins.")
+    role_map = settings["SSO_ROLE_MAP"]
+    known = {role.value for role in Role}
+    if not isinstance(role_map, dict) or not all(
+        isinstance(key, str)
+        and key
+        and (
+            (isinstance(value, str) and value in known)
+            or (
+                isinstance(value, list)
+                and value
+                and all(isinstance(v, str) and v in known for v in value)
+            )
+        )
+        for key, value in role_map.items()
+    ):
+        raise SettingsError(
+            "Setting SSO_ROLE_MAP must map each claim value to a role or a list of roles, "
+            f"from: {', '.join(sorted(known))}."
+        )
+    url = settings["SSO_DISCOVERY_URL"]
+    if url is None:
+        return
+    missing = [n for n in ("SSO_CLIENT_ID", "SSO_CLIENT_SECRET") if not settings[n]]
+    if missing:
+        raise SettingsError(
+            f"Single sign-on is on (SSO_DISCOVERY_URL is set) but {' and '.join(missing)} "
+            "is not: give the application's client id and secret from the provider."
+        )
+    if not role_map:
+        raise SettingsError(
+            "Single sign-on is on but SSO_ROLE_MAP is empty: nobody could be given a role."
+        )
+    parts = urlsplit(url)
+    local = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        raise SettingsError(
+            "Setting SSO_DISCOVERY_URL must be an https:// address (the provider's "
+            ".well-known/openid-configuration)."
+        )
+    if "openid" not in settings["SSO_SCOPES"].split():
+        raise SettingsError("Setting SSO_SCOPES must include openid.")
 
 
 # Where Flask-Limiter may keep its counts, and the package each needs.

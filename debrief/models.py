@@ -165,6 +165,38 @@ class UserRole(Base):
     user: Mapped[User] = relationship(back_populates="role_rows")
 
 
+class SsoIdentity(Base):
+    """A person's account at the force's OpenID provider, linked to their account here by
+    the provider's issuer and subject identifier (never by name or email).
+
+    `linked`: signing in with it signs in as `user`. `pending`: the first sign-in's
+    username claim equalled this existing username; an administrator must confirm the
+    link before it works (auth/sso.py).
+    """
+
+    __tablename__ = "sso_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    status: Mapped[str] = mapped_column(String(16))  # linked, pending
+    # The username claim as the provider last sent it, for the administrator to check.
+    claimed_username: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    linked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (
+        UniqueConstraint("issuer", "subject", name="uq_sso_identities_issuer_subject"),
+    )
+
+
 class SignInFailure(Base):
     """A failed sign-in, kept in the database so lock-out holds across workers."""
 
@@ -799,6 +831,7 @@ __all__ = [
     "ReviewNote",
     "ReviewReturn",
     "SignInFailure",
+    "SsoIdentity",
     "State",
     "StateColumn",
     "Team",

@@ -33,6 +33,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "main.health",
         "main.healthz",
         "main.readyz",
+        "auth.sso_start",  # single sign-on: leaving for the provider and coming back
+        "auth.sso_callback",
     }
 )
 # Requests that do not count as using the session (the timeout warning asking how long
@@ -266,11 +268,14 @@ def is_safe_next(target: str | None) -> bool:
 
 def _security_headers(response):
     nonce = csp_nonce()
+    # A form's redirect chain may lead to the sign-on provider (sign-out there, the hourly
+    # re-check after a save): browsers hold redirects to form-action too.
+    form_action = " ".join(["'self'", *current_app.config.get("FORM_ACTION_ORIGINS", [])])
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
         "style-src 'self'; img-src 'self' data:; font-src 'self'; "
-        "connect-src 'self'; form-action 'self'; "
+        f"connect-src 'self'; form-action {form_action}; "
         "frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -54,6 +54,13 @@ EXPECTED: dict[str, dict[str, int]] = {
         "deactivated": 200,
         **{role: 302 for role in ROLES},
     },
+    # Single sign-on: not found while SSO is not configured (tests/test_sso.py checks them
+    # with a real provider).
+    "auth.sso_start": same_for_all(404),
+    "auth.sso_callback": same_for_all(404),
+    "auth.sso_link": needs("admin", status=404),
+    "auth.sso_confirm": needs("admin", status=404),
+    "auth.sso_unlink": needs("admin", status=404),
     # How long the session has left, for the timeout warning: signed out is an answer too.
     "auth.session_status": same_for_all(200),
     # Everyone signed in

@@ -134,11 +134,16 @@ def authenticate(
     password: str,
     policy: LockoutPolicy,
     actor: Actor,
+    *,
+    admins_only: bool = False,
 ) -> User:
     """Return the user for these credentials, or raise SignInFailed; either way the attempt
-    is in the audit trail, recorded as from `actor`'s address (commit it, failed or not)."""
+    is in the audit trail, recorded as from `actor`'s address (commit it, failed or not).
+
+    `admins_only`: passwords are kept for break-glass administrators only (single sign-on
+    is on); anyone else is refused even with the right password."""
     try:
-        user = _check_credentials(session, hasher, username, password, policy)
+        user = _check_credentials(session, hasher, username, password, policy, admins_only)
     except SignInFailed as failure:
         audit.record(
             session,
@@ -153,7 +158,12 @@ def authenticate(
 
 
 def _check_credentials(
-    session: Session, hasher: Hasher, username: str, password: str, policy: LockoutPolicy
+    session: Session,
+    hasher: Hasher,
+    username: str,
+    password: str,
+    policy: LockoutPolicy,
+    admins_only: bool = False,
 ) -> User:
     """Count the attempt, then check the password with no lock held.
 
@@ -174,6 +184,9 @@ def _check_credentials(
     if not user.active:
         session.execute(delete(SignInFailure).where(SignInFailure.id == attempt))
         raise SignInFailed("inactive", user)
+    if admins_only and Role.ADMIN.value not in user.roles:
+        session.execute(delete(SignInFailure).where(SignInFailure.id == attempt))
+        raise SignInFailed("password sign-in is for administrators only", user)
     session.execute(delete(SignInFailure).where(SignInFailure.user_id == user.id))
     user.last_sign_in_at = utcnow()
     return user

@@ -6,7 +6,6 @@ import logging
 from datetime import timedelta
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     jsonify,
@@ -18,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import audit, keeping
+from .. import keeping
 from ..extensions import db_session, limiter, locks_before_writing
 from ..roles import ROLE_LABELS, Permission, Role, start_endpoint
 from ..security import (
@@ -30,11 +29,11 @@ from ..security import (
     session_timing,
 )
 from ..web import current_actor
-from . import accounts
+from . import accounts, common
+from .common import bp
 from .forms import ChangePasswordForm, SignInForm
 from .passwords import PasswordRejected
 
-bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 
 SIGN_IN_FAILED = "Sign-in failed. Check your username and password and try again."
@@ -51,21 +50,9 @@ def _lockout_policy() -> accounts.LockoutPolicy:
     )
 
 
-def _sign_in_limit() -> str:
-    return current_app.config["SIGN_IN_RATE_LIMIT"]
-
-
-def _audit_rate_limited(_limit) -> None:
-    """Count that an address went over the sign-in rate limit (the 429 page follows): one
-    audit record per address and minute, with the count, however many were refused."""
-    session_ = db_session()
-    audit.tally_refusal(session_, request.remote_addr or "", "sign_in.rate_limited")
-    session_.commit()
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 @locks_before_writing  # the password is checked with no lock held (accounts.authenticate)
-@limiter.limit(_sign_in_limit, methods=["POST"], on_breach=_audit_rate_limited)
+@limiter.limit(common.sign_in_limit, methods=["POST"], on_breach=common.audit_rate_limited)
 def sign_in():
     """Sign in; every kind of failure gets the same message."""
     if current_user.is_authenticated:
@@ -82,6 +69,7 @@ def sign_in():
                 form.password.data,
                 _lockout_policy(),
                 current_actor(),
+                admins_only=_local_admins_only(),
             )
         except accounts.SignInFailed as failure:
             log.info("Sign-in failed for %r: %s", form.username.data, failure.reason)
@@ -98,8 +86,17 @@ def sign_in():
                 return redirect(target)
             return redirect(url_for(start_endpoint(user)))
     return render_template(
-        "auth/sign_in.html", form=form, failed_message=SIGN_IN_FAILED if failed else None
+        "auth/sign_in.html",
+        form=form,
+        failed_message=SIGN_IN_FAILED if failed else None,
+        local_admins_only=_local_admins_only(),
     )
+
+
+def _local_admins_only() -> bool:
+    """Tell whether passwords are for break-glass administrators only (SSO is on and
+    SSO_LOCAL_SIGN_IN is "admins")."""
+    return common.enabled() and current_app.config["SSO_LOCAL_SIGN_IN"] == "admins"
 
 
 @bp.get("/session")
@@ -126,13 +123,15 @@ def stay_signed_in():
 @bp.post("/sign-out")
 @requires(Permission.SIGNED_IN)
 def sign_out():
-    """Sign out and make this person's session cookies stop working everywhere."""
+    """Sign out and make this person's session cookies stop working everywhere; after a
+    single sign-on, sign out at the provider too where it offers that."""
+    at_provider = common.logout_url() if common.CHECKED_AT in session else None
     session_ = db_session()
     accounts.sign_out(session_, current_actor())
     session_.commit()
     end_session()
     flash("You have signed out.", "success")
-    return redirect(url_for("auth.sign_in"))
+    return redirect(at_provider or url_for("auth.sign_in"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
