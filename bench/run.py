@@ -85,7 +85,7 @@ def load_http(url: str, workers: int, threads: int, each: int, limit: float, log
         who = {"hub": hubs, "sgt": sergeants, "adm": admins}
         for page in pages.pages():
             step = pages.make_step(page)
-            drive(f"warm-up {page.name}", who[page.who], step, 1, page_limit)
+            drive(f"warm-up {page.name}", who[page.who][:2], step, 1, page_limit)
             outcomes[page.name] = drive(page.name, who[page.who], step, page_each, page_limit)
             print(f"  {page.name:<28} {outcomes[page.name].count:>5} requests")
         for client in hubs + sergeants + admins:

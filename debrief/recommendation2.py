@@ -211,11 +211,11 @@ def figures(
     """
     months = list(months)
     tallies: dict[int, Tally] = defaultdict(Tally)
-    latest = (
-        select(Debrief.event_id, func.max(Debrief.id).label("debrief_id"))
-        .where(Debrief.state.in_(COUNTED_STATES))
-        .group_by(Debrief.event_id)
-        .subquery()
+    latest = (  # the event's latest counted debrief, looked up per event in the period
+        select(func.max(Debrief.id))
+        .where(Debrief.event_id == Event.id, Debrief.state.in_(COUNTED_STATES))
+        .correlate(Event)
+        .scalar_subquery()
     )
     clauses = [Event.reported_at >= start, Event.reported_at < stop]
     if district:
@@ -230,8 +230,7 @@ def figures(
             case((Debrief.intel_doc_submitted_at.is_(None), 1), else_=0).label("no_date"),
             case((Debrief.intel_doc_submitted_at < Event.reported_at, 1), else_=0).label("before"),
         )
-        .join(latest, latest.c.event_id == Event.id)
-        .join(Debrief, Debrief.id == latest.c.debrief_id)
+        .join(Debrief, Debrief.id == latest)
         .where(*clauses)
         .subquery()
     )

@@ -232,7 +232,7 @@ def _themes(session, start, stop, months: list[date], labels: dict[str, str]) ->
     query = (
         select(each.c.theme_id, each.c.month, func.count())
         .where(each.c.month.is_not(None))
-        .group_by(each.c.theme_id, each.c.month)
+        .group_by(each.c.month, each.c.theme_id)
     )
     counts: Counter[tuple[str, date]] = Counter()
     for theme_id, index, number in session.execute(query):
