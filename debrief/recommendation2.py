@@ -234,7 +234,8 @@ def figures(
         .where(*clauses)
         .subquery()
     )
-    grouped = select(*each.c, func.count()).group_by(*each.c).where(each.c.month.is_not(None))
+    kinds = (each.c.month, each.c.referral_made, each.c.route, each.c.no_date, each.c.before)
+    grouped = select(*kinds, func.count()).group_by(*kinds).where(each.c.month.is_not(None))
     for month, referral_made, route, no_date, before, number in session.execute(grouped):
         count_debriefs(tallies[month], referral_made, route, bool(no_date), bool(before), number)
     imported = session.scalar(select(NccuReferral.id).limit(1)) is not None
