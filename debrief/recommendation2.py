@@ -11,7 +11,7 @@ merged. A debrief that says "submitted" for an event with no referral, or with a
 date before the event was reported, is left out and counted as a data-quality item.
 
 Flask-free. Months are UK local months of the event (of the referral on the NCCU
-side): their bounds are worked out in Python (month_sql.py), so SQLite and PostgreSQL
+side): their bounds are worked out in Python (periods.month_index), so SQLite and PostgreSQL
 agree, and the database counts by them.
 """
 
@@ -27,7 +27,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from .models import Debrief, Event, NccuReferral, State
-from .month_sql import month_index
+from .periods import month_index
 from .questions.bindings import INTEL_DOC_FIRST_REPORT, INTEL_DOC_LATER, INTEL_DOC_NOT_DONE
 from .questions.loader import QuestionSet
 from .timeutil import from_local

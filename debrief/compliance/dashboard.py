@@ -4,7 +4,7 @@ Aggregates only: counts and rates, never a debrief, a person or a reference,
 so partnership leads may see every figure. Each figure costs one query whatever
 the number of rows, and the database counts: it returns a row a month (or a
 theme, an owner), not a row an event. Months are UK local months whose bounds
-month_sql.py works out in Python, so SQLite and PostgreSQL agree and an event at
+periods.month_index works out in Python, so SQLite and PostgreSQL agree and an event at
 00:30 BST on 1 July counts in July.
 """
 
@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session
 
 from .. import recommendation2
 from ..models import Debrief, DebriefTheme, Event, FollowUpAction
-from ..month_sql import days_between, month_index
-from ..periods import Period, ReviewTarget, custom
+from ..periods import Period, ReviewTarget, custom, days_between, month_index
 from ..recommendation2 import Rate, Tally
 from ..workflow import AWAITING_HUB, QUEUE_STATES, State
 from .chasing import ReceiptDays, ReceiptFigures, receipt_days
