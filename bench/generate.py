@@ -37,6 +37,8 @@ from debrief.models import (
     Event,
     FollowUpAction,
     HistoryEntry,
+    ImportBatch,
+    NccuReferral,
     QuestionSetVersion,
     ReviewNote,
     User,
@@ -59,6 +61,15 @@ BENCH_CLIENTS = 20  # bench-sgt-01.. and bench-hub-01.. accounts
 DRAFTS_PER_BENCH_SERGEANT = 8
 CHUNK = 5000
 YEARS = 3
+# At 100,000 debriefs each bench sergeant hosts about 300 (their "My debriefs"), scaled down
+# with N; the audit trail holds 4 rows a debrief (400,000), topped up with sign-ins and views.
+BUSY_SERGEANT_DEBRIEFS = 300
+AUDIT_PER_DEBRIEF = 4
+# The NCCU's list: one referral per event with a referral (1 in 20 matched only by the force
+# reference), and unmatched referrals up to N in all; 8% of old ones still outstanding.
+NCCU_BY_FORCE_REFERENCE = 0.05
+NCCU_UNMATCHED_SHARE = 0.03
+NCCU_OUTSTANDING_OLD, NCCU_OUTSTANDING_RECENT = 0.08, 0.5
 OWNERS = (
     "Immigration Enforcement",
     "Border Force",
@@ -185,6 +196,9 @@ class _Builder:
         self.event_id = 0
         self.history_id = self.action_id = self.note_id = self.audit_id = 0
         self.refs: set[str] = set()
+        self.referral_id = 0
+        self.nccu_refs: set[str] = set()
+        self.usernames: dict[int, str] = {}
         self.day_counter: dict[date, int] = {}
         self.rows: dict[str, int] = {}
 
@@ -194,6 +208,7 @@ class _Builder:
         password_hash = BENCH_HASHER.hash(BENCH_PASSWORD)
         specs = [(f"bench-sgt-{i:02d}", "sergeant") for i in range(1, BENCH_CLIENTS + 1)]
         specs += [(f"bench-hub-{i:02d}", "hub_reviewer") for i in range(1, BENCH_CLIENTS + 1)]
+        specs += [(f"bench-adm-{i:02d}", "admin") for i in range(1, BENCH_CLIENTS + 1)]
         specs += [("bench-lead", "partnership_lead"), ("bench-admin", "admin")]
         specs += [(f"sgt-{i:04d}", "sergeant") for i in range(max(30, self.n // 250))]
         specs += [(f"hub-{i:02d}", "hub_reviewer") for i in range(8)]
@@ -221,6 +236,7 @@ class _Builder:
             u["id"] for u, r in zip(users, roles, strict=True) if r["role"] == "hub_reviewer"
         ]
         self.bench_sergeants = {u["username"]: u["id"] for u in users[:BENCH_CLIENTS]}
+        self.usernames = {u["id"]: u["username"] for u in users}
         return users, roles
 
     # -- one debrief -----------------------------------------------------------------------
@@ -446,7 +462,7 @@ class _Builder:
                 "id": self.audit_id,
                 "at": at,
                 "user_id": user,
-                "username": "",
+                "username": self.usernames.get(user, ""),
                 "category": category,
                 "action": action,
                 "object_type": "debrief",
@@ -463,13 +479,86 @@ class _Builder:
         offsets = sorted(self.rng.random() * span for _ in range(self.n))
         for first in range(0, self.n, CHUNK):
             out: dict[str, list] = {k: [] for k in TABLES}
+            busy = list(self.bench_sergeants.values())
+            busy_share = len(busy) * BUSY_SERGEANT_DEBRIEFS / 100_000
             for offset in offsets[first : first + CHUNK]:
                 reported = (start + timedelta(seconds=offset)).replace(microsecond=0)
-                host = self.rng.choice(self.sergeants)
+                host = self.rng.choice(busy if self.rng.random() < busy_share else self.sergeants)
                 self.debrief(out, reported, host, self._state(reported))
                 if self.rng.random() < 0.03:  # imported from command and control, no debrief
                     out["events"].append(self.event(reported + timedelta(minutes=7), "import"))
+            chunk = offsets[first : first + CHUNK]
+            self._audit_top_up(out, start + timedelta(seconds=chunk[0]),
+                               start + timedelta(seconds=chunk[-1]), len(chunk))  # fmt: skip
+            self._referrals(out, len(chunk))
             yield out
+
+    def _audit_top_up(self, out, first: datetime, last: datetime, debriefs: int) -> None:
+        """Sign-ins and page views, so the trail holds AUDIT_PER_DEBRIEF rows a debrief."""
+        rng, span = self.rng, max((last - first).total_seconds(), 1)
+        people = self.sergeants + self.reviewers + list(self.bench_sergeants.values())
+        for _ in range(max(0, AUDIT_PER_DEBRIEF * debriefs - len(out["audit"]))):
+            at = (first + timedelta(seconds=rng.random() * span)).replace(microsecond=0)
+            user = rng.choice(people)
+            if rng.random() < 0.5:
+                self._audit(out, at, user, "security", "sign_in", None)
+                out["audit"][-1].update(object_type="", object_id="")
+            else:
+                self._audit(out, at, user, "consultation", "debrief.view",
+                            rng.randint(1, max(1, self.debrief_id)))  # fmt: skip
+
+    def _referral(self, reference: str, when: datetime, force_ref, district) -> dict:
+        rng = self.rng
+        self.referral_id += 1
+        age = (self.now - when).days
+        outstanding = rng.random() < (NCCU_OUTSTANDING_RECENT if age < 30 else NCCU_OUTSTANDING_OLD)
+        received_at = (
+            None if outstanding else min(when + timedelta(days=rng.uniform(0, 9)), self.now)
+        )
+        return {
+            "id": self.referral_id,
+            "nccu_reference": reference,
+            "referred_at": when,
+            "force_reference": force_ref,
+            "district": district,
+            "intel_doc_received": not outstanding,
+            "intel_doc_received_at": received_at,
+            "batch_id": 1,
+            "event_id": None,
+            "match_status": None,
+            "rejected_event_ids": [],
+            "receipt_listed_at": received_at,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+
+    def _referrals(self, out, debriefs: int) -> None:
+        """The NCCU's list for this chunk's events: matched, by force reference, unmatched
+        (at least NCCU_UNMATCHED_SHARE, and enough for one referral a debrief in all)."""
+        rng = self.rng
+        for event in out["events"]:
+            if not event["nccu_referral_made"] or not event["nccu_reference"]:
+                continue
+            when = event["reported_at"] + timedelta(minutes=rng.randint(5, 90))
+            reference = event["nccu_reference"]
+            if rng.random() < NCCU_BY_FORCE_REFERENCE:  # the NCCU's own number differs
+                reference = f"NCCU-F{rng.getrandbits(36):011d}"
+            if reference in self.nccu_refs:
+                continue
+            self.nccu_refs.add(reference)
+            out["referrals"].append(
+                self._referral(reference, when, event["incident_ref"], event["district"])
+            )
+        unmatched = max(
+            int(len(out["events"]) * NCCU_UNMATCHED_SHARE), debriefs - len(out["referrals"])
+        )
+        for event in rng.choices(out["events"], k=unmatched):
+            when = event["reported_at"] + timedelta(hours=rng.uniform(-30, 30))
+            reference = f"NCCU-U{rng.getrandbits(36):011d}"
+            self.nccu_refs.add(reference)
+            out["referrals"].append(
+                self._referral(reference, min(when, self.now), None, rng.choice(self.districts))
+            )
 
     def bench_drafts(self) -> tuple[dict[str, list], dict[str, list[int]]]:
         """Complete drafts owned by the bench sergeants: the saves and submits under load."""
@@ -495,6 +584,7 @@ TABLES: dict[str, Table] = {
     "notes": ReviewNote.__table__,
     "actions": FollowUpAction.__table__,
     "audit": AuditEntry.__table__,
+    "referrals": NccuReferral.__table__,
 }
 
 
@@ -509,6 +599,22 @@ def _reset_sequences(conn: Connection) -> None:
                 text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :v)"),
                 {"t": table.name, "v": highest},
             )
+
+
+def nccu_batch(now: datetime) -> dict:
+    """The applied NCCU list that the generated referrals came from."""
+    return {
+        "id": 1,
+        "kind": "nccu",
+        "filename": "nccu-referrals.csv",
+        "sha256": "0" * 64,
+        "content": None,
+        "status": "applied",
+        "summary": {"add": 0, "update": 0},
+        "uploaded_by_id": None,
+        "uploaded_at": now,
+        "applied_at": now,
+    }
 
 
 def generate(url: str, n: int, seed: int = 20250614, echo: Callable[[str], None] = print):
@@ -534,6 +640,7 @@ def generate(url: str, n: int, seed: int = 20250614, echo: Callable[[str], None]
                 }
             ],
         )
+        _insert(conn, ImportBatch.__table__, [nccu_batch(builder.now)])
     drafts, draft_ids = builder.bench_drafts()
     for batch in itertools.chain(builder.chunks(), [drafts]):  # one chunk in memory at a time
         with engine.begin() as conn:

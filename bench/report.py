@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from .client import Outcome
@@ -13,6 +13,8 @@ QUEUE_TARGET = 3.0  # queue p95 / trivial page p95
 SAVE_TARGET = 2.0  # save p95 / trivial POST p95
 EXPORT_TARGET = 1.5  # export seconds / raw openpyxl seconds
 EXPORT_MEMORY_MB = 300
+IMPORT_TARGET = 3.0  # (preview + apply) / (read the file + one bulk insert)
+IMPORT_MEMORY_MB = 300
 
 
 @dataclass
@@ -31,6 +33,9 @@ class Measurement:
     export: dict | None
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
+    pages: list[tuple[str, float]] = field(default_factory=list)  # (name, target ratio)
+    page_statements: dict[str, tuple] = field(default_factory=dict)
+    imported: dict | None = None
 
 
 def _verdict(ok: bool) -> str:
@@ -85,6 +90,7 @@ def format_table(m: Measurement) -> str:
             _http_row(o["trivial POST"], None, None),
             _http_row(o["trivial write POST"], None, None),
             _http_row(o["section save"], o["trivial write POST"], SAVE_TARGET),
+            *[_http_row(o[name], o["trivial page"], target) for name, target in m.pages],
         ],
     )
     save_vs_bare = o["section save"].percentile(95) / o["trivial POST"].percentile(95)
@@ -117,6 +123,28 @@ def format_table(m: Measurement) -> str:
             ],
         )
         lines.append(f"({e['cells']:,} cells; {e['bytes'] / 1e6:.1f} MB file)")
+    if m.imported:
+        i = m.imported
+        ok = i["ratio"] <= IMPORT_TARGET and i["peak_mb"] <= IMPORT_MEMORY_MB
+        lines.append("")
+        lines += markdown(
+            ["NCCU list import", "preview s", "apply s", "floor s", "peak MB", "ratio",
+             "target", "met"],
+            [[f"{i['rows']:,} rows", f"{i['preview_s']:.1f}", f"{i['apply_s']:.1f}",
+              f"{i['floor_s']:.1f}", f"{i['peak_mb']}", f"{i['ratio']:.2f}x",
+              "<= 3x and <= 300 MB", _verdict(ok)]],
+        )  # fmt: skip
+        lines.append(
+            f"(floor: read the same file and insert the same rows with one bulk insert; "
+            f"longest write lock {i['longest_write_lock_s']} s)"
+        )
+    if m.page_statements:
+        lines.append("")
+        lines += markdown(
+            ["SQL statements per page", "fewer rows", "more rows", "equal"],
+            [[name, f"{a} ({ra} rows)", f"{b} ({rb} rows)", _verdict(a == b)]
+             for name, ((a, ra), (b, rb)) in m.page_statements.items()],
+        )  # fmt: skip
     (s10, r10), (s50, r50) = m.statements[10], m.statements[50]
     lines += [
         "",

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 
 from debrief.models import Debrief, Event
 
-from . import scenarios
+from . import pages, scenarios
 from .client import Outcome, drive
 from .generate import generate
 from .report import Measurement, format_table
@@ -52,11 +52,13 @@ def prepare(url: str, n: int, reuse: bool) -> float | None:
     return generate(url, n, echo=lambda line: None).seconds
 
 
-def load_http(url: str, workers: int, threads: int, each: int, limit: float, log: Path):
-    """Run the four HTTP scenarios one after another; return outcomes and server problems."""
+def load_http(url: str, workers: int, threads: int, each: int, limit: float, log: Path,
+              page_each: int = 25, page_limit: float = 40):  # fmt: skip
+    """Run the HTTP scenarios one after another; return outcomes and server problems."""
     with Server(url, workers, threads, log) as server:
         hubs = scenarios.sign_in_all(server.port, "hub")
         sergeants = scenarios.sign_in_all(server.port, "sgt")
+        admins = scenarios.sign_in_all(server.port, "adm")
         scenarios.attach_drafts(url, sergeants)
         queue_step = scenarios.make_queue_step(scenarios.queue_filters())
         plan = [
@@ -80,7 +82,13 @@ def load_http(url: str, workers: int, threads: int, each: int, limit: float, log
             drafts, each, limit,
         )  # fmt: skip
         print(f"  section save   {outcomes['section save'].count:>5} requests")
-        for client in hubs + sergeants:
+        who = {"hub": hubs, "sgt": sergeants, "adm": admins}
+        for page in pages.pages():
+            step = pages.make_step(page)
+            drive(f"warm-up {page.name}", who[page.who][:2], step, 1, page_limit)
+            outcomes[page.name] = drive(page.name, who[page.who], step, page_each, page_limit)
+            print(f"  {page.name:<28} {outcomes[page.name].count:>5} requests")
+        for client in hubs + sergeants + admins:
             client.close()
     text = server.log_text()
     problems = {
@@ -192,6 +200,19 @@ def measure_export(url: str, folder: Path) -> dict:
     }
 
 
+def import_url(url: str, label: str) -> str:
+    """A database of its own for the import (bench.importjob drops what it is given)."""
+    if label == "sqlite":
+        return url.replace(".db", "-import.db")
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_import").render_as_string(hide_password=False)
+
+
+def measure_import(url: str, rows: int) -> dict:
+    """Preview and apply an NCCU list of `rows` in a child process, against the floor."""
+    return _child([sys.executable, "-m", "bench.importjob", "--rows", str(rows), "--url", url])
+
+
 def run_one(url: str, label: str, n: int, args) -> str:
     """Benchmark one database at one size; return the table."""
     generated = prepare(url, n, args.reuse)
@@ -199,10 +220,13 @@ def run_one(url: str, label: str, n: int, args) -> str:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     log = RESULTS / f"server-{label}-{n}-{stamp}.log"
     outcomes, problems = load_http(
-        url, args.workers, args.threads, args.requests, args.seconds, log
-    )
+        url, args.workers, args.threads, args.requests, args.seconds, log,
+        args.page_requests, args.page_seconds,
+    )  # fmt: skip
     statements = statements_per_queue_page(url)
+    page_statements = pages.statements(url, SECRET, pages.pages())
     export = measure_export(url, RESULTS) if not args.no_export else None
+    imported = None if args.no_import else measure_import(import_url(url, label), args.import_rows)
     measurement = Measurement(
         database=label,
         n=n,
@@ -214,6 +238,9 @@ def run_one(url: str, label: str, n: int, args) -> str:
         problems=problems,
         statements=statements,
         export=export,
+        pages=[(p.name, p.target) for p in pages.pages()],
+        page_statements=page_statements,
+        imported=imported,
         load_before=load_before,
         load_after=os.getloadavg(),
     )
@@ -238,6 +265,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=60, help="time limit per scenario")
     parser.add_argument("--reuse", action="store_true", help="keep a database of the right size")
     parser.add_argument("--no-export", action="store_true")
+    parser.add_argument("--no-import", action="store_true")
+    parser.add_argument("--import-rows", type=int, default=50_000)
+    parser.add_argument("--page-requests", type=int, default=25,
+                        help="per client per compliance page")  # fmt: skip
+    parser.add_argument("--page-seconds", type=float, default=40,
+                        help="time limit per compliance page")  # fmt: skip
     args = parser.parse_args(argv)
     if make_url(args.pg_url).database in {"test", "postgres"}:
         parser.error("use a PostgreSQL database of your own, not the shared one")

@@ -363,6 +363,9 @@ class Debrief(Base):
     __table_args__ = (
         Index("ix_debriefs_state_submitted", "state", "submitted_at"),
         Index("ix_debriefs_host_state", "host_id", "state"),
+        # An event's debriefs by state, from the index alone: whether it has a submitted
+        # one (the dashboard's coverage) and its latest counted one (Recommendation 2).
+        Index("ix_debriefs_event_state", "event_id", "state"),
         # The queue's filters and order read only this index (benchmark, issue 9):
         # a district's debriefs are one range of it, a district over a period one
         # narrower range, and the events are never read (migration 0006).
@@ -675,7 +678,11 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
 
-    __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_entries_object", "object_type", "object_id"),
+        # The audit trail filtered by a user, newest first, without sorting their rows.
+        Index("ix_audit_entries_username_at", "username", "at"),
+    )
 
 
 class ImportBatch(Base):

@@ -8,13 +8,15 @@ into the half-open naive-UTC range the database stores, so an event reported at
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from govuk_bank_holidays.bank_holidays import BankHolidays
+from sqlalchemy import ColumnElement, and_, case, func
+from sqlalchemy.orm import Session
 
 from .timeutil import from_local, local_today, to_local
 from .workflow import AWAITING_HUB, State
@@ -266,3 +268,39 @@ class ReviewTarget:
         while working_days_between(day, today, self.division) <= self.working_days:
             day -= timedelta(days=1)
         return from_local(datetime.combine(day + timedelta(days=1), datetime.min.time()))
+
+# Counting stored times by UK local month inside the database, alike on SQLite and
+# PostgreSQL: each month's bounds are worked out here in Python (from_local, as
+# timeutil.local_month does), and one CASE gives each row the index of its month, so the
+# database counts and returns one row a month; an event at 00:30 BST on 1 July still counts
+# in July.
+
+
+def month_bounds(months: Iterable[date]) -> list[tuple[datetime, datetime]]:
+    """Return each month's [start, stop) in naive UTC: local midnight on the 1st to the next."""
+    return [
+        (
+            from_local(datetime.combine(month, datetime.min.time())),
+            from_local(datetime.combine(_add_months(month, 1), datetime.min.time())),
+        )
+        for month in months
+    ]
+
+
+def month_index(column, months: Sequence[date]) -> ColumnElement:
+    """Return an expression giving the position in `months` of the UK local month of a
+    stored time (NULL outside them): group by it to count by month in SQL."""
+    return case(
+        *[
+            (and_(column >= start, column < stop), index)
+            for index, (start, stop) in enumerate(month_bounds(months))
+        ],
+        else_=None,
+    )
+
+
+def days_between(session: Session, earlier, later) -> ColumnElement:
+    """Return the days from one stored time to another, for ordering in SQL."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.julianday(later) - func.julianday(earlier)
+    return func.extract("epoch", later - earlier) / 86400

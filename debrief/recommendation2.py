@@ -11,7 +11,8 @@ merged. A debrief that says "submitted" for an event with no referral, or with a
 date before the event was reported, is left out and counted as a data-quality item.
 
 Flask-free. Months are UK local months of the event (of the referral on the NCCU
-side), worked out here rather than in SQL so SQLite and PostgreSQL agree.
+side): their bounds are worked out in Python (periods.month_index), so SQLite and PostgreSQL
+agree, and the database counts by them.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from .models import Debrief, Event, NccuReferral, State
+from .periods import month_index
 from .questions.bindings import INTEL_DOC_FIRST_REPORT, INTEL_DOC_LATER, INTEL_DOC_NOT_DONE
 from .questions.loader import QuestionSet
-from .timeutil import from_local, local_month
+from .timeutil import from_local
 
 DEFINITION = (
     "Recommendation 2 (debriefs): of events with an NCCU referral whose debrief has been "
@@ -158,25 +160,39 @@ def count_debrief(
     reported_at: datetime,
 ) -> None:
     """Count one event's submitted debrief by the definition."""
+    before = submitted_at is not None and submitted_at < reported_at
+    count_debriefs(tally, referral_made, route, submitted_at is None, before)
+
+
+def count_debriefs(
+    tally: Tally,
+    referral_made: bool | None,
+    route: str | None,
+    no_date: bool,
+    date_before_event: bool,
+    number: int = 1,
+) -> None:
+    """Count `number` submitted debriefs alike in what the definition reads: the referral,
+    the route, whether the document's date is missing or before the event was reported."""
     says_submitted = route in SUBMITTED_ROUTES
     if not referral_made:
         if says_submitted:
-            tally.no_referral_but_submitted += 1
+            tally.no_referral_but_submitted += number
         return
-    if says_submitted and submitted_at is None:
-        tally.no_date += 1
+    if says_submitted and no_date:
+        tally.no_date += number
         return
-    if says_submitted and submitted_at is not None and submitted_at < reported_at:
-        tally.date_before_event += 1
+    if says_submitted and date_before_event:
+        tally.date_before_event += number
         return
-    tally.referrals_debriefed += 1
+    tally.referrals_debriefed += number
     if says_submitted:
-        tally.submitted += 1
-        tally.by_route[route] += 1  # type: ignore[index]
+        tally.submitted += number
+        tally.by_route[route] += number  # type: ignore[index]
     elif route == INTEL_DOC_NOT_DONE:
-        tally.not_done += 1
+        tally.not_done += number
     else:
-        tally.not_recorded += 1
+        tally.not_recorded += number
 
 
 def figures(
@@ -188,50 +204,62 @@ def figures(
     district: str | None = None,
     event_type: str | None = None,
 ) -> Figures:
-    """Count Recommendation 2 for events reported in [start, stop) (naive UTC)."""
-    tallies: dict[date, Tally] = defaultdict(Tally)
-    latest = (
-        select(Debrief.event_id, func.max(Debrief.id).label("debrief_id"))
-        .where(Debrief.state.in_(COUNTED_STATES))
-        .group_by(Debrief.event_id)
-        .subquery()
+    """Count Recommendation 2 for events reported in [start, stop) (naive UTC).
+
+    The database groups the debriefs by month and by what count_debriefs reads, and
+    returns one row a group (not a row a debrief); count_debriefs then counts each group.
+    """
+    months = list(months)
+    tallies: dict[int, Tally] = defaultdict(Tally)
+    latest = (  # the event's latest counted debrief, looked up per event in the period
+        select(func.max(Debrief.id))
+        .where(Debrief.event_id == Event.id, Debrief.state.in_(COUNTED_STATES))
+        .correlate(Event)
+        .scalar_subquery()
     )
     clauses = [Event.reported_at >= start, Event.reported_at < stop]
     if district:
         clauses.append(Event.district == district)
     if event_type:
         clauses.append(Event.event_type == event_type)
-    query = (
+    each = (
         select(
-            Event.reported_at,
-            Event.nccu_referral_made,
-            Debrief.intel_doc_route,
-            Debrief.intel_doc_submitted_at,
+            month_index(Event.reported_at, months).label("month"),
+            Event.nccu_referral_made.label("referral_made"),
+            Debrief.intel_doc_route.label("route"),
+            case((Debrief.intel_doc_submitted_at.is_(None), 1), else_=0).label("no_date"),
+            case((Debrief.intel_doc_submitted_at < Event.reported_at, 1), else_=0).label("before"),
         )
-        .join(latest, latest.c.event_id == Event.id)
-        .join(Debrief, Debrief.id == latest.c.debrief_id)
+        .join(Debrief, Debrief.id == latest)
         .where(*clauses)
+        .subquery()
     )
-    for reported_at, referral_made, route, submitted_at in session.execute(query):
-        count_debrief(
-            tallies[local_month(reported_at)], referral_made, route, submitted_at, reported_at
-        )
-    imported = session.scalar(select(func.count(NccuReferral.id))) or 0
+    kinds = (each.c.month, each.c.referral_made, each.c.route, each.c.no_date, each.c.before)
+    grouped = select(*kinds, func.count()).group_by(*kinds).where(each.c.month.is_not(None))
+    for month, referral_made, route, no_date, before, number in session.execute(grouped):
+        count_debriefs(tallies[month], referral_made, route, bool(no_date), bool(before), number)
+    imported = session.scalar(select(NccuReferral.id).limit(1)) is not None
     if imported and not event_type:
-        nccu = select(NccuReferral.referred_at, NccuReferral.intel_doc_received).where(
-            NccuReferral.referred_at >= start, NccuReferral.referred_at < stop
-        )
+        listed = select(
+            month_index(NccuReferral.referred_at, months).label("month"),
+            case((NccuReferral.intel_doc_received.is_(True), 1), else_=0).label("received"),
+        ).where(NccuReferral.referred_at >= start, NccuReferral.referred_at < stop)
         if district:
-            nccu = nccu.where(NccuReferral.district == district)
-        for referred_at, received in session.execute(nccu):
-            tally = tallies[local_month(referred_at)]
-            tally.nccu_referrals += 1
-            tally.nccu_received += bool(received)
-    ordered = [(month, tallies.get(month, Tally())) for month in months]
+            listed = listed.where(NccuReferral.district == district)
+        by_month = listed.subquery()
+        nccu = (
+            select(by_month.c.month, func.count(), func.sum(by_month.c.received))
+            .where(by_month.c.month.is_not(None))
+            .group_by(by_month.c.month)
+        )
+        for month, referrals, received in session.execute(nccu):
+            tallies[month].nccu_referrals += referrals
+            tallies[month].nccu_received += int(received or 0)
+    ordered = [(month, tallies.get(index, Tally())) for index, month in enumerate(months)]
     total = Tally()
     for _, tally in ordered:
         total.add(tally)
-    return Figures(ordered, total, nccu_list_imported=bool(imported) and not event_type)
+    return Figures(ordered, total, nccu_list_imported=imported and not event_type)
 
 
 @dataclass(frozen=True)

@@ -2,25 +2,26 @@
 
 Aggregates only: counts and rates, never a debrief, a person or a reference,
 so partnership leads may see every figure. Each figure costs one query whatever
-the number of rows; grouping by UK local month is done here, not in SQL, so
-SQLite and PostgreSQL agree and an event at 00:30 BST on 1 July counts in July.
+the number of rows, and the database counts: it returns a row a month (or a
+theme, an owner), not a row an event. Months are UK local months whose bounds
+periods.month_index works out in Python, so SQLite and PostgreSQL agree and an event at
+00:30 BST on 1 July counts in July.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from .. import recommendation2
 from ..models import Debrief, DebriefTheme, Event, FollowUpAction
-from ..periods import Period, ReviewTarget, custom
+from ..periods import Period, ReviewTarget, custom, days_between, month_index
 from ..recommendation2 import Rate, Tally
-from ..timeutil import local_month
 from ..workflow import AWAITING_HUB, QUEUE_STATES, State
 from .chasing import ReceiptDays, ReceiptFigures, receipt_days
 
@@ -119,8 +120,6 @@ class Dashboard:
         return [t for t in self.themes if t.total][:TOP_THEMES_CHARTED]
 
 
-
-
 def build(
     session: Session,
     period: Period,
@@ -132,19 +131,17 @@ def build(
     """Work out every figure for the period from the database."""
     start, stop = period.utc_bounds()
     months = period.months()
-    events = _events(session, start, stop)
+    events = _events(session, start, stop, months)
     rec2 = recommendation2.figures(session, start, stop, months)
     receipt = receipt_days(session, start, stop, months)
     rows = []
-    for (month, tally), days in zip(rec2.months, receipt.months, strict=True):
-        month_events = events.get(month, [])
-        rows.append(MonthRow(month, Rate(sum(month_events), len(month_events)), tally, days))
-    everything = [e for month in months for e in events.get(month, [])]
+    for (month, tally), days, coverage in zip(rec2.months, receipt.months, events, strict=True):
+        rows.append(MonthRow(month, coverage, tally, days))
     actions_open, actions_overdue, by_owner = _actions(session, today)
     return Dashboard(
         period=period,
         months=rows,
-        coverage=Rate(sum(everything), len(everything)),
+        coverage=Rate(sum(r.part for r in events), sum(r.whole for r in events)),
         rec2=rec2,
         queue=_queue(session, start, stop, target, today),
         themes=_themes(session, start, stop, months, theme_labels),
@@ -155,20 +152,28 @@ def build(
     )
 
 
-def _events(session: Session, start: datetime, stop: datetime) -> dict[date, list[bool]]:
-    """Return, per month, whether each event has a submitted debrief."""
+def _events(session: Session, start: datetime, stop: datetime, months: list[date]) -> list[Rate]:
+    """Return, per month, the events with a submitted debrief of all events."""
     debriefed = (
         select(Debrief.id)
         .where(Debrief.event_id == Event.id, Debrief.state != State.DRAFT)
         .exists()
     )
-    query = select(Event.reported_at, debriefed).where(
-        Event.reported_at >= start, Event.reported_at < stop
+    each = (
+        select(
+            month_index(Event.reported_at, months).label("month"),
+            case((debriefed, 1), else_=0).label("debriefed"),
+        )
+        .where(Event.reported_at >= start, Event.reported_at < stop)
+        .subquery()
     )
-    found: dict[date, list[bool]] = defaultdict(list)
-    for reported_at, has_debrief in session.execute(query):
-        found[local_month(reported_at)].append(bool(has_debrief))
-    return found
+    query = (
+        select(each.c.month, func.count(), func.sum(each.c.debriefed))
+        .where(each.c.month.is_not(None))
+        .group_by(each.c.month)
+    )
+    found = {month: Rate(int(part or 0), whole) for month, whole, part in session.execute(query)}
+    return [found.get(index, Rate(0, 0)) for index in range(len(months))]
 
 
 def _queue(session, start, stop, target: ReviewTarget, today: date) -> QueueHealth:
@@ -180,29 +185,39 @@ def _queue(session, start, stop, target: ReviewTarget, today: date) -> QueueHeal
         for state, submitted_at in open_rows
         if target.is_overdue(state, target.age(submitted_at, today))
     )
-    closed = session.execute(
-        select(Debrief.first_submitted_at, Debrief.closed_at).where(
-            Debrief.state == State.CLOSED, Debrief.closed_at >= start, Debrief.closed_at < stop
-        )
+    in_period = (
+        Debrief.state == State.CLOSED,
+        Debrief.closed_at >= start,
+        Debrief.closed_at < stop,
+    )
+    closed, timed = session.execute(
+        select(func.count(), func.count(Debrief.first_submitted_at)).where(*in_period)
+    ).one()
+    # The median from the one or two middle debriefs, ordered by days to close in SQL.
+    middle = session.execute(
+        select(Debrief.first_submitted_at, Debrief.closed_at)
+        .where(*in_period, Debrief.first_submitted_at.is_not(None))
+        .order_by(days_between(session, Debrief.first_submitted_at, Debrief.closed_at))
+        .offset(max(timed - 1, 0) // 2)
+        .limit(2 - timed % 2)
     ).all()
-    days = [
-        (closed_at - submitted).total_seconds() / 86400
-        for submitted, closed_at in closed
-        if submitted is not None
-    ]
+    days = [(closed_at - submitted).total_seconds() / 86400 for submitted, closed_at in middle]
     return QueueHealth(
         open=len(open_rows),
         awaiting_hub=sum(1 for state, _ in open_rows if state in AWAITING_HUB),
         overdue=overdue,
-        closed_in_period=len(closed),
-        median_days_to_close=round(statistics.median(days), 1) if days else None,
+        closed_in_period=closed,
+        median_days_to_close=round(statistics.median(days), 1) if timed else None,
     )
 
 
 def _themes(session, start, stop, months: list[date], labels: dict[str, str]) -> list[ThemeTrend]:
     """Count themes the hub confirmed, by the month of the event debriefed."""
-    query = (
-        select(DebriefTheme.theme_id, Event.reported_at)
+    each = (
+        select(
+            DebriefTheme.theme_id.label("theme_id"),
+            month_index(Event.reported_at, months).label("month"),
+        )
         .join(Debrief, Debrief.id == DebriefTheme.debrief_id)
         .join(Event, Event.id == Debrief.event_id)
         .where(
@@ -211,10 +226,16 @@ def _themes(session, start, stop, months: list[date], labels: dict[str, str]) ->
             Event.reported_at >= start,
             Event.reported_at < stop,
         )
+        .subquery()
+    )
+    query = (
+        select(each.c.theme_id, each.c.month, func.count())
+        .where(each.c.month.is_not(None))
+        .group_by(each.c.month, each.c.theme_id)
     )
     counts: Counter[tuple[str, date]] = Counter()
-    for theme_id, reported_at in session.execute(query):
-        counts[(theme_id, local_month(reported_at))] += 1
+    for theme_id, index, number in session.execute(query):
+        counts[(theme_id, months[index])] += number
     theme_ids = list(labels) + sorted({t for t, _ in counts} - set(labels))
     trends = [ThemeTrend(t, labels.get(t, t), [counts[(t, m)] for m in months]) for t in theme_ids]
     return sorted(trends, key=lambda t: -t.total)
@@ -223,16 +244,19 @@ def _themes(session, start, stop, months: list[date], labels: dict[str, str]) ->
 def _actions(session: Session, today: date) -> tuple[int, int, list[tuple[str, int, int]]]:
     """Return open follow-up actions now: how many, how many overdue, and by owner."""
     query = (
-        select(FollowUpAction.owner, FollowUpAction.due_date)
+        select(
+            FollowUpAction.owner,
+            func.count(),
+            func.sum(case((FollowUpAction.due_date < today, 1), else_=0)),
+        )
         .join(Debrief, Debrief.id == FollowUpAction.debrief_id)
         .where(FollowUpAction.status == "open", Debrief.state != State.DRAFT)
+        .group_by(FollowUpAction.owner)
     )
-    by_owner: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for owner, due in session.execute(query):
-        by_owner[owner][0] += 1
-        if due is not None and due < today:
-            by_owner[owner][1] += 1
-    rows = sorted(((o, n, late) for o, (n, late) in by_owner.items()), key=lambda r: (-r[1], r[0]))
+    rows = sorted(
+        ((owner, number, int(late or 0)) for owner, number, late in session.execute(query)),
+        key=lambda r: (-r[1], r[0]),
+    )
     return sum(r[1] for r in rows), sum(r[2] for r in rows), rows
 
 

@@ -9,6 +9,7 @@ suggestions (same district, close in time) for a reviewer to confirm or reject.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -249,18 +250,24 @@ def match_all(
 
 
 def _suggest(matches: list[Match], events, taken: set[int], window: timedelta) -> None:
-    """Offer events in the same district and close in time that no referral has yet."""
+    """Offer events in the same district and close in time that no referral has yet.
+
+    Only the free events within the window are looked at (found by bisection in time
+    order), so the cost grows with the unmatched referrals, not with their product with
+    the events."""
     free = sorted((e for e in events.values() if e.id not in taken), key=lambda e: e.reported_at)
+    times = [e.reported_at for e in free]
     for match in matches:
         if match.event is not None:
             continue
         referral = match.referral
         rejected = set(referral.rejected_event_ids or [])
+        low = bisect_left(times, referral.referred_at - window)
+        high = bisect_right(times, referral.referred_at + window)
         candidates = [
             e
-            for e in free
-            if abs(e.reported_at - referral.referred_at) <= window
-            and (not referral.district or e.district == referral.district)
+            for e in free[low:high]
+            if (not referral.district or e.district == referral.district)
             and e.id not in rejected
         ]
         candidates.sort(key=lambda e: abs(e.reported_at - referral.referred_at))

@@ -1,0 +1,84 @@
+"""The benchmark's pages run at a tiny size (bench/pages.py, bench/run.py): every page it
+drives answers to the account it uses, its statement count does not grow with the rows
+shown, the NCCU list it generates has matched, outstanding and unmatched referrals, and
+the table has a row for each page and for the import.
+
+Not a timed test: the benchmark itself is run by hand (bench/README.md).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bench import pages
+from bench.client import Outcome
+from bench.generate import generate
+from bench.report import Measurement, format_table
+from debrief.extensions import db_session
+from debrief.models import AuditEntry, Event, NccuReferral
+
+
+def test_every_page_answers_with_constant_statements(tmp_path, build_app):
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    result = generate(url, 150, echo=lambda _line: None)
+    assert result.rows["referrals"] == 150
+    assert result.rows["audit"] >= 4 * 150
+    app = build_app(DATABASE_URL=url)
+    with app.app_context():
+        session = db_session()
+        referrals = session.scalars(select(NccuReferral)).all()
+        references = set(session.scalars(select(Event.nccu_reference)))
+        incidents = set(session.scalars(select(Event.incident_ref)))
+        assert any(r.nccu_reference in references for r in referrals)
+        assert any(r.force_reference in incidents and r.nccu_reference not in references
+                   for r in referrals)  # fmt: skip
+        assert any(r.force_reference is None for r in referrals)  # unmatched
+        assert any(not r.intel_doc_received for r in referrals)
+        named = session.scalar(select(func.count()).where(AuditEntry.username != ""))
+        assert named
+    counts = pages.statements(url, "s" * 40, pages.pages())
+    assert set(counts) == {p.name for p in pages.pages()}
+    for name, ((fewer, _), (more, _)) in counts.items():
+        assert fewer == more, name
+
+
+def test_the_table_has_every_page_and_the_import():
+    def outcome(name: str, ms: float) -> Outcome:
+        found = Outcome(name, latencies=[ms / 1000] * 10)
+        found.wall = 1.0
+        return found
+
+    names = ["trivial page", "queue page", "trivial POST", "trivial write POST", "section save"]
+    outcomes = {n: outcome(n, 10) for n in names}
+    outcomes.update({p.name: outcome(p.name, 25) for p in pages.pages()})
+    table = format_table(
+        Measurement(
+            database="sqlite",
+            n=10,
+            workers=1,
+            threads=1,
+            clients=20,
+            generation_seconds=None,
+            outcomes=outcomes,
+            problems={},
+            statements={10: (7, 10), 50: (7, 50)},
+            export=None,
+            load_before=(0.0, 0.0, 0.0),
+            load_after=(0.0, 0.0, 0.0),
+            pages=[(p.name, p.target) for p in pages.pages()],
+            page_statements={p.name: ((5, 1), (5, 2)) for p in pages.pages()},
+            imported={
+                "rows": 50,
+                "preview_s": 0.1,
+                "apply_s": 0.1,
+                "floor_s": 0.1,
+                "peak_mb": 90,
+                "ratio": 2.0,
+                "longest_write_lock_s": 0.01,
+            },  # fmt: skip
+        )
+    )
+    for page in pages.pages():
+        assert f"| {page.name}" in table
+    assert "2.50x" in table
+    assert "50 rows" in table
