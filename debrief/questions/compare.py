@@ -11,6 +11,7 @@ are flagged for the data protection officer: a box to type in may collect person
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,7 +140,9 @@ def compare(session: Session, active: QuestionSet, draft: QuestionSet) -> Compar
         changed=changed,
         themes=_themes(active, draft),
         bindings=[
-            BindingRow(b.name, b.purpose, b.required, active.bound_id(b.name), draft.bound_id(b.name))
+            BindingRow(
+                b.name, b.purpose, b.required, active.bound_id(b.name), draft.bound_id(b.name)
+            )
             for b in BINDINGS
         ],
         columns=_columns(active, draft),
@@ -155,7 +158,7 @@ def _debriefs(count: int) -> str:
 class _Usage:
     """The stored answers of the active set's questions: debriefs per question and choice."""
 
-    def __init__(self, rows):
+    def __init__(self, rows: Iterable[Any]) -> None:
         self.by_question: Counter[str] = Counter()
         self.by_choice: Counter[tuple[str, str]] = Counter()
         for question_id, value in rows:
@@ -190,9 +193,7 @@ def _changed(before: Question, after: Question, usage: _Usage) -> ChangedQuestio
     if before.type != after.type:
         changes.append(Change("type", before.type, after.type))
     if before.required != after.required:
-        changes.append(
-            Change("required", _yes(before.required), _yes(after.required))
-        )
+        changes.append(Change("required", _yes(before.required), _yes(after.required)))
     if before.show_if != after.show_if:
         changes.append(
             Change(
@@ -217,7 +218,9 @@ def _changed(before: Question, after: Question, usage: _Usage) -> ChangedQuestio
                 count = usage.choice(before.id, choice_id)
                 removed_choices.append((choice_id, label, count))
                 changes.append(
-                    Change("choice removed", f"{label} ({choice_id})", f"{_debriefs(count)} gave it")
+                    Change(
+                        "choice removed", f"{label} ({choice_id})", f"{_debriefs(count)} gave it"
+                    )
                 )
         if not any(c.what.startswith("choice") for c in changes):
             changes.append(Change("choice order", _choice_ids(before), _choice_ids(after)))
@@ -257,7 +260,9 @@ def _rules(question_set: QuestionSet, theme: Theme) -> set[str]:
             elif suggestion.above is not None:
                 lines.add(f"{question.id} above {suggestion.above:g}")
             elif suggestion.hours_after_event is not None:
-                lines.add(f"{question.id} more than {suggestion.hours_after_event:g} h after the event")
+                lines.add(
+                    f"{question.id} more than {suggestion.hours_after_event:g} h after the event"
+                )
     return lines
 
 

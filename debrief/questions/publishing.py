@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -69,6 +70,11 @@ class VersionHasProblems(PublishRefused):
         )
 
 
+def _changed(result) -> int:
+    """Return the number of rows an UPDATE changed."""
+    return cast(CursorResult, result).rowcount or 0
+
+
 def state_row(session: Session) -> QuestionSetState:
     """Return the one state row, adding it the first time (two at once: one wins)."""
     row = session.get(QuestionSetState, STATE_ID)
@@ -100,11 +106,13 @@ def seed_if_empty(session: Session, seed_path: str | Path) -> bool:
     question_set = load_file(seed_path)
     state_row(session)
     row = stored_version(session, question_set)
-    done = session.execute(
-        update(QuestionSetState)
-        .where(QuestionSetState.id == STATE_ID, QuestionSetState.active_version_id.is_(None))
-        .values(active_version_id=row.id)
-    ).rowcount
+    done = _changed(
+        session.execute(
+            update(QuestionSetState)
+            .where(QuestionSetState.id == STATE_ID, QuestionSetState.active_version_id.is_(None))
+            .values(active_version_id=row.id)
+        )
+    )
     if done:
         session.add(
             QuestionSetPublication(
@@ -234,28 +242,31 @@ def make_active(
         raise PublishRefused("This version is already the one new debriefs start on")
     token = secrets.token_hex(16)
     now = utcnow()
-    claimed = session.execute(
-        update(QuestionSetState)
-        .where(
-            QuestionSetState.id == STATE_ID,
-            or_(
-                QuestionSetState.publishing_token.is_(None),
-                QuestionSetState.publishing_since < now - CLAIM_EXPIRES,
-            ),
+    claimed = _changed(
+        session.execute(
+            update(QuestionSetState)
+            .where(
+                QuestionSetState.id == STATE_ID,
+                or_(
+                    QuestionSetState.publishing_token.is_(None),
+                    QuestionSetState.publishing_since < now - CLAIM_EXPIRES,
+                ),
+            )
+            .values(
+                publishing_token=token,
+                publishing_since=now,
+                publishing_by_id=actor.user.id if actor.user is not None else None,
+            )
         )
-        .values(
-            publishing_token=token,
-            publishing_since=now,
-            publishing_by_id=actor.user.id if actor.user is not None else None,
-        )
-    ).rowcount
+    )
     if not claimed:
         session.rollback()
         holder = claim_holder(session)
         session.rollback()
         who = f"{holder.by} started one at {holder.since:%H:%M:%S} UTC" if holder else ""
         raise PublishInProgress(
-            "Another publish is in progress" + (f" ({who})" if who else "")
+            "Another publish is in progress"
+            + (f" ({who})" if who else "")
             + ". Try again when it has finished."
         )
     session.commit()
@@ -361,8 +372,6 @@ def history(session: Session, limit: int = 50) -> list[QuestionSetPublication]:
     """Return the latest publishes, roll backs and the seed, newest first."""
     return list(
         session.scalars(
-            select(QuestionSetPublication)
-            .order_by(QuestionSetPublication.id.desc())
-            .limit(limit)
+            select(QuestionSetPublication).order_by(QuestionSetPublication.id.desc()).limit(limit)
         )
     )

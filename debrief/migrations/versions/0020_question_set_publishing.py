@@ -76,7 +76,9 @@ def upgrade() -> None:
             name=op.f("fk_question_set_uploads_version_id_question_set_versions"),
         ),
         sa.ForeignKeyConstraint(
-            ["uploaded_by_id"], ["users.id"], name=op.f("fk_question_set_uploads_uploaded_by_id_users")
+            ["uploaded_by_id"],
+            ["users.id"],
+            name=op.f("fk_question_set_uploads_uploaded_by_id_users"),
         ),
         sa.PrimaryKeyConstraint("version_id", name=op.f("pk_question_set_uploads")),
     )
