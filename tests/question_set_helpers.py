@@ -21,8 +21,8 @@ def reworded(old: str, new: str, text: str = REAL_TEXT) -> str:
 
 def without_question(question_id: str, text: str = REAL_TEXT) -> str:
     """Return the question file without one (non-bound, no follow-ups) question."""
-    blocks = re.split(r"(?m)^(?=\[\[)", text)
-    kept = [b for b in blocks if not re.search(rf'(?m)^id = "{question_id}"$', b)]
+    blocks = re.split(r"(?m)^(?=[ \t]*\[\[)", text)
+    kept = [b for b in blocks if not re.search(rf'(?m)^\s*id = "{question_id}"$', b)]
     assert len(kept) == len(blocks) - 1
     return "".join(kept)
 

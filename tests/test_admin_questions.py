@@ -58,6 +58,10 @@ def line_of(text: str, needle: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
+def id_line(text: str, ident: str) -> int:
+    return line_of(text, f'id = "{ident}"')
+
+
 # --- 1. upload: every mistake listed, nothing kept ---------------------------------------------
 
 
@@ -92,14 +96,14 @@ def test_an_upload_with_mistakes_lists_each_with_line_and_question_id_and_keeps_
     page = page_text(response)
     assert "The file has 6 mistakes and was not kept" in page
     expected = [
-        f"line {line_of(text, 'id = \"risk_to_life\"')}: question 'risk_to_life' in section "
+        f"line {id_line(text, 'risk_to_life')}: question 'risk_to_life' in section "
         "'response': unknown type 'essay'",
         # The first of the two ids is named: the loader points at the first line declaring it.
-        f"line {line_of(text, 'id = \"how_reported\"')}: question 'how_reported' in section "
+        f"line {id_line(text, 'how_reported')}: question 'how_reported' in section "
         "'response': duplicate question id",
-        f"line {line_of(text, 'id = \"notable_practice_detail\"')}: question "
+        f"line {id_line(text, 'notable_practice_detail')}: question "
         "'notable_practice_detail' in section 'learning': show_if answer 'maybe' does not exist",
-        f"line {line_of(text, 'id = \"notable_practice\"')}: question 'notable_practice' in "
+        f"line {id_line(text, 'notable_practice')}: question 'notable_practice' in "
         "section 'learning': suggests unknown theme 'best_practice'",
         f"line {line_of(text, '[bindings]')}: [bindings] lacks 'intel_doc_submitted_at'",
     ]
@@ -225,14 +229,12 @@ def _changed_set() -> str:
 
 def test_compare_lists_each_kind_of_change_and_the_debriefs_affected(app, editor, db):
     host = make_user(["sergeant"], username="sam")
-    for n, answers in enumerate(
-        [
-            {"went_well": "Good", "how_reported": "coastguard"},
-            {"went_well": "Fine", "how_reported": "coastguard"},
-            {"went_well": "Well", "how_reported": "call_999"},
-        ]
+    for answers in (
+        {"went_well": "Good", "how_reported": "coastguard"},
+        {"went_well": "Fine", "how_reported": "coastguard"},
+        {"went_well": "Well", "how_reported": "call_999"},
     ):
-        make_debrief(host, answers=answers, incident_ref=f"INC-20250614-010{n}")
+        make_debrief(host, answers=answers)
     version_id = uploaded_id(upload(editor, _changed_set()))
     page = page_text(editor.get(f"/admin/questions/versions/{version_id}"))
 
@@ -262,9 +264,9 @@ def test_compare_lists_each_kind_of_change_and_the_debriefs_affected(app, editor
 
 
 def test_compare_names_the_register_columns_a_draft_changes(editor):
-    text = REAL_TEXT.replace('id = "risk_to_life"', 'id = "risk_to_life_now"').replace(
-        'question = "risk_to_life"', 'question = "risk_to_life_now"'
-    )
+    text = REAL_TEXT.replace(
+        'id = "risk_to_life"\n  type = "yes_no"', 'id = "risk_to_life_now"\n  type = "yes_no"'
+    ).replace('question = "risk_to_life"', 'question = "risk_to_life_now"')
     version_id = uploaded_id(upload(editor, text))
     page = page_text(editor.get(f"/admin/questions/versions/{version_id}"))
     assert "Debriefs (answer columns)" in page
@@ -402,7 +404,7 @@ def test_two_publishes_at_once_one_is_refused(app, db):
     go_on.set()
     thread.join(10)
     assert outcome["first"] == publishing.PUBLISH
-    db.expire_all()
+    db.rollback()  # end the test session's read: see what was committed since
     assert publishing.active_version_id(db) == draft_id
     assert db.query(QuestionSetPublication).filter_by(reason="Second").count() == 0
     assert first != draft_id

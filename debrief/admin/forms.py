@@ -20,7 +20,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from ..audit import Category
 from ..form_fields import DayField
@@ -190,8 +190,9 @@ class PublishForm(FlaskForm):
         description="For example the inspection, guidance or lesson it answers. It is kept "
         "with the change and in the audit trail.",
         widget=GovTextArea(),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            InputRequired("Enter the reason for the change"),
+            DataRequired("Enter the reason for the change"),
             Length(max=1000, message="The reason must be 1000 characters or fewer"),
         ],
     )
