@@ -37,6 +37,7 @@ def publish_text(app, text: str, reason: str = "A test", username: str = "test")
         row = publishing.store_draft(session, actor, question_set, "questions.toml")
         session.commit()
         publishing.make_active(session, actor, row.id, reason)
+        app.extensions["debrief.questions"].forget()  # as the page and the command do
         return row.id
     finally:
         session.close()

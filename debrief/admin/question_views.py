@@ -151,6 +151,7 @@ def publish_question_set(version_id: int):
         session.rollback()
         form.reason.errors = [str(exc)]
         return _version_page(version_id, form, 409)
+    current_app.extensions[EXTENSION_KEY].forget()  # other processes follow within a second
     words = "published" if publication.action == publishing.PUBLISH else "made active again"
     flash(
         f"Version {publication.version.version_hash[:12]} {words}: new debriefs start on it. "

@@ -145,5 +145,6 @@ def publish(path: Path, reason: str) -> None:
         raise click.ClickException("\n".join([str(exc), *exc.problems])) from None
     except publishing.PublishRefused as exc:
         raise click.ClickException(str(exc)) from None
+    current_app.extensions[EXTENSION_KEY].forget()
     done = "Published" if publication.action == publishing.PUBLISH else "Rolled back to"
     click.echo(f"{done} version {question_set.short_version}: new debriefs start on it.")
