@@ -105,7 +105,15 @@ def compare(session: Session, active: QuestionSet, draft: QuestionSet) -> Compar
     new_ids = {q.id for q in draft.questions}
     added = [q for q in draft.questions if q.id not in old_ids]
     gone = [q for q in active.questions if q.id not in new_ids]
-    usage = _usage(session, [q.id for q in active.questions])
+    # Only answers that the draft drops are counted: reading every answer of every
+    # debrief would make the page as slow as an export.
+    losing = [
+        q.id
+        for q in active.questions
+        if q.id not in new_ids
+        or not set(q.choice_ids) <= set(draft.known_question(q.id).choice_ids)
+    ]
+    usage = _usage(session, losing)
     removed = [RemovedQuestion(q, usage.debriefs(q.id)) for q in gone]
     changed = []
     for question in draft.questions:
