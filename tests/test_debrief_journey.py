@@ -29,7 +29,7 @@ def test_start_answer_leave_return_check_submit(client, login_as, db):
     assert "Was the intelligence document submitted to the NCCU?" in page
     assert "Unaware of the requirement" in page  # labels, not ids
     assert f'href="/debriefs/{debrief_id}/sections/nccu#intel_doc_route"' in page
-    assert 'Change<span class="govuk-visually-hidden"> NCCU referral made</span>' in page
+    assert "Change<span class=\"govuk-visually-hidden\"> NCCU referral made</span>" in page
     assert "I hosted this debrief and the answers are accurate" in page
 
     response = client.post(

@@ -83,7 +83,7 @@ def test_partial_shows_change_links_when_given(app):
 
 
 def test_change_links_read_in_the_vocabularys_words_never_an_ids(app):
-    """ "Change nccu referral made" read as if built from an id: labels keep their capitals."""
+    """"Change nccu referral made" read as if built from an id: labels keep their capitals."""
     with app.test_request_context():
         _, view = _view(
             app,
