@@ -15,7 +15,7 @@ from ..debriefs import event_record
 from ..debriefs.answers import parse_answer, section_status
 from ..debriefs.forms import ErrorList, build_fields
 from ..debriefs.presenting import format_answer
-from ..extensions import db_session
+from ..extensions import db_session, locks_before_writing
 from ..models import Event, QuestionSetVersion
 from ..questions import compare as comparing
 from ..questions import publishing
@@ -61,6 +61,7 @@ def question_set():
 
 def _question_set_page(form: QuestionFileForm, problems: list[str] | None = None, status=200):
     session = db_session()
+    session.rollback()  # draw the page holding no lock
     return (
         render_template(
             "admin/questions.html",
@@ -78,6 +79,7 @@ def _question_set_page(form: QuestionFileForm, problems: list[str] | None = None
 
 
 @bp.post("/questions/upload")
+@locks_before_writing  # the file is read and checked holding no lock
 @requires(Permission.QUESTION_SET)
 def upload_question_set():
     """Check an uploaded file; keep it as a draft only when it has no mistakes."""
@@ -113,6 +115,7 @@ def question_version(version_id: int):
 
 def _version_page(version_id: int, form: PublishForm, status: int = 200):
     session = db_session()
+    session.rollback()  # draw the page (the comparison reads answers) holding no lock
     row, question_set = _version_or_404(version_id)
     active = _active()
     problems = publishing.problems_of(row)
@@ -135,6 +138,7 @@ def _version_page(version_id: int, form: PublishForm, status: int = 200):
 
 
 @bp.post("/questions/versions/<int:version_id>/publish")
+@locks_before_writing  # the checks read; the claim and the switch take the lock
 @requires(Permission.QUESTION_SET)
 def publish_question_set(version_id: int):
     """Make this version the one new debriefs start on (publish, or roll back to it)."""
@@ -218,6 +222,7 @@ def preview_tasks(version_id: int):
 
 
 @bp.route("/questions/versions/<int:version_id>/preview/<section_id>", methods=["GET", "POST"])
+@locks_before_writing  # a preview writes nothing
 @requires(Permission.QUESTION_SET)
 def preview_section(version_id: int, section_id: str):
     """One section page of the draft as a sergeant sees it. "Check this page" reads what
