@@ -34,8 +34,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, check_schema: bool 
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session that holds it
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
-    _wire_questions(app)
     _wire_database(app, check_schema)
+    _wire_questions(app, check_schema)
     _wire_templates(app)
     _wire_extensions(app)
     _wire_blueprints(app)
@@ -50,11 +50,15 @@ def _instance_path(app: Flask, test_config: dict[str, Any] | None):
     return Path(app.instance_path)
 
 
-def _wire_questions(app: Flask) -> None:
-    """Load the question set new debriefs start on; a broken file stops the app here."""
+def _wire_questions(app: Flask, check_schema: bool) -> None:
+    """Hold the question set new debriefs start on (the version last published). A new
+    installation publishes its question file first; a broken one stops the app here."""
     from .questions.active import EXTENSION_KEY, ActiveQuestionSet
 
-    app.extensions[EXTENSION_KEY] = ActiveQuestionSet(app.config["QUESTIONS_PATH"])
+    holder = ActiveQuestionSet(app.extensions["debrief.engine"], app.config["QUESTIONS_PATH"])
+    app.extensions[EXTENSION_KEY] = holder
+    if check_schema:  # the command line seeds when it first needs the set
+        holder.seed()
 
 
 def _wire_database(app: Flask, check_schema: bool) -> None:
@@ -131,7 +135,12 @@ VIEW_MODULES = {
     ],
     "review.common": ["review.routes", "review.action_views"],
     "exports.routes": ["exports.routes"],
-    "admin.common": ["admin.routes", "admin.audit_views", "admin.list_views"],
+    "admin.common": [
+        "admin.routes",
+        "admin.audit_views",
+        "admin.list_views",
+        "admin.question_views",
+    ],
     "compliance.routes": ["compliance.routes"],
     "notifications.routes": ["notifications.routes"],
 }

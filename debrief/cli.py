@@ -78,7 +78,8 @@ def users_group() -> None:
     "roles",
     multiple=True,
     required=True,
-    help="sergeant, hub_reviewer, partnership_lead or admin; repeat for several.",
+    help="sergeant, hub_reviewer, partnership_lead, admin or question_set_editor; repeat "
+    "for several.",
 )
 @click.option("--name", "full_name", default="", help="The person's full name.")
 @click.option(

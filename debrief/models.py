@@ -233,6 +233,54 @@ class QuestionSetVersion(Base):
     first_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class QuestionSetUpload(Base):
+    """A version uploaded as a draft in the browser or by `debrief questions publish`:
+    who uploaded it first, when, and the file's name (migration 0020)."""
+
+    __tablename__ = "question_set_uploads"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("question_set_versions.id"), primary_key=True
+    )
+    file_name: Mapped[str] = mapped_column(String(200))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class QuestionSetState(Base):
+    """The one row saying which version new debriefs start on, and whether a publish is
+    under way (migration 0020). Every server reads `active_version_id` to pick up a
+    publish; a publish claims the row with a conditional UPDATE, so a second publish
+    started meanwhile is refused, on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "question_set_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    active_version_id: Mapped[int | None] = mapped_column(ForeignKey("question_set_versions.id"))
+    publishing_token: Mapped[str | None] = mapped_column(String(64))
+    publishing_since: Mapped[datetime | None] = mapped_column(DateTime)
+    publishing_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class QuestionSetPublication(Base):
+    """One change of the active question set: a publish, a roll back, or the seed of a new
+    installation from the question file; with who, when and why (migration 0020)."""
+
+    __tablename__ = "question_set_publications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_set_versions.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # publish, roll_back, seed
+    reason: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    version: Mapped[QuestionSetVersion] = relationship()
+    by: Mapped[User | None] = relationship()
+
+
 class Event(Base):
     """An OIC event: what happened, where, and how many people (counts, never names)."""
 
@@ -833,6 +881,9 @@ __all__ = [
     "NccuReferral",
     "NotificationSent",
     "PendingForm",
+    "QuestionSetPublication",
+    "QuestionSetState",
+    "QuestionSetUpload",
     "QuestionSetVersion",
     "RecipientGroup",
     "ReviewNote",

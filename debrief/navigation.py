@@ -39,6 +39,12 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Exports", "exports.index", Permission.EXPORT_THEMES),
     NavItem("Compliance", "compliance.dashboard", Permission.DASHBOARD),
     NavItem("Users", "admin.users", Permission.MANAGE_USERS),
+    NavItem(
+        "Question set",
+        "admin.question_set",
+        Permission.QUESTION_SET,
+        also_for=("admin.question_version", "admin.preview_tasks", "admin.preview_section"),
+    ),
     NavItem("Notifications", "notifications.index", Permission.SIGNED_IN),
 ]
 

@@ -16,6 +16,7 @@ class Role(StrEnum):
     HUB_REVIEWER = "hub_reviewer"
     PARTNERSHIP_LEAD = "partnership_lead"
     ADMIN = "admin"
+    QUESTION_SET_EDITOR = "question_set_editor"
 
 
 ROLE_LABELS = {
@@ -23,6 +24,7 @@ ROLE_LABELS = {
     Role.HUB_REVIEWER: "Safeguarding hub reviewer",
     Role.PARTNERSHIP_LEAD: "Partnership lead",
     Role.ADMIN: "Administrator",
+    Role.QUESTION_SET_EDITOR: "Question set editor",
 }
 
 
@@ -38,7 +40,8 @@ class Permission(StrEnum):
     IMPORT_LISTS = "import_lists"  # NCCU and events imports, reconciliation
     MANAGE_USERS = "manage_users"
     AUDIT = "audit"  # read and export the audit trail
-    QUESTION_SET = "question_set"  # view the active question set and its check
+    # The question set: upload drafts, preview, compare, publish, roll back, download.
+    QUESTION_SET = "question_set"
     # Record that an outstanding intelligence document was submitted: the debrief's
     # sergeant, their supervisor or the hub (compliance/chasing.may_record checks which).
     RECORD_INTEL_DOC = "record_intel_doc"
@@ -72,6 +75,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_LISTS,
         }
     ),
+    # Changes the debrief questions without managing accounts or reading the audit trail.
+    Role.QUESTION_SET_EDITOR: frozenset({Permission.SIGNED_IN, Permission.QUESTION_SET}),
 }
 
 # Where each role starts after signing in, first match wins for people with several.
@@ -80,6 +85,7 @@ START_PAGES: list[tuple[Role, str]] = [
     (Role.HUB_REVIEWER, "review.queue"),
     (Role.PARTNERSHIP_LEAD, "exports.index"),
     (Role.ADMIN, "admin.users"),
+    (Role.QUESTION_SET_EDITOR, "admin.question_set"),
 ]
 
 

@@ -21,7 +21,7 @@ How to read and add a row
 
 from __future__ import annotations
 
-ROLES = ("sergeant", "hub_reviewer", "partnership_lead", "admin")
+ROLES = ("sergeant", "hub_reviewer", "partnership_lead", "admin", "question_set_editor")
 VISITORS = ("anonymous", *ROLES, "deactivated")
 EVERYONE_SIGNED_IN = ROLES
 MISSING_ID = 999999
@@ -114,7 +114,14 @@ EXPECTED: dict[str, dict[str, int]] = {
     "admin.reset_password": needs("admin", status=404),
     "admin.audit_page": needs("admin"),
     "admin.audit_export": needs("admin"),
-    "admin.question_set": needs("admin"),
+    # The question set (issue 23): administrators and question set editors only.
+    "admin.question_set": needs("admin", "question_set_editor"),
+    "admin.upload_question_set": needs("admin", "question_set_editor", status=400),  # no file
+    "admin.question_version": needs("admin", "question_set_editor", status=404),
+    "admin.publish_question_set": needs("admin", "question_set_editor", status=404),
+    "admin.download_question_set": needs("admin", "question_set_editor", status=404),
+    "admin.preview_tasks": needs("admin", "question_set_editor", status=404),
+    "admin.preview_section": needs("admin", "question_set_editor", status=404),
     "admin.lists_page": needs("admin"),
     "admin.add_to_list": needs("admin", status=404),  # kind "x" is not a list
     "admin.list_entry": needs("admin", status=404),

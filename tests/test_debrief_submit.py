@@ -7,7 +7,8 @@ import shutil
 from debrief.models import Answer, Debrief, DebriefTheme, HistoryEntry
 from debrief.timeutil import utcnow
 from tests.debrief_helpers import COMPLETE, answer_everything, hidden, save_section, start_debrief
-from tests.factories import DEFAULT_PASSWORD, make_debrief, make_user
+from tests.factories import make_debrief, make_user
+from tests.question_set_helpers import publish_text, reworded
 
 
 def _ready(client, login_as):
@@ -87,22 +88,13 @@ def test_a_returned_debrief_shows_the_reason_and_can_be_resubmitted(client, logi
     assert "My debriefs (1 returned)" not in client.get("/debriefs/").get_data(as_text=True)
 
 
-def test_a_draft_keeps_the_question_wording_it_was_started_on(build_app, tmp_path, db):
-    from debrief.config import PROJECT_ROOT
-
-    questions = tmp_path / "questions.toml"
-    shutil.copy(PROJECT_ROOT / "questions.toml", questions)
-    app = build_app(QUESTIONS_PATH=str(questions))
-    client = app.test_client()
-    with app.app_context():
-        make_user(["sergeant"], username="sam")
-    client.post("/sign-in", data={"username": "sam", "password": DEFAULT_PASSWORD})
+def test_a_draft_keeps_the_question_wording_it_was_started_on(app, client, login_as, db):
+    login_as("sergeant")
     debrief_id = start_debrief(client)
     save_section(client, debrief_id, "learning", COMPLETE)
 
-    # The force rewords a question while the app runs; the app notices the edited file.
-    text = questions.read_text().replace('text = "What went well?"', 'text = "What worked well?"')
-    questions.write_text(text)
+    # The force rewords a question and publishes it while the app runs.
+    publish_text(app, reworded("What went well?", "What worked well?"))
     new_id = start_debrief(client, incident_ref="INC-20250614-0202")
     new = client.get(f"/debriefs/{new_id}/sections/learning").get_data(as_text=True)
     assert "What worked well?" in new
@@ -119,7 +111,7 @@ def test_a_draft_keeps_the_question_wording_it_was_started_on(build_app, tmp_pat
     assert db.query(Answer).filter_by(debrief_id=debrief_id, question_id="went_well").one()
 
 
-def test_an_edit_that_breaks_the_file_keeps_the_last_good_question_set(build_app, tmp_path):
+def test_editing_the_question_file_changes_nothing_once_a_version_is_active(build_app, tmp_path):
     from debrief.config import PROJECT_ROOT
     from debrief.questions.active import active_question_set
 
@@ -127,6 +119,8 @@ def test_an_edit_that_breaks_the_file_keeps_the_last_good_question_set(build_app
     shutil.copy(PROJECT_ROOT / "questions.toml", questions)
     app = build_app(QUESTIONS_PATH=str(questions))
     before = active_question_set(app)
+    questions.write_text(questions.read_text().replace("What went well?", "What worked well?"))
+    assert active_question_set(app) is before
     questions.write_text(questions.read_text() + "\n[[sections]]\nid = 'broken'\n")
     assert active_question_set(app) is before
-    assert "broken" in str(app.extensions["debrief.questions"].last_error)
+    assert build_app(QUESTIONS_PATH=str(questions)) is not None  # the seed is not needed now

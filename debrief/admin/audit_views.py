@@ -1,16 +1,13 @@
-"""Administration: the audit trail (page and xlsx export) and the active question set."""
+"""Administration: the audit trail (page and xlsx export)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import current_app, render_template, request
 
 from .. import audit
 from ..extensions import db_session
-from ..questions.active import EXTENSION_KEY
-from ..questions.loader import QuestionSetError, load_file, summary
 from ..roles import Permission
 from ..security import requires
 from ..text_input import MAX_PAGE, whole_number_or_none
@@ -93,29 +90,3 @@ def audit_export():
                 session_, wanted, target, marking=current_app.config["PROTECTIVE_MARKING"]
             )
         return send_workbook(path.open("rb"), f"audit-trail-{utcnow():%Y%m%d-%H%M}.xlsx")
-
-
-@bp.get("/questions")
-@requires(Permission.QUESTION_SET)
-def question_set():
-    """Show the question set new debriefs start on, and check the file as it is now."""
-    path = Path(current_app.config["QUESTIONS_PATH"])
-    holder = current_app.extensions.get(EXTENSION_KEY)
-    active = holder.get() if holder is not None else None
-    problems: list[str] = []
-    try:
-        on_disk = load_file(path)
-    except QuestionSetError as exc:
-        on_disk, problems = None, exc.problems
-    if active is None:
-        active = on_disk
-    return render_template(
-        "admin/questions.html",
-        active=active,
-        path=path,
-        problems=problems,
-        check_summary=summary(on_disk) if on_disk is not None else "",
-        file_differs=on_disk is not None
-        and active is not None
-        and on_disk.version != active.version,
-    )

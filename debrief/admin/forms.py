@@ -1,12 +1,15 @@
-"""Forms of the administration area: accounts and the audit trail's filters."""
+"""Forms of the administration area: accounts, the audit trail's filters, the question set."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovFileInput,
     GovSelect,
     GovSubmitInput,
+    GovTextArea,
     GovTextInput,
 )
 from wtforms import (
@@ -15,8 +18,9 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from ..audit import Category
 from ..form_fields import DayField
@@ -176,3 +180,32 @@ class AuditFilterForm(FlaskForm):
             self.date_to.errors.append("The to date must be the same as or after the from date")
             return False
         return True
+
+
+class QuestionFileForm(FlaskForm):
+    """A question file (questions.toml) uploaded as a draft."""
+
+    file = FileField(
+        "Upload a question file",
+        description="A questions.toml file. Every mistake is listed; a file with mistakes "
+        "is not kept.",
+        widget=GovFileInput(),
+        validators=[FileRequired("Select the questions.toml file to upload")],
+    )
+    submit = SubmitField("Upload and check", widget=GovSubmitInput())
+
+
+class PublishForm(FlaskForm):
+    """Why the question set is changed: recorded with the change."""
+
+    reason = TextAreaField(
+        "Reason for the change",
+        description="For example the inspection, guidance or lesson it answers. It is kept "
+        "with the change and in the audit trail.",
+        widget=GovTextArea(),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            DataRequired("Enter the reason for the change"),
+            Length(max=1000, message="The reason must be 1000 characters or fewer"),
+        ],
+    )

@@ -1,4 +1,5 @@
-"""Administration: accounts (this module), the audit trail and the question set (audit_views.py).
+"""Administration: accounts (this module), the audit trail (audit_views.py), the lists
+(list_views.py) and the question set (question_views.py).
 
 Accounts are never deleted: the audit trail keeps their names. A one-time
 password is shown once, in the response to the POST that made it, and is never

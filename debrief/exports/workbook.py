@@ -333,6 +333,12 @@ def _key_ids(question_sets: dict[int, QuestionSet]) -> list[str]:
     return found
 
 
+def register_question_ids(question_set: QuestionSet) -> list[str]:
+    """Return the Debriefs sheet's answer columns for debriefs on one version (the
+    question-set comparison shows how a draft changes them)."""
+    return _key_ids({0: question_set})
+
+
 def _free_text_ids(question_sets: dict[int, QuestionSet]) -> list[str]:
     found: list[str] = []
     for _, qs in sorted(question_sets.items(), reverse=True):
