@@ -9,6 +9,7 @@ from ..extensions import db_session
 from ..models import User
 from ..roles import Permission
 from ..security import requires
+from ..text_input import whole_number_or_none
 from ..web import current_actor
 from . import lists
 from .common import bp
@@ -145,7 +146,7 @@ def change_team(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     value = form.team.data or ""
-    team_id = None if not value else int(value) if value.isdigit() and len(value) < 10 else -1
+    team_id = None if not value else whole_number_or_none(value) or -1
     session = db_session()
     try:
         changed = lists.set_team(session, current_actor(), user, team_id)

@@ -24,6 +24,7 @@ from wtforms.validators import Length
 
 from .. import periods
 from ..form_fields import DayField
+from ..text_input import whole_number_or_none
 from ..timeutil import local_today
 from ..vocabulary import EVENT_TYPES
 from .selection import ExportOptions, partner_copy_problems
@@ -179,7 +180,7 @@ class ThemesExportForm(FlaskForm):
     def group_id(self) -> int | None:
         """Return the recipient group chosen, if one of the list was."""
         chosen = self.recipient_group.data or ""
-        gid = int(chosen) if chosen.isdigit() and len(chosen) < 10 else None
+        gid = whole_number_or_none(chosen)
         return gid if gid in self.groups else None
 
     def recipients(self) -> str:

@@ -18,6 +18,7 @@ from .. import audit
 from ..audit import Actor
 from ..config import DEFAULTS
 from ..models import Debrief, FollowUpAction, Team, User
+from ..text_input import whole_number_or_none
 from ..timeutil import local_today, utcnow
 from ..vocabulary import PARTNER_AGENCIES
 from ..workflow import State, add_history
@@ -124,13 +125,15 @@ def resolve_owner(
             raise InvalidInput({"owner_agency": "Select the partner agency"})
         return {**fields, "owner_agency": ref, "owner": PARTNER_AGENCIES[ref]}
     if owner.kind == "team":
-        team = session.get(Team, int(ref)) if ref.isdigit() and len(ref) < 10 else None
+        team_id = whole_number_or_none(ref)
+        team = session.get(Team, team_id) if team_id is not None else None
         keeps = current is not None and team is not None and current.owner_team_id == team.id
         if team is None or (team.retired and not keeps):
             raise InvalidInput({"owner_team": "Select the team"})
         return {**fields, "owner_team_id": team.id, "owner": team.name[:MAX_OWNER]}
     if owner.kind == "person":
-        user = session.get(User, int(ref)) if ref.isdigit() and len(ref) < 10 else None
+        user_id = whole_number_or_none(ref)
+        user = session.get(User, user_id) if user_id is not None else None
         keeps = current is not None and user is not None and current.owner_user_id == user.id
         if user is None or (not user.active and not keeps):
             raise InvalidInput({"owner_person": "Select the person"})

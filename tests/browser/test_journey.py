@@ -139,7 +139,7 @@ def _reviewer_returns_it(page: Page, event: Event, debrief_id: int, scan) -> Non
     scan(page, "hub reviewer: review queue, filtered")
     results.get_by_role("link", name=event.incident_ref).click()
 
-    expect(page.get_by_text(event.incident_ref)).to_be_visible()
+    expect(page.get_by_text(event.incident_ref, exact=True)).to_be_visible()
     scan(page, "hub reviewer: debrief to review")
     page.get_by_role("button", name="Start review").click()
     expect(page.get_by_text("Review started.")).to_be_visible()
