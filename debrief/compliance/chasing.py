@@ -282,6 +282,44 @@ def put_to(session: Session, user: User, window_hours: int) -> list[Item]:
     return sorted(result, key=lambda i: (i.referred_at, i.referral_id))
 
 
+def people_who_may_be_put_to(session: Session) -> set[int]:
+    """Return the accounts `put_to` may find something for: the sergeants holding a
+    debrief of an event that a referral not received could match (by `put_to`'s own
+    conditions, force-wide), and their supervisors. One statement each; the digest then
+    asks `put_to` only about them, rather than about every account."""
+    norm = reconcile.normalised_in_sql
+    waiting = select(NccuReferral.id).where(NccuReferral.intel_doc_received.is_(False))
+    not_received = NccuReferral.intel_doc_received.is_(False)
+    references = select(NccuReferral.nccu_reference).where(not_received)
+    answered = reconcile._references_answered(session)
+    events = select(Event.id).where(
+        Event.id.in_(select(NccuReferral.event_id).where(not_received))
+        | norm(Event.nccu_reference).in_(references)
+        | norm(Event.incident_ref).in_(select(NccuReferral.force_reference).where(not_received))
+        | Event.id.in_(
+            select(Debrief.event_id).where(
+                Debrief.id.in_(
+                    answered.with_only_columns(Answer.debrief_id).where(
+                        norm(reconcile.answer_text(session)).in_(references)
+                    )
+                )
+            )
+        )
+    )
+    if session.scalar(select(waiting.exists())) is not True:
+        return set()
+    hosts = set(
+        session.scalars(select(Debrief.host_id).where(Debrief.event_id.in_(events)).distinct())
+    )
+    hosts.discard(None)  # type: ignore[arg-type]
+    supervisors = (
+        set(session.scalars(select(User.supervisor_id).where(User.id.in_(list(hosts))).distinct()))
+        if hosts
+        else set()
+    )
+    return hosts | {s for s in supervisors if s is not None}
+
+
 def may_record(user: User, debrief: Debrief) -> bool:
     """Tell whether this person may record the document's submission for this debrief:
     its sergeant, their supervisor, or the hub."""
