@@ -112,7 +112,9 @@ def _tangled_force(db) -> dict[str, User]:
     _referral(db, "NCCU-2026100101", day)
     # By a reference the sergeant typed in the debrief (the record has none).
     typed = make_event(reported_at=day + timedelta(days=1), nccu_reference=None)
-    make_debrief(ash, state="submitted", event=typed, answers={"nccu_reference": "nccu-2026100202 "})
+    make_debrief(
+        ash, state="submitted", event=typed, answers={"nccu_reference": "nccu-2026100202 "}
+    )
     _referral(db, "NCCU-2026100202", day)
     # By force reference.
     debriefed(ash, days=2, incident_ref="INC-20261003-0001", nccu_reference=None)

@@ -199,7 +199,9 @@ def put_to(session: Session, user: User, window_hours: int) -> list[Item]:
         for u in session.scalars(select(User).where(User.supervisor_id == user.id))
     }
     team[user.id] = user.display_name
-    theirs = select(Debrief.event_id).where(Debrief.host_id.in_(list(team)))
+    # The team's events, read once per statement (a CTE: each statement names them often).
+    team_events = select(Debrief.event_id).where(Debrief.host_id.in_(list(team))).cte("team_events")
+    theirs = select(team_events.c.event_id)
     norm = reconcile.normalised_in_sql
     answered = reconcile._references_answered(session, team)  # typed where the record has none
     typed = answered.with_only_columns(norm(reconcile.answer_text(session)))

@@ -169,13 +169,15 @@ def load_events(
         debrief_query = debrief_query.where(Debrief.event_id.in_(theirs))
     if event_ids is not None:
         event_query = event_query.where(Event.id.in_(event_ids))
-        debrief_query = debrief_query.where(Debrief.event_id.in_(event_ids))
     events = {
         row.id: EventInfo(
             row.id, row.incident_ref, row.nccu_reference, row.reported_at, row.district
         )
         for row in session.execute(event_query)
     }
+    if event_ids is not None:  # a handful: their debriefs by the ids read, not the select again
+        event_ids = select(Event.id).where(Event.id.in_(list(events)))
+        debrief_query = debrief_query.where(Debrief.event_id.in_(list(events)))
     debriefs: dict[int, DebriefInfo] = {}
     event_of: dict[int, int] = {}
     for row in session.execute(debrief_query):
