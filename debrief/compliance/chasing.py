@@ -313,7 +313,7 @@ def people_who_may_be_put_to(session: Session) -> set[int]:
     hosts = set(
         session.scalars(select(Debrief.host_id).where(Debrief.event_id.in_(events)).distinct())
     )
-    hosts.discard(None)  # type: ignore[arg-type]
+    hosts.discard(None)
     supervisors = (
         set(session.scalars(select(User.supervisor_id).where(User.id.in_(list(hosts))).distinct()))
         if hosts
