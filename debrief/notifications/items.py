@@ -310,7 +310,7 @@ def ids_for_everyone(
     for them all (the email digest's read): one select per kind with the person's id as
     a column, the hub's overdue list read once for every reviewer, and the chase's read
     only for people whose team holds a debrief of an event an outstanding referral could
-    match (chasing.hosts_who_may_be_put_to). The same selects as `ids_for`, without the
+    match (chasing.people_who_may_be_put_to). The same selects as `ids_for`, without the
     person's condition: a test checks the two agree for every person."""
     clock = _clock(now, today)
     found: dict[int, dict[str, list[int]]] = {person.id: {} for person in people}
