@@ -100,6 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--count-only", action="store_true", help="time the header's count only")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="notify-bench-"))
     from tests.smtp_server import SmtpServer
@@ -122,6 +123,25 @@ def main() -> None:
             ),
             "supervisor": session.scalar(
                 select(User).where(User.id.in_(select(User.supervisor_id))).limit(1)
+            ),
+            # Outside the big team, so the count is under 99 and reads the chase.
+            "sergeant (no team)": session.scalar(
+                select(User)
+                .join(UserRole)
+                .where(
+                    UserRole.role == "sergeant",
+                    User.supervisor_id.is_not(None),
+                    User.id.not_in(select(TeamMembership.user_id)),
+                )
+                .limit(1)
+            ),
+            "supervisor (no team)": session.scalar(
+                select(User)
+                .where(
+                    User.id.in_(select(User.supervisor_id)),
+                    User.id.not_in(select(TeamMembership.user_id)),
+                )
+                .limit(1)
             ),
             "hub_reviewer": session.scalar(
                 select(User).join(UserRole).where(UserRole.role == "hub_reviewer").limit(1)
@@ -147,9 +167,12 @@ def main() -> None:
                 session.rollback()
             event.remove(engine, "before_cursor_execute", seen)
             print(
-                f"count for {label:<17} = {count:>5}: {len(statements)} statements, "
+                f"count for {label:<20} = {count:>5}: {len(statements)} statements, "
                 f"median {statistics.median(times):.1f} ms, max {max(times):.1f} ms"
             )
+        if args.count_only:
+            smtp.stop()
+            return
         session.execute(text("DELETE FROM notifications_sent"))
         session.commit()
         mail = digest.MailSettings.from_config(app.config)

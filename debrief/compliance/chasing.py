@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from .. import audit
 from ..audit import Actor
-from ..models import Debrief, Event, ImportBatch, IntelDocChase, NccuReferral, User
+from ..models import Answer, Debrief, Event, ImportBatch, IntelDocChase, NccuReferral, User
 from ..questions.bindings import INTEL_DOC_FIRST_REPORT, INTEL_DOC_LATER
 from ..recommendation2 import ROUTE_LABELS
 from ..roles import Permission, can
@@ -189,34 +189,75 @@ def put_to(session: Session, user: User, window_hours: int) -> list[Item]:
     """Return the outstanding referrals put to this person, oldest first: those matched to
     their debriefs and to the debriefs of the people they supervise.
 
-    Reads only their events and the referrals that could match them, so a start page
-    does not reconcile the whole force."""
+    Reads first the referrals not received that could match one of their events (by the
+    event's NCCU reference or one typed in a debrief, its incident reference, or a
+    reviewer's match: subqueries, not lists), then only the events those could match,
+    so a start page or the header's count reads a handful of events, not every event
+    the team ever debriefed. A fixed number of statements (seven)."""
     team = {
         u.id: u.display_name
         for u in session.scalars(select(User).where(User.supervisor_id == user.id))
     }
     team[user.id] = user.display_name
-    events = reconcile.load_events(session, host_ids=team)
-    if not events:
+    # The team's events, read once per statement (a CTE: each statement names them often).
+    team_events = select(Debrief.event_id).where(Debrief.host_id.in_(list(team))).cte("team_events")
+    theirs = select(team_events.c.event_id)
+    norm = reconcile.normalised_in_sql
+    answered = reconcile._references_answered(session, team)  # typed where the record has none
+    typed = answered.with_only_columns(norm(reconcile.answer_text(session)))
+    other = aliased(Event)
+    elsewhere = (
+        select(other.id)
+        .where(other.nccu_reference == NccuReferral.nccu_reference, other.id.not_in(theirs))
+        .exists()
+    )
+    rows = session.execute(
+        select(*reconcile.REFERRAL_COLUMNS, elsewhere.label("elsewhere"), IntelDocChase)
+        .outerjoin(IntelDocChase, IntelDocChase.referral_id == NccuReferral.id)
+        .where(
+            NccuReferral.intel_doc_received.is_(False),
+            NccuReferral.nccu_reference.in_(
+                select(norm(Event.nccu_reference)).where(
+                    Event.id.in_(theirs), Event.nccu_reference.is_not(None)
+                )
+            )
+            | NccuReferral.nccu_reference.in_(typed)
+            | NccuReferral.force_reference.in_(
+                select(norm(Event.incident_ref)).where(Event.id.in_(theirs))
+            )
+            | NccuReferral.event_id.in_(theirs),
+        )
+    ).all()
+    if not rows:
         return []
-    references = {r for e in events.values() for r in e.references}
-    incidents = {e.incident_ref.strip().upper() for e in events.values()}
-    candidates = [
-        Referral(**row._asdict())
-        for row in session.execute(
-            select(*reconcile.REFERRAL_COLUMNS).where(
-                NccuReferral.intel_doc_received.is_(False),
-                NccuReferral.nccu_reference.in_(references)
-                | NccuReferral.force_reference.in_(incidents)
-                | NccuReferral.event_id.in_(list(events)),
+    fields = [c.key for c in reconcile.REFERRAL_COLUMNS]
+    candidates = [Referral(**{name: row._mapping[name] for name in fields}) for row in rows]
+    # The NCCU reference belongs to an event of someone outside the team.
+    others = {row.nccu_reference for row in rows if row.elsewhere}
+    chases = {row.id: row.IntelDocChase for row in rows if row.IntelDocChase is not None}
+    # Only the team's events a candidate could match: each loaded whole, so the match
+    # (the earliest event holding a reference) is the one a full read would make.
+    references = {reconcile._norm(r.nccu_reference) for r in candidates}
+    incidents = {reconcile._norm(r.force_reference) for r in candidates if r.force_reference}
+    typed_events = select(Debrief.event_id).where(
+        Debrief.id.in_(
+            answered.with_only_columns(Answer.debrief_id).where(
+                norm(reconcile.answer_text(session)).in_(references)
             )
         )
-    ]
+    )
+    could_match = select(Event.id).where(
+        Event.id.in_(theirs),
+        Event.id.in_([r.event_id for r in candidates if r.event_id is not None])
+        | norm(Event.nccu_reference).in_(references)
+        | norm(Event.incident_ref).in_(incidents)
+        | Event.id.in_(typed_events),
+    )
+    events = reconcile.load_events(session, event_ids=could_match)
     # A reviewer's confirmed match to someone else's event wins over a reference.
     candidates = [
         r for r in candidates if not (r.match_status == "confirmed" and r.event_id not in events)
     ]
-    others = _referenced_elsewhere(session, candidates, set(events))
     items = []
     for match in reconcile.match_all(candidates, events, window_hours):
         debrief = match.debrief
@@ -225,7 +266,6 @@ def put_to(session: Session, user: User, window_hours: int) -> list[Item]:
         if match.how == "force_reference" and match.referral.nccu_reference in others:
             continue  # the NCCU reference belongs to another event
         items.append((match, debrief))
-    chases = chases_of(session, [m.referral.id for m, _ in items])
     result = []
     for match, debrief in items:
         chase = view_of(False, chases.get(match.referral.id))
@@ -244,18 +284,42 @@ def put_to(session: Session, user: User, window_hours: int) -> list[Item]:
     return sorted(result, key=lambda i: (i.referred_at, i.referral_id))
 
 
-def _referenced_elsewhere(session: Session, referrals: list[Referral], ours: set[int]) -> set[str]:
-    """Return the NCCU references among these that another event's record holds."""
-    references = [r.nccu_reference for r in referrals]
-    if not references:
-        return set()
-    return set(
-        session.scalars(
-            select(Event.nccu_reference).where(
-                Event.nccu_reference.in_(references), Event.id.not_in(ours)
+def people_who_may_be_put_to(session: Session) -> set[int]:
+    """Return the accounts `put_to` may find something for: the sergeants holding a
+    debrief of an event that a referral not received could match (by `put_to`'s own
+    conditions, force-wide), and their supervisors. One statement each; the digest then
+    asks `put_to` only about them, rather than about every account."""
+    norm = reconcile.normalised_in_sql
+    waiting = select(NccuReferral.id).where(NccuReferral.intel_doc_received.is_(False))
+    not_received = NccuReferral.intel_doc_received.is_(False)
+    references = select(NccuReferral.nccu_reference).where(not_received)
+    answered = reconcile._references_answered(session)
+    events = select(Event.id).where(
+        Event.id.in_(select(NccuReferral.event_id).where(not_received))
+        | norm(Event.nccu_reference).in_(references)
+        | norm(Event.incident_ref).in_(select(NccuReferral.force_reference).where(not_received))
+        | Event.id.in_(
+            select(Debrief.event_id).where(
+                Debrief.id.in_(
+                    answered.with_only_columns(Answer.debrief_id).where(
+                        norm(reconcile.answer_text(session)).in_(references)
+                    )
+                )
             )
         )
     )
+    if session.scalar(select(waiting.exists())) is not True:
+        return set()
+    hosts = set(
+        session.scalars(select(Debrief.host_id).where(Debrief.event_id.in_(events)).distinct())
+    )
+    hosts.discard(None)
+    supervisors = (
+        set(session.scalars(select(User.supervisor_id).where(User.id.in_(list(hosts))).distinct()))
+        if hosts
+        else set()
+    )
+    return hosts | {s for s in supervisors if s is not None}
 
 
 def may_record(user: User, debrief: Debrief) -> bool:

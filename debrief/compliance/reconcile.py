@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, String, func, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -139,9 +139,14 @@ def _norm(reference: Any) -> str:
     return str(reference or "").strip().upper()
 
 
-def load_events(session: Session, host_ids: Collection[int] | None = None) -> dict[int, EventInfo]:
+def load_events(
+    session: Session,
+    host_ids: Collection[int] | None = None,
+    event_ids: Select | None = None,
+) -> dict[int, EventInfo]:
     """Load every event with the debrief that speaks for it, in three queries (only the
-    events these sergeants hold a debrief of, where `host_ids` is given)."""
+    events these sergeants hold a debrief of, where `host_ids` is given; only those of
+    the `event_ids` select, where given: the chase reads the few a referral could match)."""
     event_query = select(
         Event.id,
         Event.incident_ref,
@@ -163,12 +168,17 @@ def load_events(session: Session, host_ids: Collection[int] | None = None) -> di
         theirs = select(Debrief.event_id).where(Debrief.host_id.in_(list(host_ids)))
         event_query = event_query.where(Event.id.in_(theirs))
         debrief_query = debrief_query.where(Debrief.event_id.in_(theirs))
+    if event_ids is not None:
+        event_query = event_query.where(Event.id.in_(event_ids))
     events = {
         row.id: EventInfo(
             row.id, row.incident_ref, row.nccu_reference, row.reported_at, row.district
         )
         for row in session.execute(event_query)
     }
+    if event_ids is not None:  # a handful: their debriefs by the ids read, not the select again
+        event_ids = select(Event.id).where(Event.id.in_(list(events)))
+        debrief_query = debrief_query.where(Debrief.event_id.in_(list(events)))
     debriefs: dict[int, DebriefInfo] = {}
     event_of: dict[int, int] = {}
     for row in session.execute(debrief_query):
@@ -182,7 +192,7 @@ def load_events(session: Session, host_ids: Collection[int] | None = None) -> di
             host_id=row.host_id,
         )
         event_of[row.id] = row.event_id
-    for row in session.execute(_references_answered(session, host_ids)):
+    for row in session.execute(_references_answered(session, host_ids, event_ids)):
         info = debriefs.get(row.debrief_id)
         if info is not None and row.value:
             info.nccu_reference = str(row.value)
@@ -202,7 +212,9 @@ def load_events(session: Session, host_ids: Collection[int] | None = None) -> di
     return events
 
 
-def _references_answered(session: Session, host_ids: Collection[int] | None = None):
+def _references_answered(
+    session: Session, host_ids: Collection[int] | None = None, event_ids: Select | None = None
+):
     """Select NCCU references sergeants typed for events whose record has none (of the
     events these sergeants hold a debrief of, where `host_ids` is given: a start page or
     the header's notifications count reads theirs, not the force's).
@@ -218,10 +230,24 @@ def _references_answered(session: Session, host_ids: Collection[int] | None = No
     if host_ids is not None:
         theirs = select(Debrief.event_id).where(Debrief.host_id.in_(list(host_ids)))
         debriefs = debriefs.where(Debrief.event_id.in_(theirs))
+    if event_ids is not None:
+        debriefs = debriefs.where(Debrief.event_id.in_(event_ids))
     return select(Answer.debrief_id, Answer.value).where(
         Answer.question_id.in_(bound_ids(session, "nccu_reference")),
         Answer.debrief_id.in_(debriefs),
     )
+
+
+def normalised_in_sql(column: Any) -> Any:
+    """Return `_norm` of a column, in SQL (trimmed of spaces, in capitals)."""
+    return func.upper(func.trim(column))
+
+
+def answer_text(session: Session) -> Any:
+    """Return an answer's JSON value as text, in SQL (as `str(value)` reads a string)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return type_coerce(Answer.value.op("#>>")(literal_column("'{}'")), String)
+    return type_coerce(func.json_extract(Answer.value, "$"), String)
 
 
 def match_all(

@@ -177,10 +177,13 @@ def run(
         )
     )
     outcome = Outcome(people=len(people))
+    # What waits for everyone, and what each was told of, read once for the run.
+    waiting = rules_module.ids_for_everyone(session, people, rules, now=now, today=today)
+    told = _sent_records(session)
     smtp: Mailer | None = None
     try:
         for person in people:
-            new = _new_items(session, person, rules, now, today)
+            new = _new_items(session, waiting[person.id], told.get(person.id, {}))
             if not new:
                 session.commit()  # the rows of items dealt with are gone
                 continue
@@ -222,21 +225,27 @@ def _connect(connect, mail: MailSettings, outcome: Outcome) -> Mailer:
         ) from None
 
 
+def _sent_records(session: Session) -> dict[int, dict[tuple[str, int], int]]:
+    """Return what each person was told of, by account: (kind, item id) to the row's id."""
+    sent: dict[int, dict[tuple[str, int], int]] = defaultdict(dict)
+    for row_id, user_id, kind, item_id in session.execute(
+        select(
+            NotificationSent.id,
+            NotificationSent.user_id,
+            NotificationSent.kind,
+            NotificationSent.item_id,
+        )
+    ):
+        sent[user_id][(kind, item_id)] = row_id
+    return sent
+
+
 def _new_items(
-    session: Session, person: User, rules: Rules, now: datetime, today: date
+    session: Session, waiting: dict[str, list[int]], sent: dict[tuple[str, int], int]
 ) -> dict[str, list[int]]:
     """Return the items waiting for this person that no email has told them of, by kind;
     forget the sent-records of items that no longer wait."""
-    waiting = rules_module.ids_for(session, person, rules, now=now, today=today)
     current = {(kind, item_id) for kind, ids in waiting.items() for item_id in ids}
-    sent = {
-        (kind, item_id): row_id
-        for row_id, kind, item_id in session.execute(
-            select(NotificationSent.id, NotificationSent.kind, NotificationSent.item_id).where(
-                NotificationSent.user_id == person.id
-            )
-        )
-    }
     gone = [row_id for key, row_id in sent.items() if key not in current]
     for start in range(0, len(gone), 500):
         session.execute(

@@ -137,19 +137,18 @@ def _clock(now: datetime | None, today: date | None) -> _Clock:
 # --- the rules, one select each ------------------------------------------------------------
 
 
-def _returned(user: User) -> Select:
-    return select(Debrief.id).where(
-        Debrief.host_id == user.id,
+def _returned(user: User | None) -> Select:
+    query = select(Debrief.id).where(
         Debrief.state == State.RETURNED,
         Debrief.disposed_at.is_(None),
     )
+    return query if user is None else query.where(Debrief.host_id == user.id)
 
 
-def _undebriefed(user: User, rules: Rules, clock: _Clock) -> Select:
+def _undebriefed(user: User | None, rules: Rules, clock: _Clock) -> Select:
     submitted = aliased(Debrief)
     cutoff = clock.now - timedelta(days=rules.due_days)
-    return select(Debrief.id).where(
-        Debrief.host_id == user.id,
+    query = select(Debrief.id).where(
         Debrief.state == State.DRAFT,
         Debrief.disposed_at.is_(None),
         Debrief.event_reported_at <= cutoff,  # the event's, copied (migration 0006)
@@ -157,6 +156,7 @@ def _undebriefed(user: User, rules: Rules, clock: _Clock) -> Select:
         .where(submitted.event_id == Debrief.event_id, submitted.state != State.DRAFT)
         .exists(),
     )
+    return query if user is None else query.where(Debrief.host_id == user.id)
 
 
 def _review_overdue(rules: Rules, clock: _Clock) -> Select:
@@ -171,27 +171,47 @@ def _action_due_by(rules: Rules, clock: _Clock) -> date:
     return working_days_after(clock.today, ACTION_WORKING_DAYS, rules.division)
 
 
+def _owners(user: User | None) -> list[Select]:
+    """Select (person told, action) for each way an action is owned: the person; each
+    member of the owning team; for a partner agency (no account), the hub member who
+    raised it. Of one person where given."""
+    action = FollowUpAction
+    ways = [
+        (action.owner_user_id, select(action.owner_user_id, action.id), "person"),
+        (
+            TeamMembership.user_id,
+            select(TeamMembership.user_id, action.id).join(
+                TeamMembership, TeamMembership.team_id == action.owner_team_id
+            ),
+            "team",
+        ),
+        (action.created_by_id, select(action.created_by_id, action.id), "agency"),
+    ]
+    return [
+        query.where(action.owner_kind == kind)
+        if user is None
+        else query.where(action.owner_kind == kind, told == user.id)
+        for told, query, kind in ways
+    ]
+
+
+def _action_is_due(rules: Rules, clock: _Clock) -> list[Any]:
+    return [
+        FollowUpAction.status == "open",
+        FollowUpAction.due_date <= _action_due_by(rules, clock),
+        Debrief.state != State.DRAFT,
+    ]
+
+
 def _actions_due(user: User, rules: Rules, clock: _Clock) -> Select:
     action = FollowUpAction
     # Three selects, each read from its own index, rather than one OR over three columns
     # (which reads every open action: 26 ms at 100,000 debriefs, against under 1 ms).
-    owned = union_all(
-        select(action.id).where(action.owner_user_id == user.id, action.owner_kind == "person"),
-        select(action.id)
-        .join(TeamMembership, TeamMembership.team_id == action.owner_team_id)
-        .where(TeamMembership.user_id == user.id, action.owner_kind == "team"),
-        # A partner agency has no account: the hub member who raised it is told.
-        select(action.id).where(action.created_by_id == user.id, action.owner_kind == "agency"),
-    )
+    owned = union_all(*(query.with_only_columns(action.id) for query in _owners(user)))
     return (
         select(action.id)
         .join(Debrief, Debrief.id == action.debrief_id)
-        .where(
-            action.id.in_(owned),
-            action.status == "open",
-            action.due_date <= _action_due_by(rules, clock),
-            Debrief.state != State.DRAFT,
-        )
+        .where(action.id.in_(owned), *_action_is_due(rules, clock))
     )
 
 
@@ -276,6 +296,64 @@ def ids_for(
     if _may_be_chased(user):
         found[INTEL_DOC] = [c.referral_id for c in _chased(session, user, rules)]
     return {kind: ids for kind, ids in found.items() if ids}
+
+
+def ids_for_everyone(
+    session: Session,
+    people: list[User],
+    rules: Rules,
+    *,
+    now: datetime | None = None,
+    today: date | None = None,
+) -> dict[int, dict[str, list[int]]]:
+    """Return what `ids_for` returns for each of these people, by account id, read once
+    for them all (the email digest's read): one select per kind with the person's id as
+    a column, the hub's overdue list read once for every reviewer, and the chase's read
+    only for people whose team holds a debrief of an event an outstanding referral could
+    match (chasing.people_who_may_be_put_to). The same selects as `ids_for`, without the
+    person's condition: a test checks the two agree for every person."""
+    clock = _clock(now, today)
+    found: dict[int, dict[str, list[int]]] = {person.id: {} for person in people}
+    hosts = {p.id for p in people if can(p, Permission.DEBRIEF_HOST)}
+
+    def add(kind: str, rows: Any, told: set[int]) -> None:
+        for user_id, item_id in rows:
+            if user_id in told:
+                found[user_id].setdefault(kind, []).append(item_id)
+
+    if hosts:
+        for kind, query in (
+            (RETURNED, _returned(None)),
+            (UNDEBRIEFED, _undebriefed(None, rules, clock)),
+        ):
+            add(kind, session.execute(query.with_only_columns(Debrief.host_id, Debrief.id)), hosts)
+    reviewers = [p.id for p in people if can(p, Permission.REVIEW)]
+    if reviewers:
+        overdue = list(session.scalars(_review_overdue(rules, clock)))
+        for user_id in reviewers:
+            if overdue:
+                found[user_id][REVIEW_OVERDUE] = list(overdue)
+    owned = union_all(*_owners(None)).subquery()
+    user_col, action_col = owned.c
+    add(
+        ACTION_DUE,
+        session.execute(
+            select(user_col, FollowUpAction.id)
+            .join(FollowUpAction, FollowUpAction.id == action_col)
+            .join(Debrief, Debrief.id == FollowUpAction.debrief_id)
+            .where(*_action_is_due(rules, clock))
+        ),
+        set(found),
+    )
+    chased = [p for p in people if _may_be_chased(p)]
+    if chased:
+        may_be_put_to = chasing.people_who_may_be_put_to(session)
+        for person in chased:
+            if person.id in may_be_put_to:
+                ids = [c.referral_id for c in _chased(session, person, rules)]
+                if ids:
+                    found[person.id][INTEL_DOC] = ids
+    return found
 
 
 def waiting_for(
