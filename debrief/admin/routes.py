@@ -222,8 +222,9 @@ def change_email(user_id: int):
     return redirect(url_for("admin.user", user_id=account.id))
 
 
-def _account_action(user_id: int, change, message: str):
-    """Run one confirmed change on an account and go back to its page."""
+def apply_account_change(user_id: int, change, message: str):
+    """Run one confirmed change on an account and go back to its page (the Users pages
+    and the single sign-on links both change accounts this way)."""
     account = _account_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -243,7 +244,7 @@ def _account_action(user_id: int, change, message: str):
 @requires(Permission.MANAGE_USERS)
 def deactivate(user_id: int):
     """Stop the person signing in; their sessions end at once."""
-    return _account_action(
+    return apply_account_change(
         user_id,
         lambda s, account: accounts.deactivate(s, current_actor(), account),
         "{username} has been deactivated and signed out.",
@@ -254,7 +255,7 @@ def deactivate(user_id: int):
 @requires(Permission.MANAGE_USERS)
 def reactivate(user_id: int):
     """Let the person sign in again."""
-    return _account_action(
+    return apply_account_change(
         user_id,
         lambda s, account: accounts.reactivate(s, current_actor(), account),
         "{username} can sign in again.",
@@ -265,7 +266,7 @@ def reactivate(user_id: int):
 @requires(Permission.MANAGE_USERS)
 def unlock(user_id: int):
     """Lift a lock-out before its time runs out."""
-    return _account_action(
+    return apply_account_change(
         user_id,
         lambda s, account: accounts.unlock(s, current_actor(), account),
         "{username} can try to sign in again now.",

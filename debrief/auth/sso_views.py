@@ -8,12 +8,12 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from .. import keeping
+from ..admin.routes import apply_account_change
 from ..extensions import db_session, limiter
-from ..models import User
 from ..roles import Permission, start_endpoint
 from ..security import begin_session, end_session, is_safe_next, requires
 from ..web import current_actor
-from . import accounts, common, sso
+from . import common, sso
 from .common import bp
 
 
@@ -133,19 +133,7 @@ def _refused(refused: sso.Refused, *, recorded: bool = False):
 
 def _account_change(user_id: int, change, message: str):
     _require_sso()
-    session_ = db_session()
-    account = session_.get(User, user_id)
-    if account is None:
-        abort(404)
-    try:
-        change(session_, account)
-    except accounts.AccountError as exc:
-        session_.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("admin.user", user_id=user_id))
-    session_.commit()
-    flash(message.format(username=account.username), "success")
-    return redirect(url_for("admin.user", user_id=user_id))
+    return apply_account_change(user_id, change, message)
 
 
 @bp.post("/admin/users/<int:user_id>/sso/link")
