@@ -46,6 +46,9 @@ class Permission(StrEnum):
     # sergeant, their supervisor or the hub (compliance/chasing.may_record checks which).
     RECORD_INTEL_DOC = "record_intel_doc"
     MANAGE_LISTS = "manage_lists"  # teams and recipient groups, a person's team
+    # Sign in with a password while single sign-on is on and SSO_LOCAL_SIGN_IN is "admins":
+    # the break-glass way in when the identity provider is down.
+    BREAK_GLASS_SIGN_IN = "break_glass_sign_in"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -73,6 +76,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT,
             Permission.QUESTION_SET,
             Permission.MANAGE_LISTS,
+            Permission.BREAK_GLASS_SIGN_IN,
         }
     ),
     # Changes the debrief questions without managing accounts or reading the audit trail.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from debrief.models import User, new_token
+from debrief.models import Debrief, User, new_token
 from tests.debrief_helpers import COMPLETE, hidden, section_form, start_debrief, stored_answers
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -56,6 +56,47 @@ def test_a_stale_tab_is_refused_with_what_changed_and_nothing_is_overwritten(cli
     )
     assert again.status_code == 302
     assert stored_answers(db, debrief_id).get("went_well") == "From tab A"
+
+
+def test_a_save_sent_twice_saves_once_without_a_conflict_page(client, login_as, db):
+    """A browser that resends a save (a retry after a dropped connection, a double click
+    that got through) sends exactly what is now stored: there is nothing to warn about."""
+    from debrief.models import AuditEntry
+
+    login_as("sergeant")
+    debrief_id = start_debrief(client)
+    url = LEARNING.format(debrief_id)
+    drawn = _open(client, url)
+    posted = {**drawn, **section_form("learning", {"went_well": "Kept the people calm"})}
+    assert client.post(url, data=posted).status_code == 302
+    version = db.get(Debrief, debrief_id).version
+    db.rollback()
+
+    resent = client.post(url, data=posted)
+    assert resent.status_code == 302
+    assert "changed in another tab" not in client.get(resent.location).get_data(as_text=True)
+    assert stored_answers(db, debrief_id).get("went_well") == "Kept the people calm"
+    assert db.get(Debrief, debrief_id).version == version  # nothing written the second time
+    saves = db.query(AuditEntry).filter_by(action="debrief.save", object_id=debrief_id).count()
+    assert saves == 1
+
+
+def test_a_stale_tab_that_typed_the_same_answer_saves_and_one_that_differs_does_not(
+    client, login_as, db
+):
+    login_as("sergeant")
+    debrief_id = start_debrief(client)
+    url = LEARNING.format(debrief_id)
+    tab_a, tab_b, tab_c = _open(client, url), _open(client, url), _open(client, url)
+    answer = {"went_well": "Interpreter came quickly"}
+    assert client.post(url, data={**tab_b, **section_form("learning", answer)}).status_code == 302
+    same = client.post(url, data={**tab_a, **section_form("learning", answer)})
+    assert same.status_code == 302
+    other = client.post(
+        url, data={**tab_c, **section_form("learning", {"went_well": "Something else"})}
+    )
+    assert other.status_code == 409
+    assert stored_answers(db, debrief_id).get("went_well") == "Interpreter came quickly"
 
 
 def test_tabs_on_different_sections_do_not_block_each_other(client, login_as, db):
@@ -168,3 +209,19 @@ def test_an_event_record_typed_as_the_session_ended_comes_back(client, login_as,
     page = client.get("/debriefs/new").get_data(as_text=True)
     assert "We kept what you typed before your session ended" in page
     assert 'value="17"' in page and 'value="INC-20250614-0101"' in page
+
+
+def test_the_event_record_sent_twice_saves_once(client, login_as, db):
+    from debrief.models import AuditEntry
+    from tests.debrief_helpers import EVENT_FORM
+
+    login_as("sergeant")
+    debrief_id = start_debrief(client)
+    url = f"/debriefs/{debrief_id}/event"
+    posted = {**EVENT_FORM, **_open(client, url), "adults": "9"}
+    assert client.post(url, data=posted).status_code == 302
+    resent = client.post(url, data=posted)
+    assert resent.status_code == 302
+    assert db.get(Debrief, debrief_id).event.adults == 9
+    saves = db.query(AuditEntry).filter_by(action="debrief.event.save", object_id=debrief_id)
+    assert saves.count() == 1

@@ -53,6 +53,7 @@ def known(app, db):
         reported=datetime(2025, 6, 5, 9),
         submitted=datetime(2025, 6, 20, 10),
         assignee=other,
+        incident_ref="INC-20250501-0099",  # made second, first by reference
     )
     c = queued(
         make_user(["sergeant"], username="sgt-c", full_name="Bea Bell"),
@@ -159,7 +160,7 @@ def test_filters_combine(db, known, args, expected):
 @pytest.mark.parametrize(
     ("column", "ascending"),
     [
-        ("number", ["A", "B", "C", "D"]),
+        ("number", ["B", "A", "C", "D"]),  # the Reference column: by incident reference
         ("event_date", ["C", "A", "B", "D"]),
         ("district", ["D", "C", "A", "B"]),
         # by label: HGV..., People found after a lorry drop, Premises, Small boat...

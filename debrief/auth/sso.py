@@ -18,10 +18,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
+from ..db import hold_write_lock
 from ..models import SsoIdentity, User, new_token
 from ..roles import Role
 from ..timeutil import utcnow
@@ -188,7 +190,9 @@ def _sign_in(
     identity = find_identity(session, issuer, subject)
     claimed = (claim_values(claims, mapping.username_claim) or [""])[0][:255]
     if identity is None:
-        identity = _first_sign_in(session, issuer, subject, claimed, claims, mapping, roles, actor)
+        identity = _first_sign_in_once(
+            session, issuer, subject, claimed, claims, mapping, roles, actor
+        )
     if identity.status != LINKED:
         raise Refused("link pending")
     user = identity.user
@@ -213,6 +217,36 @@ def _sign_in(
 
 def _refused_for(user: User, reason: str) -> Refused:
     return Refused(reason, user=user)
+
+
+def _first_sign_in_once(
+    session: Session,
+    issuer: str,
+    subject: str,
+    claimed: str,
+    claims: Mapping[str, Any],
+    mapping: ClaimMapping,
+    roles: set[str],
+    actor: Actor,
+) -> SsoIdentity:
+    """Make the first sign-in's account once, however many sign-ins of the same person
+    arrive together (two tabs, a double click): the later ones sign in to it.
+
+    SQLite: take the write lock, then look again (another may have committed while this
+    request only read). PostgreSQL: the unique indexes make the later insert fail once
+    the first commits; undo it to the savepoint and look again."""
+    if hold_write_lock(session):
+        found = find_identity(session, issuer, subject)
+        if found is not None:
+            return found
+    try:
+        with session.begin_nested():
+            return _first_sign_in(session, issuer, subject, claimed, claims, mapping, roles, actor)
+    except IntegrityError:
+        found = find_identity(session, issuer, subject)
+        if found is None:
+            raise
+        return found
 
 
 def _first_sign_in(

@@ -265,6 +265,11 @@ def section_base(question_set: QuestionSet, debrief: Debrief, section: Section) 
     return base
 
 
+def _as_drawn(parsed) -> Any:
+    """Return a parsed answer as `section_base` records one: the value, or what was typed."""
+    return {"typed": parsed.typed} if parsed.error else parsed.value
+
+
 def save_section(
     session: Session,
     debrief: Debrief,
@@ -284,10 +289,15 @@ def save_section(
     if form_version != debrief.version:
         now = section_base(question_set, debrief, section)
         base = dict(base or {})
+        timeline = timeline_of(debrief)
+        # A conflict is an answer changed meanwhile that this form would now change again.
+        # Where the form says what is stored (a resent save, or the same answer typed in
+        # two tabs) there is nothing to lose, so it saves as usual.
         changes = [
             Change(q.id, q.text, base.get(q.id), now.get(q.id))
             for q in section.questions
             if base.get(q.id) != now.get(q.id)
+            and _as_drawn(parse_answer(q, form, timeline)) != now.get(q.id)
         ]
         if changes:
             raise SectionChanged(changes, debrief.version)

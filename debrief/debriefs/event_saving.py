@@ -184,17 +184,19 @@ def update_event(
     require_editable(debrief, user)
     event = debrief.event
     session.refresh(event)
+    values, errors = event_record.parse(settings, form)
     if form_version != debrief.version:
         now = event_record.values_of(event)
         labels = {q.id: q.text for q in event_record.event_form(settings).questions}
+        # As for a section (drafting.save_section): only a field changed meanwhile that
+        # this form would change again is a conflict; a resent save is not.
         changes = [
             Change(k, labels[k], (base or {}).get(k), now.get(k))
             for k in labels
-            if (base or {}).get(k) != now.get(k)
+            if (base or {}).get(k) != now.get(k) and values.get(k) != now.get(k)
         ]
         if changes:
             raise EventRecordChanged(changes, debrief.version)
-    values, errors = event_record.parse(settings, form)
     _check_incident_ref_free(session, values, errors, user, own_event_id=event.id)
     if errors:
         return errors

@@ -64,7 +64,7 @@ _THEME_COUNT = (
 # there: saying NULLS LAST anyway kept PostgreSQL from reading (state, submitted_at)
 # backwards, a full sort of the closed debriefs for newest first (17.9 ms, issue 9).
 SORT_COLUMNS: dict[str, tuple[Any, bool]] = {
-    "number": (Debrief.id, False),
+    "number": (Event.incident_ref, False),  # the Reference column: the incident reference
     "event_date": (Debrief.event_reported_at, False),
     "district": (Debrief.event_district, False),
     "event_type": (_EVENT_TYPE_ORDER, False),
@@ -338,7 +338,9 @@ def page_ids_query(qf: QueueFilter, user_id: int, page_size: int) -> Select:
     alongside: see `_page_ids_and_total`.
     """
     query = select(Debrief.id)
-    if qf.sort == "sergeant":
+    if qf.sort == "number":
+        query = query.join(Event, Debrief.event_id == Event.id)
+    elif qf.sort == "sergeant":
         query = query.join(Host, Debrief.host_id == Host.id)
     elif qf.sort == "assignee":
         query = query.outerjoin(Assignee, Debrief.assignee_id == Assignee.id)

@@ -219,7 +219,12 @@ def render_debrief(debrief: Debrief, note_form: NoteForm | None = None, status: 
     record_consultation("debrief.view", "debrief", debrief.id, page="review")
     if note_form is None:
         note_form = NoteForm(formdata=None, version=debrief.version, seen=context["seen"])
-    return render_template("review/debrief.html", note_form=note_form, **context), status
+    # `form` is what the page layout summarises errors of at the top.
+    summarised = note_form if note_form.errors else None
+    return (
+        render_template("review/debrief.html", note_form=note_form, form=summarised, **context),
+        status,
+    )
 
 
 @bp.get("/<int:debrief_id>")
