@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, String, case, func, literal_column, or_, select, type_coerce
+from sqlalchemy import Select, String, case, false, func, literal_column, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from .. import audit
@@ -606,12 +606,9 @@ def suggest_for(session: Session, config, matches: list[Match]) -> None:
         if referral.district:
             close = close & (Event.district == referral.district)
         windows.append(close)
-    if not windows:
-        return
-    candidates = select(Event.id).where(or_(*windows))
+    # The same statements with or without unmatched rows on the page (or events near them).
+    candidates = select(Event.id).where(or_(false(), *windows))
     events = load_events(session, event_ids=candidates)
-    if not events:
-        return
     ids = list(events)
     r = aliased(NccuReferral)
     keys = sorted({k for e in events.values() for k in e.references})
