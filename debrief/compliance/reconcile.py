@@ -322,22 +322,23 @@ def all_matches(session: Session, config) -> tuple[list[Match], dict[int, EventI
 
 def typed_references(session: Session) -> Any:
     """Return a CTE of the NCCU references sergeants typed (event_id, key, reported_at):
-    the rows `_references_answered` reads, keyed as matching compares them."""
-    answered = _references_answered(session)
+    `_references_answered`'s rule (only where the event record has none), keyed as
+    matching compares them."""
+    typed = answer_text(session)
     return (
         select(
             Debrief.event_id.label("event_id"),
-            normalised_in_sql(answer_text(session)).label("key"),
+            normalised_in_sql(typed).label("key"),
             Event.reported_at.label("reported_at"),
         )
+        .select_from(Event)
+        .join(Debrief, Debrief.event_id == Event.id)
         .join(Answer, Answer.debrief_id == Debrief.id)
-        .join(Event, Event.id == Debrief.event_id)
         .where(
             Event.nccu_reference.is_(None),
             Answer.question_id.in_(bound_ids(session, "nccu_reference")),
-            Answer.debrief_id.in_(answered.with_only_columns(Answer.debrief_id)),
-            answer_text(session).is_not(None),
-            answer_text(session) != "",
+            typed.is_not(None),
+            typed != "",
         )
         .cte("typed_references")
     )
@@ -445,17 +446,21 @@ def list_condition(slug: str, matched: Any) -> Any:
     raise ValueError(slug)
 
 
-def matched_referrals(session: Session) -> Any:
+def matched_referrals(session: Session, materialised: bool = False) -> Any:
     """Return a subquery of referrals (id, referred_at, intel_doc_received, district) with
-    the event each matches (event_id; NULL: none)."""
+    the event each matches (event_id; NULL: none); `materialised`: worked out once for
+    every referral (a count), rather than as each row is read (a page)."""
     m = match_sql(session)
-    return select(
+    query = select(
         NccuReferral.id,
         NccuReferral.referred_at,
         NccuReferral.intel_doc_received,
         NccuReferral.district,
         m.event_id.label("event_id"),
-    ).subquery("matched")
+    )
+    if materialised:
+        return query.cte("matched").prefix_with("MATERIALIZED")
+    return query.subquery("matched")
 
 
 def match_district(matched: Any) -> Any:
@@ -479,15 +484,37 @@ Narrowing = Callable[[Any], Any]  # a condition on a row of `matched_referrals`
 
 
 def list_counts(session: Session, config, now: datetime | None = None) -> dict[str, int]:
-    """Return how many rows each of the four lists has: two statements, whatever the size."""
-    matched = matched_referrals(session)
+    """Return how many rows each of the four lists has: two statements, whatever the size.
+
+    Each referral's match is worked out once (a materialised CTE), then the debrief that
+    speaks for its event read once: `list_condition`'s rules, counted together."""
+    matched = matched_referrals(session, materialised=True)
+    d = aliased(Debrief)
+    # The latest submitted debrief's route ("" where it gives none; NULL: no such debrief).
+    route = (
+        select(func.coalesce(d.intel_doc_route, ""))
+        .where(d.event_id == matched.c.event_id, d.state != State.DRAFT)
+        .order_by(d.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    spoken = (
+        select(matched.c.intel_doc_received.label("received"), route.label("route"))
+        .cte("spoken")
+        .prefix_with("MATERIALIZED")
+    )
+    not_received = spoken.c.received.is_(False)
     totals = session.execute(
         select(
             *[
-                func.coalesce(func.sum(case((list_condition(slug, matched), 1), else_=0)), 0)
-                for slug in LIST_SLUGS
+                func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+                for condition in (
+                    not_received,
+                    not_received & spoken.c.route.in_(sorted(SUBMITTED_ROUTES)),
+                    spoken.c.route.is_(None),
+                )
             ]
-        ).select_from(matched)
+        ).select_from(spoken)
     ).one()
     counts = dict(zip(LIST_SLUGS, (int(n) for n in totals), strict=True))
     counts["undebriefed"] = (

@@ -319,16 +319,18 @@ def _render_list(slug: str, form: DownloadForm):
     pages = max(1, -(-total // LIST_PAGE_SIZE))
     page = min(page, pages)
     shown = _rows(slug, filters, (page - 1) * LIST_PAGE_SIZE, LIST_PAGE_SIZE)
+    period = default_period(local_today())
+    start, stop = period.utc_bounds()
+    rec2 = recommendation2.figures(session, start, stop, period.months())
+    # Recorded once everything is read: on SQLite the write holds the lock to the commit.
     record_consultation(
         "reconciliation.viewed", "reconciliation_list", slug, rows_shown=len(shown), page=page
     )
     query = {k: v for k, v in request.args.items() if k != "page"}
-    period = default_period(local_today())
-    start, stop = period.utc_bounds()
     return render_template(
         "compliance/reconciliation.html",
         rec2_period=period,
-        rec2=recommendation2.figures(session, start, stop, period.months()),
+        rec2=rec2,
         rec2_definitions=recommendation2,
         spec=LISTS[slug],
         specs=LISTS,
