@@ -32,11 +32,10 @@ from sqlalchemy.orm import Session, aliased
 from .. import audit
 from ..audit import Actor
 from ..models import Answer, Debrief, Event, ImportBatch, IntelDocChase, NccuReferral, User
-from ..periods import days_between, month_index
 from ..questions.bindings import INTEL_DOC_FIRST_REPORT, INTEL_DOC_LATER
 from ..recommendation2 import ROUTE_LABELS
 from ..roles import Permission, can
-from ..timeutil import format_local, utcnow
+from ..timeutil import format_local, local_month, utcnow
 from ..workflow import add_history
 from . import reconcile
 from .reconcile import Match, Referral
@@ -593,75 +592,32 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def _elapsed(referred_at: datetime, confirmed: datetime) -> float:
-    """Return the days from referral to confirmed receipt. The list's dates are days (local
-    midnight): one on the day of referral is 0, never less."""
-    return max(0.0, (confirmed - referred_at).total_seconds() / 86400)
-
-
 def receipt_days(
     session: Session, start: datetime, stop: datetime, months: Iterable[date]
 ) -> ReceiptFigures:
     """Return the median days from referral to confirmed receipt, by month of referral,
-    for referrals made in [start, stop) that the NCCU's list marks received.
-
-    One statement, whatever the number of referrals: the database ranks each month's
-    referrals (and all of them) by days to receipt and returns only the one or two
-    middle ones of each, with the counts (issue 22: 100,000 referrals were read, 1.2 s)."""
-    months = list(months)
-    confirmed = func.coalesce(NccuReferral.intel_doc_received_at, NccuReferral.receipt_listed_at)
-    days = days_between(session, NccuReferral.referred_at, confirmed)
-    each = (
+    for referrals made in [start, stop) that the NCCU's list marks received."""
+    days: dict[date, list[float]] = defaultdict(list)
+    for referred_at, received_at, listed_at in session.execute(
         select(
-            month_index(NccuReferral.referred_at, months).label("month"),
-            NccuReferral.referred_at.label("referred_at"),
-            confirmed.label("confirmed"),
-            case((days < 0, 0), else_=days).label("days"),
-        )
-        .where(
+            NccuReferral.referred_at,
+            NccuReferral.intel_doc_received_at,
+            NccuReferral.receipt_listed_at,
+        ).where(
             NccuReferral.intel_doc_received.is_(True),
             NccuReferral.referred_at >= start,
             NccuReferral.referred_at < stop,
-            confirmed.is_not(None),
-        )
-        .subquery()
-    )
-    by_days = (each.c.days, each.c.referred_at, each.c.confirmed)
-    ranked = (
-        select(
-            each.c.month,
-            each.c.referred_at,
-            each.c.confirmed,
-            func.row_number().over(partition_by=each.c.month, order_by=by_days).label("n"),
-            func.count().over(partition_by=each.c.month).label("count"),
-            func.row_number().over(order_by=by_days).label("n_all"),
-            func.count().over().label("count_all"),
-        )
-        .where(each.c.month.is_not(None))
-        .subquery()
-    )
-
-    def middle(n, count):
-        return n.in_([(count + 1) // 2, (count + 2) // 2])
-
-    counts: dict[int, int] = {}
-    month_days: dict[int, list[float]] = defaultdict(list)
-    every: list[float] = []
-    received = 0
-    for row in session.execute(
-        select(ranked).where(
-            middle(ranked.c.n, ranked.c.count) | middle(ranked.c.n_all, ranked.c.count_all)
         )
     ):
-        value = _elapsed(row.referred_at, row.confirmed)
-        counts[row.month] = row.count
-        received = row.count_all
-        if row.n in ((row.count + 1) // 2, (row.count + 2) // 2):
-            month_days[row.month].append(value)
-        if row.n_all in ((row.count_all + 1) // 2, (row.count_all + 2) // 2):
-            every.append(value)
+        confirmed = confirmed_at(received_at, listed_at)
+        if confirmed is None:
+            continue
+        # The list's dates are days (local midnight): one on the day of referral is 0.
+        elapsed = (confirmed - referred_at).total_seconds() / 86400
+        days[local_month(referred_at)].append(max(0.0, elapsed))
     rows = [
-        ReceiptDays(month, counts.get(index, 0), _median(month_days.get(index, [])))
-        for index, month in enumerate(months)
+        ReceiptDays(month, len(days.get(month, [])), _median(days.get(month, [])))
+        for month in months
     ]
-    return ReceiptFigures(rows, received, _median(every))
+    every = [value for row in rows for value in days.get(row.month, [])]
+    return ReceiptFigures(rows, len(every), _median(every))
