@@ -627,7 +627,7 @@ def suggest_for(session: Session, config, matches: list[Match]) -> None:
         if match.event is not None:
             continue
         referral = match.referral
-        close = Event.reported_at.between(
+        close: Any = Event.reported_at.between(
             referral.referred_at - window, referral.referred_at + window
         )
         if referral.district:
