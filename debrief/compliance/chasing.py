@@ -206,11 +206,10 @@ def narrowing(session: Session, filters: Filters, now: datetime) -> reconcile.Na
 def outstanding_choices(session: Session) -> tuple[list[str], list[str]]:
     """Return the sergeants and districts on the outstanding list, for its filters: two
     statements, read by the database."""
-    matched = reconcile.matched_referrals(session)
+    # Each outstanding referral's match worked out once, then its district and sergeant.
+    matched = reconcile.matched_referrals(session, materialised=True, not_received=True)
     rows = session.execute(
-        select(reconcile.match_district(matched), reconcile.match_host(matched))
-        .where(reconcile.list_condition("outstanding", matched))
-        .distinct()
+        select(reconcile.match_district(matched), reconcile.match_host(matched)).distinct()
     ).all()
     districts = sorted({district for district, _ in rows if district})
     hosts = {host for _, host in rows if host is not None}

@@ -446,10 +446,13 @@ def list_condition(slug: str, matched: Any) -> Any:
     raise ValueError(slug)
 
 
-def matched_referrals(session: Session, materialised: bool = False) -> Any:
+def matched_referrals(
+    session: Session, materialised: bool = False, not_received: bool = False
+) -> Any:
     """Return a subquery of referrals (id, referred_at, intel_doc_received, district) with
     the event each matches (event_id; NULL: none); `materialised`: worked out once for
-    every referral (a count), rather than as each row is read (a page)."""
+    every referral (a count), rather than as each row is read (a page); `not_received`:
+    only those the NCCU's list marks not received."""
     m = match_sql(session)
     query = select(
         NccuReferral.id,
@@ -458,6 +461,8 @@ def matched_referrals(session: Session, materialised: bool = False) -> Any:
         NccuReferral.district,
         m.event_id.label("event_id"),
     )
+    if not_received:
+        query = query.where(NccuReferral.intel_doc_received.is_(False))
     if materialised:
         return query.cte("matched").prefix_with("MATERIALIZED")
     return query.subquery("matched")
