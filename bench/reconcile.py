@@ -7,7 +7,8 @@ page 1 and a later page, the outstanding list filtered, and the trivial page, on
 at a time: the time of each (median of --repeat) and the SQL statements it ran. Then the
 pieces the lists' pages and the chase share, called directly: the Recommendation 2 panel
 (12 months), the dashboard's receipt figures (12 and 36 months), a sergeant's chase
-(`chasing.put_to`) and the digest's `people_who_may_be_put_to`. Read-only.
+(`chasing.put_to`) and the digest's `people_who_may_be_put_to`. Changes nothing but the
+audit trail (each page's view is recorded, as on a server).
 """
 
 from __future__ import annotations
