@@ -5,6 +5,10 @@ answer), then by force reference, or because a reviewer confirmed a suggested
 match. Matches by reference are worked out on every read, so an event typed
 after the list was imported is matched at once. Unmatched referrals get
 suggestions (same district, close in time) for a reviewer to confirm or reject.
+
+The rule is written twice, side by side: in Python (`match_all`, over events loaded) and in
+SQL (`match_sql`, over migration 0022's indexes), which the list pages use to count every
+list and read only the rows shown; tests/test_reconcile_sql.py holds them equal.
 """
 
 from __future__ import annotations
