@@ -107,8 +107,10 @@ def _pieces(app, engine, repeat: int) -> None:
     from debrief.periods import Period
     from debrief.timeutil import local_today
 
+    from debrief.db import reads_first
+
     window = app.config["NCCU_MATCH_WINDOW_HOURS"]
-    with app.app_context():
+    with app.app_context(), reads_first():  # as a GET reads: no SQLite write lock
         from debrief.extensions import db_session
 
         session = db_session()
