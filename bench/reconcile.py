@@ -103,11 +103,10 @@ def _pieces(app, engine, repeat: int) -> None:
     from debrief import recommendation2
     from debrief.compliance import chasing
     from debrief.compliance.dashboard import default_period
+    from debrief.db import reads_first
     from debrief.models import User
     from debrief.periods import Period
     from debrief.timeutil import local_today
-
-    from debrief.db import reads_first
 
     window = app.config["NCCU_MATCH_WINDOW_HOURS"]
     with app.app_context(), reads_first():  # as a GET reads: no SQLite write lock
