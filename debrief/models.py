@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from .references import search_key
+from .references import match_key_in_sql, search_key
 from .timeutil import utcnow
 
 NAMING_CONVENTION = {
@@ -326,6 +326,11 @@ class Event(Base):
     # PostgreSQL indexes do not hold the key by themselves (migration 0004).
     __table_args__ = (
         Index("ix_events_district_reported", "district", "reported_at", postgresql_include=["id"]),
+        # The NCCU reconciliation's joins: an event by its references as matching compares
+        # them (references.match_key), earliest first (migration 0022). Expression indexes,
+        # so no copy of the reference can fall out of step with it.
+        Index("ix_events_nccu_match", match_key_in_sql(nccu_reference), reported_at, id),
+        Index("ix_events_incident_match", match_key_in_sql(incident_ref), reported_at, id),
     )
 
 
@@ -805,6 +810,14 @@ class NccuReferral(Base):
     receipt_listed_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    # Reconciliation (migration 0022): the referrals a reference could match, found by
+    # the references as matching compares them; the lists not received, oldest first.
+    __table_args__ = (
+        Index("ix_nccu_referrals_nccu_match", match_key_in_sql(nccu_reference)),
+        Index("ix_nccu_referrals_force_match", match_key_in_sql(force_reference)),
+        Index("ix_nccu_referrals_received", intel_doc_received, referred_at, id),
+    )
 
 
 class IntelDocChase(Base):

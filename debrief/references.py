@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, func
 
 _NOT_KEPT = re.compile(r"[^0-9A-Z]")
 # Fewer characters than this would list a large part of the force's debriefs.
@@ -61,3 +61,20 @@ def key_starts_with(column: Any, prefix: str) -> ColumnElement[bool]:
     after = _next_prefix(prefix)
     lowest = column >= prefix
     return lowest if after is None else and_(lowest, column < after)
+
+
+# Matching the NCCU's list to events (compliance/reconcile.py) compares references trimmed
+# of spaces, in capitals, hyphens kept: a different rule from the search key above. Its two
+# forms sit here side by side; the indexes of migration 0022 are built on the SQL form, so
+# a query written with `match_key_in_sql` reads them. The two agree on every reference the
+# app accepts (letters, digits, hyphens; tests/test_reconcile_sql.py checks that).
+
+
+def match_key(reference: Any) -> str:
+    """Return the reference as matching compares it: " nccu-0042 " -> "NCCU-0042"."""
+    return str(reference or "").strip().upper()
+
+
+def match_key_in_sql(column: Any) -> Any:
+    """Return `match_key` of a column, in SQL (what migration 0022's indexes hold)."""
+    return func.upper(func.trim(column))

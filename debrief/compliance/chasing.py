@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, func, literal, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from .. import audit
@@ -166,6 +166,59 @@ def filtered(matches: list[Match], filters: Filters, now: datetime) -> list[Matc
         and (filters.min_days is None or days_outstanding(m.referral, now) >= filters.min_days)
         and (not filters.state or (m.chase is not None and m.chase.state == filters.state))
     ]
+
+
+def narrowing(session: Session, filters: Filters, now: datetime) -> reconcile.Narrowing | None:
+    """Return `filtered`'s rule as a condition on a row of reconcile.matched_referrals (the
+    outstanding list, read by the database), or None where no filter is set."""
+    if not filters.any:
+        return None
+
+    def condition(matched):
+        parts = []
+        if filters.min_days is not None and filters.min_days > 0:
+            parts.append(matched.c.referred_at <= now - timedelta(days=filters.min_days))
+        if filters.district:
+            parts.append(reconcile.match_district(matched) == filters.district)
+        if filters.sergeant:
+            named = select(User.id).where(
+                case((func.coalesce(User.full_name, "") == "", User.username), else_=User.full_name)
+                == filters.sergeant
+            )
+            parts.append(reconcile.match_host(matched).in_(named))
+        if filters.state:
+            chased = (
+                select(IntelDocChase.state)
+                .where(IntelDocChase.referral_id == matched.c.id)
+                .scalar_subquery()
+            )
+            if filters.state == OUTSTANDING:  # view_of: no chase, or a closed one
+                parts.append(func.coalesce(chased, CLOSED) == CLOSED)
+            elif filters.state == CLOSED:  # never, for a referral not received
+                parts.append(literal(False))
+            else:
+                parts.append(chased == filters.state)
+        return and_(true(), *parts)
+
+    return condition
+
+
+def outstanding_choices(session: Session) -> tuple[list[str], list[str]]:
+    """Return the sergeants and districts on the outstanding list, for its filters: two
+    statements, read by the database."""
+    # Each outstanding referral's match worked out once, then its district and sergeant.
+    matched = reconcile.matched_referrals(session, materialised=True, not_received=True)
+    rows = session.execute(
+        select(reconcile.match_district(matched), reconcile.match_host(matched)).distinct()
+    ).all()
+    districts = sorted({district for district, _ in rows if district})
+    hosts = {host for _, host in rows if host is not None}
+    names = (
+        {user.display_name for user in session.scalars(select(User).where(User.id.in_(hosts)))}
+        if hosts
+        else set()
+    )
+    return sorted(n for n in names if n), districts
 
 
 # The sergeant's side: what is put to them.

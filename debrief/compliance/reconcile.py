@@ -5,24 +5,29 @@ answer), then by force reference, or because a reviewer confirmed a suggested
 match. Matches by reference are worked out on every read, so an event typed
 after the list was imported is matched at once. Unmatched referrals get
 suggestions (same district, close in time) for a reviewer to confirm or reject.
+
+The rule is written twice, side by side: in Python (`match_all`, over events loaded) and in
+SQL (`match_sql`, over migration 0022's indexes), which the list pages use to count every
+list and read only the rows shown; tests/test_reconcile_sql.py holds them equal.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, String, func, literal_column, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, String, case, false, func, literal_column, or_, select, type_coerce
+from sqlalchemy.orm import Session, aliased
 
 from .. import audit
 from ..audit import Actor
 from ..models import Answer, Debrief, Event, NccuReferral
 from ..questions.store import bound_ids
 from ..recommendation2 import ROUTE_ANSWERS, SUBMITTED_ROUTES
+from ..references import match_key, match_key_in_sql
 from ..timeutil import utcnow
 from ..workflow import State
 
@@ -135,8 +140,7 @@ class Match:
         return self.event.debrief.answer_text
 
 
-def _norm(reference: Any) -> str:
-    return str(reference or "").strip().upper()
+_norm = match_key  # the one rule, beside its SQL form (references.py)
 
 
 def load_events(
@@ -153,7 +157,7 @@ def load_events(
         Event.nccu_reference,
         Event.reported_at,
         Event.district,
-    )
+    ).order_by(Event.id)  # ties in time are then broken the same way on every database
     debrief_query = select(
         Debrief.id,
         Debrief.event_id,
@@ -238,9 +242,7 @@ def _references_answered(
     )
 
 
-def normalised_in_sql(column: Any) -> Any:
-    """Return `_norm` of a column, in SQL (trimmed of spaces, in capitals)."""
-    return func.upper(func.trim(column))
+normalised_in_sql = match_key_in_sql  # `_norm` in SQL: what migration 0022's indexes hold
 
 
 def answer_text(session: Session) -> Any:
@@ -293,8 +295,7 @@ def _suggest(matches: list[Match], events, taken: set[int], window: timedelta) -
         candidates = [
             e
             for e in free[low:high]
-            if (not referral.district or e.district == referral.district)
-            and e.id not in rejected
+            if (not referral.district or e.district == referral.district) and e.id not in rejected
         ]
         candidates.sort(key=lambda e: abs(e.reported_at - referral.referred_at))
         match.suggestions = candidates[:MAX_SUGGESTIONS]
@@ -316,6 +317,346 @@ def all_matches(session: Session, config) -> tuple[list[Match], dict[int, EventI
         for row in session.execute(query)
     ]
     return match_all(referrals, events, config["NCCU_MATCH_WINDOW_HOURS"]), events
+
+
+# Matching in the database (issue 22): the rule of `match_all`, as SQL over the indexes
+# of migration 0022, so that a list page counts every list and reads only the rows it
+# shows, rather than loading every event and referral (55 s a page at 100,000 of each).
+
+
+def typed_references(session: Session) -> Any:
+    """Return a CTE of the NCCU references sergeants typed (event_id, key, reported_at):
+    `_references_answered`'s rule (only where the event record has none), keyed as
+    matching compares them."""
+    typed = answer_text(session)
+    return (
+        select(
+            Debrief.event_id.label("event_id"),
+            normalised_in_sql(typed).label("key"),
+            Event.reported_at.label("reported_at"),
+        )
+        .select_from(Event)
+        .join(Debrief, Debrief.event_id == Event.id)
+        .join(Answer, Answer.debrief_id == Debrief.id)
+        .where(
+            Event.nccu_reference.is_(None),
+            Answer.question_id.in_(bound_ids(session, "nccu_reference")),
+            typed.is_not(None),
+            typed != "",
+        )
+        .cte("typed_references")
+    )
+
+
+@dataclass(frozen=True)
+class MatchSql:
+    """The three ways a referral matches an event, as SQL over one referral row
+    (None where that way finds nothing), and the event it matches: `match_all`'s rule."""
+
+    confirmed: Any
+    nccu: Any
+    force: Any
+
+    @property
+    def event_id(self) -> Any:
+        """Return the matched event's id: a reviewer's match, else by NCCU reference,
+        else by force reference."""
+        return func.coalesce(self.confirmed, self.nccu, self.force)
+
+
+def match_sql(session: Session, referral: Any = NccuReferral, typed: Any = None) -> MatchSql:
+    """Return how the referral row `referral` (a table or an alias) matches, in SQL.
+
+    Each way is one index lookup (migration 0022); a reference a sergeant typed is
+    looked at only for referrals whose reference was typed somewhere (rare)."""
+    typed = typed if typed is not None else typed_references(session)
+    key = normalised_in_sql(referral.nccu_reference)
+    e = aliased(Event)
+
+    def earliest(condition: Any) -> Any:
+        return (
+            select(e.id)
+            .where(condition)
+            .order_by(e.reported_at, e.id)
+            .limit(1)
+            .correlate(referral)
+            .scalar_subquery()
+        )
+
+    on_record = earliest(normalised_in_sql(e.nccu_reference) == key)
+    first_typed = (
+        select(typed.c.event_id)
+        .where(typed.c.key == key)
+        .order_by(typed.c.reported_at, typed.c.event_id)
+        .limit(1)
+        .correlate(referral)
+        .scalar_subquery()
+    )
+    nccu = case(
+        (key.in_(select(typed.c.key)), earliest(e.id.in_([on_record, first_typed]))),
+        else_=on_record,
+    )
+    confirmed = case(
+        (
+            referral.match_status == "confirmed",
+            select(e.id).where(e.id == referral.event_id).correlate(referral).scalar_subquery(),
+        ),
+        else_=None,
+    )
+    force = case(
+        (
+            referral.force_reference.is_not(None),
+            earliest(
+                normalised_in_sql(e.incident_ref) == normalised_in_sql(referral.force_reference)
+            ),
+        ),
+        else_=None,
+    )
+    return MatchSql(confirmed, nccu, force)
+
+
+def _speaking(event_id: Any, column: Any, submitted_only: bool = False) -> Any:
+    """Return a column of the debrief that speaks for the event (`load_events`' rule: the
+    latest submitted one, else the latest draft), in SQL."""
+    d = aliased(Debrief)
+    query = select(column(d)).where(d.event_id == event_id)
+    if submitted_only:
+        query = query.where(d.state != State.DRAFT)
+    else:
+        query = query.order_by(case((d.state == State.DRAFT, 1), else_=0))
+    return query.order_by(d.id.desc()).limit(1).scalar_subquery()
+
+
+def has_submitted_debrief(event_id: Any) -> Any:
+    """Return, in SQL, whether a sergeant has submitted a debrief of the event."""
+    d = aliased(Debrief)
+    return select(d.id).where(d.event_id == event_id, d.state != State.DRAFT).exists()
+
+
+LIST_SLUGS = ("outstanding", "disagreements", "unmatched")
+
+
+def list_condition(slug: str, matched: Any) -> Any:
+    """Return, in SQL over a row of `matched_referrals`, whether it is on a list: the rule
+    of `outstanding`, `disagreements` and `without_debrief`."""
+    received = matched.c.intel_doc_received
+    if slug == "outstanding":
+        return received.is_(False)
+    if slug == "disagreements":
+        route = _speaking(matched.c.event_id, lambda d: d.intel_doc_route, submitted_only=True)
+        return received.is_(False) & route.in_(sorted(SUBMITTED_ROUTES))
+    if slug == "unmatched":
+        return matched.c.event_id.is_(None) | ~has_submitted_debrief(matched.c.event_id)
+    raise ValueError(slug)
+
+
+def matched_referrals(
+    session: Session, materialised: bool = False, not_received: bool = False
+) -> Any:
+    """Return a subquery of referrals (id, referred_at, intel_doc_received, district) with
+    the event each matches (event_id; NULL: none); `materialised`: worked out once for
+    every referral (a count), rather than as each row is read (a page); `not_received`:
+    only those the NCCU's list marks not received."""
+    m = match_sql(session)
+    query = select(
+        NccuReferral.id,
+        NccuReferral.referred_at,
+        NccuReferral.intel_doc_received,
+        NccuReferral.district,
+        m.event_id.label("event_id"),
+    )
+    if not_received:
+        query = query.where(NccuReferral.intel_doc_received.is_(False))
+    if materialised:
+        return query.cte("matched").prefix_with("MATERIALIZED")
+    return query.subquery("matched")
+
+
+def match_district(matched: Any) -> Any:
+    """Return `Match.district` in SQL: the event's district, else the one the list gives."""
+    e = aliased(Event)
+    return case(
+        (
+            matched.c.event_id.is_not(None),
+            select(e.district).where(e.id == matched.c.event_id).scalar_subquery(),
+        ),
+        else_=func.coalesce(matched.c.district, ""),
+    )
+
+
+def match_host(matched: Any) -> Any:
+    """Return, in SQL, the sergeant of the debrief that speaks for the matched event."""
+    return _speaking(matched.c.event_id, lambda d: d.host_id)
+
+
+Narrowing = Callable[[Any], Any]  # a condition on a row of `matched_referrals`
+
+
+def list_counts(session: Session, config, now: datetime | None = None) -> dict[str, int]:
+    """Return how many rows each of the four lists has: two statements, whatever the size.
+
+    Each referral's match is worked out once (a materialised CTE), then the debrief that
+    speaks for its event read once: `list_condition`'s rules, counted together."""
+    matched = matched_referrals(session, materialised=True)
+    d = aliased(Debrief)
+    # The latest submitted debrief's route ("" where it gives none; NULL: no such debrief).
+    route = (
+        select(func.coalesce(d.intel_doc_route, ""))
+        .where(d.event_id == matched.c.event_id, d.state != State.DRAFT)
+        .order_by(d.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    spoken = (
+        select(matched.c.intel_doc_received.label("received"), route.label("route"))
+        .cte("spoken")
+        .prefix_with("MATERIALIZED")
+    )
+    not_received = spoken.c.received.is_(False)
+    totals = session.execute(
+        select(
+            *[
+                func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+                for condition in (
+                    not_received,
+                    not_received & spoken.c.route.in_(sorted(SUBMITTED_ROUTES)),
+                    spoken.c.route.is_(None),
+                )
+            ]
+        ).select_from(spoken)
+    ).one()
+    counts = dict(zip(LIST_SLUGS, (int(n) for n in totals), strict=True))
+    counts["undebriefed"] = (
+        session.scalar(select(func.count()).where(_undebriefed(config["DEBRIEF_DUE_DAYS"], now)))
+        or 0
+    )
+    return counts
+
+
+def _undebriefed(due_days: int, now: datetime | None) -> Any:
+    cutoff = (now or utcnow()) - timedelta(days=due_days)
+    return (Event.reported_at <= cutoff) & ~has_submitted_debrief(Event.id)
+
+
+def undebriefed_page(
+    session: Session, due_days: int, offset: int, limit: int | None, now: datetime | None = None
+) -> list[EventInfo]:
+    """Return a page of `undebriefed_events`, read by the database."""
+    ids = (
+        select(Event.id)
+        .where(_undebriefed(due_days, now))
+        .order_by(Event.reported_at, Event.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    found = load_events(session, event_ids=ids)
+    return sorted(found.values(), key=lambda e: (e.reported_at, e.id))
+
+
+def list_total(session: Session, slug: str, narrowing: Narrowing | None = None) -> int:
+    """Return how many rows one referral list has, narrowed (the outstanding list's filters)."""
+    matched = matched_referrals(session)
+    query = select(func.count()).select_from(matched).where(list_condition(slug, matched))
+    if narrowing is not None:
+        query = query.where(narrowing(matched))
+    return session.scalar(query) or 0
+
+
+def list_page(
+    session: Session,
+    config,
+    slug: str,
+    offset: int,
+    limit: int | None,
+    narrowing: Narrowing | None = None,
+) -> list[Match]:
+    """Return a page of one referral list (oldest referral first), matched by the database:
+    only the rows shown are read, with their events (and suggestions, for the unmatched)."""
+    matched = matched_referrals(session)
+    query = select(matched.c.id).where(list_condition(slug, matched))
+    if narrowing is not None:
+        query = query.where(narrowing(matched))
+    query = query.order_by(matched.c.referred_at, matched.c.id).offset(offset).limit(limit)
+    ids = list(session.scalars(query))
+    return matches_of(session, config, ids, suggest=slug == "unmatched")
+
+
+def matches_of(session: Session, config, referral_ids: list[int], suggest: bool) -> list[Match]:
+    """Return the matches of these referrals, in the order given, with their events; the
+    unmatched ones with suggestions where `suggest`. A fixed number of statements."""
+    if not referral_ids:
+        return []
+    m = match_sql(session)
+    columns = [*REFERRAL_COLUMNS, NccuReferral.rejected_event_ids]
+    rows = {
+        row.id: row
+        for row in session.execute(
+            select(
+                *columns,
+                m.confirmed.label("by_confirmed"),
+                m.nccu.label("by_nccu"),
+                m.force.label("by_force"),
+            ).where(NccuReferral.id.in_(referral_ids))
+        )
+    }
+    event_ids = {
+        e for row in rows.values() for e in (row.by_confirmed, row.by_nccu, row.by_force) if e
+    }
+    events = load_events(session, event_ids=select(Event.id).where(Event.id.in_(event_ids)))
+    matches = []
+    fields = [c.key for c in REFERRAL_COLUMNS]
+    for referral_id in referral_ids:
+        row = rows[referral_id]
+        referral = Referral(
+            **{name: getattr(row, name) for name in fields},
+            rejected_event_ids=tuple(row.rejected_event_ids or ()),
+        )
+        match = Match(referral)
+        for how, event_id in (
+            ("confirmed", row.by_confirmed),
+            ("nccu_reference", row.by_nccu),
+            ("force_reference", row.by_force),
+        ):
+            if event_id is not None:
+                match.event, match.how = events[event_id], how
+                break
+        matches.append(match)
+    if suggest:
+        suggest_for(session, config, matches)
+    return matches
+
+
+def suggest_for(session: Session, config, matches: list[Match]) -> None:
+    """Fill in the suggestions of these matches' unmatched referrals (`_suggest`'s rule):
+    only the events close in time to them are read, and of those, which some referral
+    has already taken. Four statements, however many referrals."""
+    window = timedelta(hours=config["NCCU_MATCH_WINDOW_HOURS"])
+    windows = []
+    for match in matches:
+        if match.event is not None:
+            continue
+        referral = match.referral
+        close: Any = Event.reported_at.between(
+            referral.referred_at - window, referral.referred_at + window
+        )
+        if referral.district:
+            close = close & (Event.district == referral.district)
+        windows.append(close)
+    # The same statements with or without unmatched rows on the page (or events near them).
+    candidates = select(Event.id).where(or_(false(), *windows))
+    events = load_events(session, event_ids=candidates)
+    ids = list(events)
+    r = aliased(NccuReferral)
+    keys = sorted({k for e in events.values() for k in e.references})
+    incidents = sorted({_norm(e.incident_ref) for e in events.values()})
+    could = (
+        (r.event_id.in_(ids) & (r.match_status == "confirmed"))
+        | normalised_in_sql(r.nccu_reference).in_(keys)
+        | normalised_in_sql(r.force_reference).in_(incidents)
+    )
+    m = match_sql(session, r)
+    taken = set(session.scalars(select(m.event_id).where(could)))
+    _suggest(matches, events, taken, window)
 
 
 # The four lists.

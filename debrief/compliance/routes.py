@@ -269,18 +269,6 @@ def cancel(batch_id: int):
 # Reconciliation
 
 
-def _lists():
-    config = current_app.config
-    session = db_session()
-    matches, events = reconcile.all_matches(session, config)
-    return {
-        "outstanding": chasing.annotate(session, reconcile.outstanding(matches)),
-        "disagreements": reconcile.disagreements(matches),
-        "unmatched": reconcile.without_debrief(matches),
-        "undebriefed": reconcile.undebriefed_events(events, config["DEBRIEF_DUE_DAYS"]),
-    }
-
-
 @bp.get("/reconciliation")
 @requires(Permission.IMPORT_LISTS)
 def reconciliation_index():
@@ -295,58 +283,65 @@ def reconciliation(slug: str):
     return _render_list(slug, DownloadForm(formdata=None))
 
 
-def _filter_form(outstanding: list) -> OutstandingFilterForm:
+def _filter_form() -> tuple[OutstandingFilterForm, chasing.Filters]:
     """The outstanding list's filters, read from the query string; choices from the list."""
     form = OutstandingFilterForm(formdata=request.args or None)
-    sergeants = sorted({m.sergeant for m in outstanding if m.sergeant})
-    districts = sorted(
-        {*current_app.config["DISTRICTS"], *(m.district for m in outstanding)} - {""}
-    )
+    sergeants, districts = chasing.outstanding_choices(db_session())
+    districts = sorted({*current_app.config["DISTRICTS"], *districts} - {""})
     form.sergeant.choices = [("", "Any")] + [(name, name) for name in sergeants]
     form.district.choices = [("", "Any")] + [(name, name) for name in districts]
-    return form
+    return form, (form.filters() if request.args else chasing.Filters())
 
 
-def _filtered(slug: str, lists: dict):
-    """Return the rows of one list, narrowed by the outstanding list's filters."""
-    rows = lists[slug]
-    if slug != "outstanding":
-        return rows, None, chasing.Filters()
-    form = _filter_form(rows)
-    filters = form.filters() if request.args else chasing.Filters()
-    return chasing.filtered(rows, filters, utcnow()), form, filters
+def _rows(slug: str, filters: chasing.Filters, offset: int = 0, limit: int | None = None):
+    """Return rows of one list (all of them where no limit), matched by the database."""
+    session = db_session()
+    config = current_app.config
+    if slug == "undebriefed":
+        return reconcile.undebriefed_page(session, config["DEBRIEF_DUE_DAYS"], offset, limit)
+    narrowing = chasing.narrowing(session, filters, utcnow()) if slug == "outstanding" else None
+    rows = reconcile.list_page(session, config, slug, offset, limit, narrowing)
+    return chasing.annotate(session, rows) if slug == "outstanding" else rows
 
 
 def _render_list(slug: str, form: DownloadForm):
     if slug not in LISTS:
         abort(404)
-    lists = _lists()
-    rows, filter_form, filters = _filtered(slug, lists)
+    session = db_session()
+    config = current_app.config
+    filter_form, filters = _filter_form() if slug == "outstanding" else (None, chasing.Filters())
+    counts = reconcile.list_counts(session, config)
+    total = counts[slug]
+    if filters.any:
+        narrowing = chasing.narrowing(session, filters, utcnow())
+        total = reconcile.list_total(session, slug, narrowing)
     page = min(whole_number_or_none(request.args.get("page")) or 1, MAX_PAGE)
-    pages = max(1, -(-len(rows) // LIST_PAGE_SIZE))
+    pages = max(1, -(-total // LIST_PAGE_SIZE))
     page = min(page, pages)
-    shown = rows[(page - 1) * LIST_PAGE_SIZE : page * LIST_PAGE_SIZE]
+    shown = _rows(slug, filters, (page - 1) * LIST_PAGE_SIZE, LIST_PAGE_SIZE)
+    period = default_period(local_today())
+    start, stop = period.utc_bounds()
+    rec2 = recommendation2.figures(session, start, stop, period.months())
+    # Recorded once everything is read: on SQLite the write holds the lock to the commit.
     record_consultation(
         "reconciliation.viewed", "reconciliation_list", slug, rows_shown=len(shown), page=page
     )
     query = {k: v for k, v in request.args.items() if k != "page"}
-    period = default_period(local_today())
-    start, stop = period.utc_bounds()
     return render_template(
         "compliance/reconciliation.html",
         rec2_period=period,
-        rec2=recommendation2.figures(db_session(), start, stop, period.months()),
+        rec2=rec2,
         rec2_definitions=recommendation2,
         spec=LISTS[slug],
         specs=LISTS,
         slug=slug,
         rows=shown,
-        total=len(rows),
-        counts={name: len(found) for name, found in lists.items()},
+        total=total,
+        counts=counts,
         page=page,
         pages=pages,
         form=form,
-        due_days=current_app.config["DEBRIEF_DUE_DAYS"],
+        due_days=config["DEBRIEF_DUE_DAYS"],
         now=utcnow(),
         debrief_url=_debrief_url,
         answer_time=answer_time,
@@ -354,7 +349,7 @@ def _render_list(slug: str, form: DownloadForm):
         filter_form=filter_form,
         filters=filters,
         query=query,
-        as_of=chasing.latest_list(db_session()),
+        as_of=chasing.latest_list(session),
         record_url=_record_url,
     )
 
@@ -382,7 +377,8 @@ def download(slug: str):
     form = DownloadForm()
     if not form.validate_on_submit():
         return _render_list(slug, form)
-    rows, _, filters = _filtered(slug, _lists())
+    filters = _filter_form()[1] if slug == "outstanding" else chasing.Filters()
+    rows = _rows(slug, filters)
     buffer = io.BytesIO()
     config = current_app.config
     written = write(
