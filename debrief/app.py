@@ -35,10 +35,16 @@ def create_app(test_config: dict[str, Any] | None = None, *, check_schema: bool 
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     _wire_database(app, check_schema)
-    _wire_questions(app, check_schema)
-    _wire_templates(app)
-    _wire_extensions(app)
-    _wire_blueprints(app)
+    try:
+        _wire_questions(app, check_schema)
+        _wire_templates(app)
+        _wire_extensions(app)
+        _wire_blueprints(app)
+    except BaseException:
+        # An app that refuses to start (a broken question file) closes its database
+        # connections now rather than leaving them to the garbage collector.
+        app.extensions["debrief.engine"].dispose()
+        raise
     return app
 
 
@@ -69,7 +75,11 @@ def _wire_database(app: Flask, check_schema: bool) -> None:
         app.config["DATABASE_URL"], busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]
     )
     if check_schema:
-        schema.check_current(engine)
+        try:
+            schema.check_current(engine)
+        except BaseException:
+            engine.dispose()  # refused: the connection it opened to check is closed now
+            raise
     app.extensions["debrief.engine"] = engine
     app.extensions["debrief.schema_head"] = schema.head_revision()  # for /readyz
     app.extensions["debrief.session_factory"] = make_session_factory(engine)

@@ -33,7 +33,7 @@ def is_postgres() -> bool:
 
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory):
-    """Migrate one database per run; tests copy (SQLite) or truncate (PostgreSQL) it."""
+    """Migrate one database per run; tests copy (SQLite) or reset (PostgreSQL) it."""
     if is_postgres():
         engine = create_engine(TEST_DATABASE_URL)
         with engine.begin() as conn:
@@ -49,15 +49,51 @@ def template_database(tmp_path_factory):
     return path
 
 
+# The tables holding rows, and the sequences that have handed out a number since they were
+# last set back: only those differ from a freshly migrated database.
+_TABLES_WITH_ROWS = text(
+    " UNION ALL ".join(
+        f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"
+        for t in Base.metadata.sorted_tables
+    )
+)
+_USED_SEQUENCES = text(
+    "SELECT format('%I.%I', schemaname, sequencename), start_value FROM pg_sequences"
+    " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+)
+
+
+@pytest.fixture(scope="session")
+def _postgres_reset_engine(template_database):
+    """One engine for emptying the PostgreSQL database between tests; disposed at the end."""
+    engine = create_engine(TEST_DATABASE_URL)
+    yield engine
+    engine.dispose()
+
+
+def reset_postgres(engine) -> None:
+    """Empty every table and set every sequence back, as a fresh migration leaves them.
+
+    Only what a test used is touched: rows are deleted children first, sequences set back
+    to their start. A TRUNCATE of all 30 tables, as before, took 0.6-1 s a test here
+    (new files for every table and index, whether it held rows or not); this takes a few
+    milliseconds for the few tables a test writes to.
+    """
+    with engine.begin() as conn:
+        used = {row[0] for row in conn.execute(_TABLES_WITH_ROWS)}
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name in used:
+                conn.execute(table.delete())
+        for sequence, start in conn.execute(_USED_SEQUENCES).all():
+            restart = text("SELECT setval(:sequence, :start, false)")
+            conn.execute(restart, {"sequence": sequence, "start": start})
+
+
 @pytest.fixture
-def database_url(template_database, tmp_path):
+def database_url(template_database, tmp_path, request):
     """Return the URL of a fresh, migrated, empty database for this test."""
     if is_postgres():
-        engine = create_engine(TEST_DATABASE_URL)
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+        reset_postgres(request.getfixturevalue("_postgres_reset_engine"))
         return TEST_DATABASE_URL
     target = tmp_path / "test.db"
     shutil.copyfile(template_database, target)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -182,6 +184,20 @@ def test_the_app_refuses_to_start_with_the_same_message(make_test_config, tmp_pa
         create_app(make_test_config(QUESTIONS_PATH=str(path)))
     cli_output = CliRunner().invoke(main, ["questions", "check", str(path)]).output
     assert str(caught.value) in cli_output
+
+
+def test_an_app_that_refuses_to_start_closes_its_database_connections(make_test_config, tmp_path):
+    """Refused after it connected to check the schema, the app closes that connection
+    itself: left to the garbage collector, PostgreSQL's driver warned about it later,
+    in whatever happened to be running then (an unrelated test, in CI)."""
+    path = tmp_path / "broken.toml"
+    path.write_text(THEMES + section('id = "q"\ntype = "essay"\ntext = "Q?"'))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(QuestionSetError):
+            create_app(make_test_config(QUESTIONS_PATH=str(path)))
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
 # --- bindings: the questions the service relies on -------------------------------------------
