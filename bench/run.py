@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from . import pages, scenarios
 from .client import Outcome, drive
 from .generate import generate
 from .report import Measurement, format_table
-from .server import SECRET, Server
+from .server import SECRET, Server, server_errors
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
@@ -92,7 +91,7 @@ def load_http(url: str, workers: int, threads: int, each: int, limit: float, log
             client.close()
     text = server.log_text()
     problems = {
-        "server 500s": len(re.findall(r'" 500 ', text)),
+        "server 500s": server_errors(text),
         "database is locked": text.count("database is locked"),
         "tracebacks": text.count("Traceback"),
     }
