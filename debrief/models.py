@@ -410,8 +410,9 @@ class Debrief(Base):
 
     __table_args__ = (
         Index("ix_debriefs_state_submitted", "state", "submitted_at"),
-        # The dashboard's debriefs closed in a period, one range of it (migration 0023).
-        Index("ix_debriefs_state_closed", "state", "closed_at"),
+        # The dashboard's debriefs closed in a period and their median days to close,
+        # one range of it read without the table (migration 0023).
+        Index("ix_debriefs_state_closed", "state", "closed_at", "first_submitted_at"),
         Index("ix_debriefs_host_state", "host_id", "state"),
         # An event's debriefs by state, from the index alone: whether it has a submitted
         # one (the dashboard's coverage) and its latest counted one (Recommendation 2).

@@ -23,7 +23,8 @@ def _sqlite_engine(app):
 
 def _analyzed(engine, table: str) -> set[str]:
     with engine.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first():
+        kept = text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if not conn.execute(kept).first():
             return set()
         rows = conn.execute(text("SELECT idx FROM sqlite_stat1 WHERE tbl = :t"), {"t": table})
         return {idx for (idx,) in rows}
