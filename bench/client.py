@@ -72,6 +72,13 @@ class Client:
                 self.close()
                 if attempt == 2 or not self.retry:
                     raise
+            except Exception:
+                # A timed-out or half-read connection cannot carry the next request: left
+                # open, every later request of this client failed with CannotSendRequest
+                # (260 of them after the reconciliation lists timed out, counted against
+                # the Actions and export pages).
+                self.close()
+                raise
         for name, value in raw.getheaders():
             if name.lower() == "set-cookie":
                 cookie_name, _, rest = value.partition("=")

@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from debrief import schema
 from debrief.auth.passwords import Hasher
 from debrief.config import DEFAULTS, PROJECT_ROOT
-from debrief.db import make_engine
+from debrief.db import make_engine, refresh_statistics
 from debrief.models import (
     Answer,
     AuditEntry,
@@ -660,6 +660,9 @@ def generate(url: str, n: int, seed: int = 20250614, echo: Callable[[str], None]
             # reads all 96,000 closed debriefs to find a district's quarter (27 ms, not 4).
             name = conn.dialect.identifier_preparer.quote(engine.url.database)
             conn.execute(text(f"ALTER DATABASE {name} SET random_page_cost = 1.1"))
+    # SQLite: planner statistics, as the app keeps them after an upgrade or a big import
+    # (db.refresh_statistics); without them a plan depends on how a query is written.
+    refresh_statistics(engine)
     engine.dispose()
     return Generated(url, n, time.perf_counter() - began, totals, draft_ids)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import re
 import sys
 import threading
 import time
@@ -27,7 +26,7 @@ from debrief.models import Answer, AuditEntry
 from . import scenarios
 from .client import Outcome, drive
 from .generate import generate
-from .server import Server
+from .server import Server, server_errors
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_load"
@@ -108,8 +107,7 @@ def run(url: str, label: str, n: int, seconds: float, workers: int, threads: int
         )
     server_log = server.log_text()
     problems = check_database(url, ledger, audit_before)
-    # One JSON line per request (debrief/request_log.py): "status": 5xx.
-    status_500 = len(re.findall(r'"status": 5\d\d\b', server_log))
+    status_500 = server_errors(server_log)
     locked = server_log.count("database is locked")
     summary = (
         f"{label}: {len(clients)} writers, {outcome.wall:.0f} s, {ledger.accepted} saves accepted "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -113,3 +114,12 @@ class Server:
     def log_text(self) -> str:
         """Return everything the server wrote."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def server_errors(log_text: str) -> int:
+    """Count the requests the server answered with a 5xx.
+
+    The app writes one JSON line per request (debrief/request_log.py) with
+    `"status": 500`; gunicorn's own access log is off, so its `" 500 "` never appears.
+    """
+    return len(re.findall(r'"status": 5\d\d\b', log_text))

@@ -269,6 +269,7 @@ class ReviewTarget:
             day -= timedelta(days=1)
         return from_local(datetime.combine(day + timedelta(days=1), datetime.min.time()))
 
+
 # Counting stored times by UK local month inside the database, alike on SQLite and
 # PostgreSQL: each month's bounds are worked out here in Python (from_local, as
 # timeutil.local_month does), and one CASE gives each row the index of its month, so the
@@ -289,13 +290,32 @@ def month_bounds(months: Iterable[date]) -> list[tuple[datetime, datetime]]:
 
 def month_index(column, months: Sequence[date]) -> ColumnElement:
     """Return an expression giving the position in `months` of the UK local month of a
-    stored time (NULL outside them): group by it to count by month in SQL."""
+    stored time (NULL outside them): group by it to count by month in SQL.
+
+    For consecutive months it halves the range at each step (CASE within CASE), so a
+    row costs about log2(months) comparisons, not up to two a month: over three years
+    6 rather than up to 72, for each of the 100,000 events a dashboard groups.
+    """
+    bounds = month_bounds(months)
+    if all(bounds[i][1] == bounds[i + 1][0] for i in range(len(bounds) - 1)) and bounds:
+        return _halving(column, bounds, 0, len(bounds))
     return case(
         *[
             (and_(column >= start, column < stop), index)
-            for index, (start, stop) in enumerate(month_bounds(months))
+            for index, (start, stop) in enumerate(bounds)
         ],
         else_=None,
+    )
+
+
+def _halving(column, bounds: list[tuple[datetime, datetime]], low: int, high: int) -> ColumnElement:
+    if high - low == 1:
+        start, stop = bounds[low]
+        return case((and_(column >= start, column < stop), low), else_=None)
+    middle = (low + high) // 2
+    return case(
+        (column < bounds[middle][0], _halving(column, bounds, low, middle)),
+        else_=_halving(column, bounds, middle, high),
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Column, Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from .db import DatabaseError
+from .db import DatabaseError, refresh_statistics
 from .models import Base
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -51,12 +51,17 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply every migration the database has not had yet."""
+    """Apply every migration the database has not had yet; after a change, refresh
+    SQLite's planner statistics (new indexes have none)."""
     cfg = _config()
     with _connect(engine) as conn:
+        before = MigrationContext.configure(conn).get_current_revision()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
         conn.commit()
+        after = MigrationContext.configure(conn).get_current_revision()
+    if after != before:
+        refresh_statistics(engine)
 
 
 def upgrade_locked(engine: Engine, on_wait: Callable[[], None] = lambda: None) -> None:

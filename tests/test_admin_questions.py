@@ -465,3 +465,26 @@ def test_only_administrators_and_question_set_editors_see_the_link(app, client, 
     assert response.headers["Location"].endswith("/admin/questions")
     assert 'href="/admin/questions"' in other.get("/admin/questions").get_data(as_text=True)
     assert other.get("/admin/").status_code == 403
+
+
+def test_compare_counts_each_choice_given_and_not_empty_answers(app, editor, db):
+    host = make_user(["sergeant"], username="sam")
+    for answers in (
+        {"went_well": "", "roles_present": ["custody", "detectives"]},
+        {"went_well": "Good", "roles_present": ["custody"]},
+        {"went_well": "Fine", "roles_present": []},
+        {"roles_present": ["detectives"]},
+    ):
+        make_debrief(host, answers=answers)
+    text = without_question(
+        "went_well", REAL_TEXT.replace('    { id = "custody", label = "Custody" },\n', "")
+    )
+    version_id = uploaded_id(upload(editor, text))
+    page = page_text(editor.get(f"/admin/questions/versions/{version_id}"))
+
+    # The empty answer is no answer; the list gave custody twice over two debriefs.
+    assert "Question “What went well?” (went_well) is removed: 2 debriefs hold an answer" in page
+    assert (
+        "Answer “Custody” (custody) of “Who took part in the debrief?” (roles_present) "
+        "is removed: 2 debriefs gave it." in page
+    )

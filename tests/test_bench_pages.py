@@ -15,7 +15,7 @@ from bench.client import Outcome
 from bench.generate import generate
 from bench.report import Measurement, format_table
 from debrief.extensions import db_session
-from debrief.models import AuditEntry, Event, NccuReferral
+from debrief.models import AuditEntry, Debrief, Event, NccuReferral
 
 
 def test_every_page_answers_with_constant_statements(tmp_path, build_app):
@@ -82,3 +82,42 @@ def test_the_table_has_every_page_and_the_import():
         assert f"| {page.name}" in table
     assert "2.50x" in table
     assert "50 rows" in table
+
+
+def test_a_kept_database_at_an_older_migration_is_upgraded_not_rebuilt(tmp_path):
+    from sqlalchemy import text
+
+    from bench.run import prepare
+    from debrief import schema
+    from debrief.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    generate(url, 150, echo=lambda _line: None)
+    engine = make_engine(url)
+    schema.downgrade(engine, "0021")
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE sqlite_stat1"))
+        built = conn.scalar(select(func.min(AuditEntry.id)))
+        debriefs = conn.scalar(select(func.count(Debrief.id)))  # with the bench's drafts
+
+    assert prepare(url, debriefs, reuse=True) is None  # reused: nothing generated
+
+    assert schema.current_revision(engine) == schema.head_revision()
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.min(AuditEntry.id))) == built  # the same rows
+        assert conn.scalar(text("SELECT count(*) FROM sqlite_stat1"))  # planner statistics
+    engine.dispose()
+
+
+def test_server_errors_are_counted_from_the_apps_request_lines():
+    from bench.server import server_errors
+
+    log = "\n".join(
+        [
+            '{"event": "request", "method": "GET", "status": 200, "ms": 4}',
+            '{"event": "request", "method": "POST", "status": 500, "ms": 9}',
+            '{"event": "request", "method": "GET", "status": 503, "ms": 1}',
+            '127.0.0.1 - - "GET / HTTP/1.1" 500 12',  # not a request line of the app's
+        ]
+    )
+    assert server_errors(log) == 2

@@ -1,6 +1,6 @@
 """Reporting periods: months, quarters, financial years, custom ranges and their labels."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -76,3 +76,23 @@ def test_utc_bounds_follow_british_summer_time():
 def test_nonsense_periods_are_refused_with_a_message(call, message):
     with pytest.raises(periods.PeriodError, match=message):
         call()
+
+
+def test_month_index_in_the_database_puts_each_time_in_its_uk_month(app, db):
+    """The halving CASE (consecutive months) and the one CASE a month agree with the
+    months as a person reads them, at every month's first and last moment."""
+    from sqlalchemy import literal, select
+
+    from debrief.periods import month_bounds, month_index
+
+    months = [date(2024, m, 1) for m in range(1, 13)] + [date(2025, m, 1) for m in range(1, 8)]
+    bounds = month_bounds(months)
+    for chosen in (months, months[:1], months[:2], [months[0], months[5], months[6]]):
+        chosen_bounds = month_bounds(chosen)
+        for start, stop in bounds:
+            for moment in (start, stop - timedelta(microseconds=1), start - timedelta(seconds=1)):
+                expected = next(
+                    (i for i, (a, b) in enumerate(chosen_bounds) if a <= moment < b), None
+                )
+                found = db.scalar(select(month_index(literal(moment), chosen)))
+                assert found == expected, (chosen, moment)

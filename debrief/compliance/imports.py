@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import Actor
-from ..db import hold_write_lock
+from ..db import hold_write_lock, refresh_table_statistics
 from ..models import Debrief, ImportBatch
 from ..timeutil import to_local, utcnow
 from . import chasing
@@ -380,6 +380,10 @@ def confirm(
 WRITE_BATCH = 5_000
 
 
+# From this many rows added, an import refreshes the table's planner statistics (SQLite).
+BULK_ROWS = 1000
+
+
 def apply(session: Session, preview: Preview, batch: ImportBatch, actor: Actor) -> None:
     """Write every add and update of a preview in bulk; the caller commits once, or not at
     all. The ORM's unit of work is not used: 50,000 objects took seconds to flush."""
@@ -400,6 +404,8 @@ def apply(session: Session, preview: Preview, batch: ImportBatch, actor: Actor) 
         statement = statement.values({c: bindparam(c) for c in columns})
         for start in range(0, len(rows), WRITE_BATCH):
             session.execute(statement, rows[start : start + WRITE_BATCH])
+    if len(added) >= BULK_ROWS:  # the statistics may say the table is many times smaller
+        refresh_table_statistics(session, table.name)
 
 
 def _by_columns(rows: list[dict]) -> dict[tuple[str, ...], list[dict]]:

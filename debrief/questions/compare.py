@@ -10,12 +10,12 @@ are flagged for the data protection officer: a box to type in may collect person
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from ..exports.workbook import register_question_ids
@@ -108,7 +108,7 @@ def compare(session: Session, active: QuestionSet, draft: QuestionSet) -> Compar
     # Only answers that the draft drops are counted: reading every answer of every
     # debrief would make the page as slow as an export.
     losing = [
-        q.id
+        q
         for q in active.questions
         if q.id not in new_ids
         or not set(q.choice_ids) <= set(draft.known_question(q.id).choice_ids)
@@ -166,16 +166,18 @@ def _debriefs(count: int) -> str:
 class _Usage:
     """The stored answers of the active set's questions: debriefs per question and choice."""
 
-    def __init__(self, rows: Iterable[Any]) -> None:
+    def __init__(self) -> None:
         self.by_question: Counter[str] = Counter()
         self.by_choice: Counter[tuple[str, str]] = Counter()
-        for question_id, value in rows:
-            if value is None or value == [] or value == "":
-                continue
-            self.by_question[question_id] += 1
-            for chosen in value if isinstance(value, list) else [value]:
-                if isinstance(chosen, str):
-                    self.by_choice[(question_id, chosen)] += 1
+
+    def add(self, question_id: str, value: Any, debriefs: int) -> None:
+        """Count `debriefs` answers holding `value` (an empty answer counts for nothing)."""
+        if value is None or value == [] or value == "":
+            return
+        self.by_question[question_id] += debriefs
+        for chosen in value if isinstance(value, list) else [value]:
+            if isinstance(chosen, str):
+                self.by_choice[(question_id, chosen)] += debriefs
 
     def debriefs(self, question_id: str) -> int:
         return self.by_question[question_id]
@@ -184,14 +186,43 @@ class _Usage:
         return self.by_choice[(question_id, choice_id)]
 
 
-def _usage(session: Session, question_ids: list[str]) -> _Usage:
-    """Read the answers to these questions (one row per debrief and question)."""
-    if not question_ids:
-        return _Usage([])
-    rows = session.execute(
-        select(Answer.question_id, Answer.value).where(Answer.question_id.in_(question_ids))
-    )
-    return _Usage(rows)
+# How an empty answer is stored: JSON null, an empty list, an empty string.
+_EMPTY_TEXTS = ("null", "[]", '""')
+
+
+def _usage(session: Session, questions: list[Question]) -> _Usage:
+    """Count the answers to these questions in the database, at most two statements.
+
+    A choice question's answers take few values: they are counted per distinct value
+    and the value read in Python (a list of choices counts for each choice). Other
+    answers (free text, numbers) are only counted, never read: at 100,000 debriefs a
+    question holds 100,000 of them (found by index ix_answers_question, migration 0023).
+    """
+    usage = _Usage()
+    as_text = cast(Answer.value, Text)
+    with_choices = [q.id for q in questions if q.choice_ids]
+    without = [q.id for q in questions if not q.choice_ids]
+    if with_choices:
+        rows = session.execute(
+            select(Answer.question_id, as_text, func.count())
+            .where(Answer.question_id.in_(with_choices), Answer.value.is_not(None))
+            .group_by(Answer.question_id, as_text)
+        )
+        for question_id, text, number in rows:
+            usage.add(question_id, json.loads(text) if text is not None else None, number)
+    if without:
+        counted = session.execute(
+            select(Answer.question_id, func.count())
+            .where(
+                Answer.question_id.in_(without),
+                Answer.value.is_not(None),
+                as_text.not_in(_EMPTY_TEXTS),
+            )
+            .group_by(Answer.question_id)
+        )
+        for question_id, number in counted:
+            usage.by_question[question_id] += number
+    return usage
 
 
 def _changed(before: Question, after: Question, usage: _Usage) -> ChangedQuestion | None:

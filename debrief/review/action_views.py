@@ -155,7 +155,7 @@ def actions():
     size = current_app.config["QUEUE_PAGE_SIZE"]
     page = min(whole_number_or_none(request.args.get("page")) or 1, MAX_PAGE)
     today = local_today()
-    items, total = follow_up.open_actions(session, today, owner, size, (page - 1) * size)
+    items, total = follow_up.open_actions(session, owner, size, (page - 1) * size)
     record_consultation(
         "actions.view", "follow_up_action", owner=owner, action_ids=[a.id for a in items]
     )

@@ -299,7 +299,6 @@ def _open_actions(owner: str):
     query = (
         select(FollowUpAction)
         .join(FollowUpAction.debrief)
-        .join(Debrief.event)
         .where(FollowUpAction.status == "open", Debrief.state != State.DRAFT)
     )
     if owner:
@@ -308,21 +307,23 @@ def _open_actions(owner: str):
 
 
 def open_actions(
-    session: Session, today: date, owner: str = "", limit: int = 50, offset: int = 0
+    session: Session, owner: str = "", limit: int = 50, offset: int = 0
 ) -> tuple[list[FollowUpAction], int]:
-    """Return a page of open actions, overdue first then by due date, and how many there are."""
-    overdue_first = case((FollowUpAction.due_date < today, 0), else_=1)
+    """Return a page of open actions, overdue first then by due date, and how many there are.
+
+    By due date, earliest first, is overdue first: an overdue action is due before today.
+    Ordered by the column alone (no expression of today's date), PostgreSQL reads the
+    open actions in the order of ix_follow_up_actions_status_due and stops at the page.
+    """
     query = (
         _open_actions(owner)
+        .join(Debrief.event)
         .options(contains_eager(FollowUpAction.debrief).contains_eager(Debrief.event))
-        .order_by(
-            overdue_first,
-            FollowUpAction.due_date.asc().nulls_last(),
-            FollowUpAction.id,
-        )
+        .order_by(FollowUpAction.due_date.asc().nulls_last(), FollowUpAction.id)
         .limit(limit)
         .offset(offset)
     )
+    # Counted without the events: every debrief has its event.
     total = session.scalar(
         select(func.count()).select_from(
             _open_actions(owner).with_only_columns(FollowUpAction.id).subquery()
