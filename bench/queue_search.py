@@ -20,6 +20,7 @@ import time
 
 from sqlalchemy import create_engine, event, func, select, text
 
+from bench.page_timing import p95, time_gets
 from bench.scenarios import BENCH_PASSWORD
 
 SECRET = "bench-queue-search-secret-key-not-for-production"
@@ -89,18 +90,10 @@ def _signed_in(app):
 
 
 def _timed(client, path: str, requests: int) -> dict[str, float]:
-    for _ in range(2):  # warm-up: caches, statements
-        client.get(path)
-    times = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    times.sort()
+    times, response = time_gets(client, path, requests)
     return {
         "p50": statistics.median(times),
-        "p95": times[max(0, int(round(0.95 * len(times))) - 1)],
+        "p95": p95(times),
         "rows": response.get_data(as_text=True).split("<tbody", 1)[-1].count("<tr"),
     }
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -190,9 +191,10 @@ def _sign_in(
     identity = find_identity(session, issuer, subject)
     claimed = (claim_values(claims, mapping.username_claim) or [""])[0][:255]
     if identity is None:
-        identity = _first_sign_in_once(
-            session, issuer, subject, claimed, claims, mapping, roles, actor
+        make = partial(
+            _first_sign_in, session, issuer, subject, claimed, claims, mapping, roles, actor
         )
+        identity = _first_sign_in_once(session, issuer, subject, make)
     if identity.status != LINKED:
         raise Refused("link pending")
     user = identity.user
@@ -220,14 +222,7 @@ def _refused_for(user: User, reason: str) -> Refused:
 
 
 def _first_sign_in_once(
-    session: Session,
-    issuer: str,
-    subject: str,
-    claimed: str,
-    claims: Mapping[str, Any],
-    mapping: ClaimMapping,
-    roles: set[str],
-    actor: Actor,
+    session: Session, issuer: str, subject: str, first_sign_in: Callable[[], SsoIdentity]
 ) -> SsoIdentity:
     """Make the first sign-in's account once, however many sign-ins of the same person
     arrive together (two tabs, a double click): the later ones sign in to it.
@@ -241,7 +236,7 @@ def _first_sign_in_once(
             return found
     try:
         with session.begin_nested():
-            return _first_sign_in(session, issuer, subject, claimed, claims, mapping, roles, actor)
+            return first_sign_in()
     except IntegrityError:
         found = find_identity(session, issuer, subject)
         if found is None:
