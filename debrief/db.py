@@ -20,8 +20,9 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -300,7 +301,33 @@ def writes_first() -> Iterator[None]:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (views render after it)."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    for moment in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
+        event.listen(factory, moment, _forget_answers)
+    return factory
+
+
+_ANSWERS = "debrief.once_per_transaction"
+T = TypeVar("T")
+
+
+def once_per_transaction(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+    """Return compute(), worked out once while nothing is written: two parts of one page
+    asking the same question (a sergeant's start page and the header's count both ask
+    which outstanding documents are put to them) read the database once.
+
+    Forgotten at every flush, commit and rollback, and never used while the session holds
+    unwritten changes, so nothing written is ever answered from before it."""
+    if session.new or session.dirty or session.deleted:
+        return compute()
+    answers = session.info.setdefault(_ANSWERS, {})
+    if key not in answers:
+        answers[key] = compute()
+    return answers[key]
+
+
+def _forget_answers(session: Session, *_args) -> None:
+    session.info.pop(_ANSWERS, None)
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -77,7 +77,7 @@ def test_a_save_sent_twice_saves_once_without_a_conflict_page(client, login_as, 
     assert "changed in another tab" not in client.get(resent.location).get_data(as_text=True)
     assert stored_answers(db, debrief_id).get("went_well") == "Kept the people calm"
     assert db.get(Debrief, debrief_id).version == version  # nothing written the second time
-    saves = db.query(AuditEntry).filter_by(action="debrief.save", object_id=debrief_id).count()
+    saves = db.query(AuditEntry).filter_by(action="debrief.save", object_id=str(debrief_id)).count()
     assert saves == 1
 
 
@@ -223,5 +223,5 @@ def test_the_event_record_sent_twice_saves_once(client, login_as, db):
     resent = client.post(url, data=posted)
     assert resent.status_code == 302
     assert db.get(Debrief, debrief_id).event.adults == 9
-    saves = db.query(AuditEntry).filter_by(action="debrief.event.save", object_id=debrief_id)
+    saves = db.query(AuditEntry).filter_by(action="debrief.event.save", object_id=str(debrief_id))
     assert saves.count() == 1

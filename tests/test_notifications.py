@@ -201,3 +201,39 @@ def test_the_header_counts_no_further_than_99(app, db, monkeypatch):
     assert count == 5 and items.count_label(count) == "4+"
     waiting = items.waiting_for(db, user, _rules(app), limit=20, now=at(THURSDAY), today=THURSDAY)
     assert waiting.counts["returned"] == 6  # the page counts them all
+
+
+def test_a_sergeants_start_page_reads_the_documents_put_to_them_once(app, client, db):
+    """The start page lists the outstanding documents and the header counts them: one read
+    of the chase serves both (it was two, a third of the page at 100,000 debriefs)."""
+    world = build(db, THURSDAY)
+    client.post(
+        "/sign-in", data={"username": world.sergeant.username, "password": DEFAULT_PASSWORD}
+    )
+    engine = db_session().get_bind()
+    client.get("/debriefs/")
+    with counting(engine) as seen:
+        page = client.get("/debriefs/")
+    assert page.status_code == 200 and "Notifications" in page.get_data(as_text=True)
+    assert len([s for s in seen if "team_events" in s and "nccu_referrals" in s]) == 1
+
+
+def test_an_answer_kept_for_the_transaction_is_forgotten_once_anything_is_written(app, db):
+    from debrief.db import once_per_transaction
+
+    reads: list[int] = []
+
+    def read() -> int:
+        reads.append(1)
+        return len(reads)
+
+    assert once_per_transaction(db, "k", read) == 1
+    assert once_per_transaction(db, "k", read) == 1  # kept
+    make_user(["sergeant"], username="written-meanwhile")  # another session commits
+    db.add(User(username="pending", full_name="Pending", password_hash="x", session_token="t"))
+    assert once_per_transaction(db, "k", read) == 2  # unwritten changes: read afresh
+    db.flush()
+    assert once_per_transaction(db, "k", read) == 3  # forgotten at the flush
+    assert once_per_transaction(db, "k", read) == 3
+    db.rollback()
+    assert once_per_transaction(db, "k", read) == 4  # and at the rollback

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .. import audit
 from ..audit import Actor
+from ..db import once_per_transaction
 from ..models import Answer, Debrief, Event, ImportBatch, IntelDocChase, NccuReferral, User
 from ..questions.bindings import INTEL_DOC_FIRST_REPORT, INTEL_DOC_LATER
 from ..recommendation2 import ROUTE_LABELS
@@ -240,7 +241,15 @@ class Item:
 
 def put_to(session: Session, user: User, window_hours: int) -> list[Item]:
     """Return the outstanding referrals put to this person, oldest first: those matched to
-    their debriefs and to the debriefs of the people they supervise.
+    their debriefs and to the debriefs of the people they supervise. Read once a page: the
+    start page and the header's count both ask (`db.once_per_transaction`)."""
+    return once_per_transaction(
+        session, (put_to, user.id, window_hours), lambda: _put_to(session, user, window_hours)
+    )
+
+
+def _put_to(session: Session, user: User, window_hours: int) -> list[Item]:
+    """Read what `put_to` returns.
 
     Reads first the referrals not received that could match one of their events (by the
     event's NCCU reference or one typed in a debrief, its incident reference, or a
