@@ -182,24 +182,14 @@ def download_question_set(version_id: int):
 
 
 def _preview_event() -> Event:
-    """An event as a typical debrief has one (an NCCU referral, six adults, one arrest, no
-    children), never stored: the preview shows what the event record settles from it."""
-    return Event(
+    """A typical debrief's event (`event_record.typical_event`), never stored: the preview
+    shows what the event record settles from it."""
+    return event_record.typical_event(
         incident_ref="PREVIEW",
         reported_at=utcnow() - timedelta(hours=2),
         district=(current_app.config["DISTRICTS"] or ["Preview"])[0],
         location_type="road",
         event_type="hgv_concealment",
-        adults=6,
-        accompanied_children=0,
-        unaccompanied_children=0,
-        age_disputed=0,
-        arrested=1,
-        injured=0,
-        died=0,
-        missing=0,
-        nccu_referral_made=True,
-        nccu_reference="NCCU-0000000000",
         partner_agencies=[],
     )
 

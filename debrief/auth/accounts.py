@@ -19,7 +19,7 @@ from ..audit import Actor
 from ..db import hold_write_lock
 from ..models import NotificationSent, SignInFailure, User, UserRole, new_token
 from ..notifications.addresses import AddressError, check_address
-from ..roles import Permission, Role, parse_role, permissions_for
+from ..roles import Permission, Role, can, parse_role
 from ..timeutil import utcnow
 from .passwords import Hasher, check_new_password, one_time_password
 
@@ -184,7 +184,7 @@ def _check_credentials(
     if not user.active:
         session.execute(delete(SignInFailure).where(SignInFailure.id == attempt))
         raise SignInFailed("inactive", user)
-    if admins_only and Permission.BREAK_GLASS_SIGN_IN not in permissions_for(user.roles):
+    if admins_only and not can(user, Permission.BREAK_GLASS_SIGN_IN):
         session.execute(delete(SignInFailure).where(SignInFailure.id == attempt))
         raise SignInFailed("password sign-in is for administrators only", user)
     session.execute(delete(SignInFailure).where(SignInFailure.user_id == user.id))

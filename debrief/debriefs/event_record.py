@@ -357,3 +357,23 @@ def prefill(question_set: QuestionSet, event: Event, answers: Mapping[str, Any])
         if chosen:
             suggested[question.id] = chosen
     return suggested
+
+
+def typical_event(**fields: Any) -> Event:
+    """An event as a typical debrief has one, never stored: an NCCU referral made, six
+    adults, one arrest, no children, nobody age-disputed, injured, dead or missing. What
+    the question-set preview draws and the time estimate (`debrief questions estimate`)
+    settles from; `fields` adds what else a page needs (a reference, a time, a district)."""
+    return Event(
+        adults=6,
+        accompanied_children=0,
+        unaccompanied_children=0,
+        age_disputed=0,
+        arrested=1,
+        injured=0,
+        died=0,
+        missing=0,
+        nccu_referral_made=True,
+        nccu_reference="NCCU-0000000000",
+        **fields,
+    )

@@ -54,24 +54,10 @@ def check(path: Path | None) -> None:
 
 
 def typical_settled(question_set: QuestionSet) -> dict:
-    """Return what a typical event record answers: a referral made, six adults, one arrest,
-    no children, nobody age-disputed, injured, dead or missing."""
+    """Return what a typical event record answers (`event_record.typical_event`)."""
     from ..debriefs import event_record
-    from ..models import Event
 
-    event = Event(
-        adults=6,
-        accompanied_children=0,
-        unaccompanied_children=0,
-        age_disputed=0,
-        arrested=1,
-        injured=0,
-        died=0,
-        missing=0,
-        nccu_referral_made=True,
-        nccu_reference="NCCU-0000000000",
-    )
-    return event_record.derived_answers(question_set, event)
+    return event_record.derived_answers(question_set, event_record.typical_event())
 
 
 @questions_group.command("estimate")
