@@ -417,6 +417,8 @@ def _check_mail(settings: dict[str, Any]) -> None:
             "Setting SMTP_USERNAME needs SMTP_STARTTLS = true: the password must not cross "
             "the network in the clear."
         )
+
+
 def _check_sso(settings: dict[str, Any]) -> None:
     """Single sign-on settings: all or nothing, every mapped role known."""
     from urllib.parse import urlsplit

@@ -179,9 +179,7 @@ class SsoIdentity(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     issuer: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(String(255))
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), unique=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     status: Mapped[str] = mapped_column(String(16))  # linked, pending
     # The username claim as the provider last sent it, for the administrator to check.
     claimed_username: Mapped[str] = mapped_column(String(255), default="")
@@ -914,3 +912,31 @@ __all__ = [
     "User",
     "UserRole",
 ]
+
+
+class SummaryMark(Base):
+    """A change that may have put stored figures out of date (summaries.py).
+
+    Written only by the database's triggers (migration 0024), so that every writer marks
+    what it changes; read and deleted by `summaries.forget_stale`. `at` is the hour of a
+    time deciding a month ("month"), or empty for the reconciliation lists' counts
+    ("reconcile")."""
+
+    __tablename__ = "summary_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_summary_marks_kind_at", "kind", "at"),)
+
+
+class StoredSummary(Base):
+    """Figures worked out once and kept until a mark says they are stale (summaries.py):
+    one UK month's compliance figures ("month:2025-06"), or the lists' counts."""
+
+    __tablename__ = "stored_summaries"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

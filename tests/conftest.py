@@ -84,6 +84,8 @@ def reset_postgres(engine) -> None:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name in used:
                 conn.execute(table.delete())
+        # Deleting rows marks stored figures stale (migration 0024's triggers): forget those.
+        conn.execute(text("DELETE FROM summary_marks"))
         for sequence, start in conn.execute(_USED_SEQUENCES).all():
             restart = text("SELECT setval(:sequence, :start, false)")
             conn.execute(restart, {"sequence": sequence, "start": start})

@@ -605,11 +605,9 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def receipt_days(
-    session: Session, start: datetime, stop: datetime, months: Iterable[date]
-) -> ReceiptFigures:
-    """Return the median days from referral to confirmed receipt, by month of referral,
-    for referrals made in [start, stop) that the NCCU's list marks received."""
+def receipt_elapsed(session: Session, start: datetime, stop: datetime) -> dict[date, list[float]]:
+    """Return, by UK month of referral, the days from referral to confirmed receipt of each
+    referral made in [start, stop) that the NCCU's list marks received."""
     days: dict[date, list[float]] = defaultdict(list)
     for referred_at, received_at, listed_at in session.execute(
         select(
@@ -628,9 +626,22 @@ def receipt_days(
         # The list's dates are days (local midnight): one on the day of referral is 0.
         elapsed = (confirmed - referred_at).total_seconds() / 86400
         days[local_month(referred_at)].append(max(0.0, elapsed))
+    return days
+
+
+def receipt_figures(days: Mapping[date, list[float]], months: Iterable[date]) -> ReceiptFigures:
+    """Return the medians of `receipt_elapsed`'s days, for each month and for them all."""
     rows = [
         ReceiptDays(month, len(days.get(month, [])), _median(days.get(month, [])))
         for month in months
     ]
     every = [value for row in rows for value in days.get(row.month, [])]
     return ReceiptFigures(rows, len(every), _median(every))
+
+
+def receipt_days(
+    session: Session, start: datetime, stop: datetime, months: Iterable[date]
+) -> ReceiptFigures:
+    """Return the median days from referral to confirmed receipt, by month of referral,
+    for referrals made in [start, stop) that the NCCU's list marks received."""
+    return receipt_figures(receipt_elapsed(session, start, stop), months)

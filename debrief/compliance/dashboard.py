@@ -6,24 +6,32 @@ the number of rows, and the database counts: it returns a row a month (or a
 theme, an owner), not a row an event. Months are UK local months whose bounds
 periods.month_index works out in Python, so SQLite and PostgreSQL agree and an event at
 00:30 BST on 1 July counts in July.
+
+A whole month's counts are stored once counted (`summaries.stored`, kept until a change
+to what they count marks them stale), so a period's dashboard adds up a row a month
+rather than counting 100,000 rows (issue 22). `count_months` is the direct count that
+fills them, and the one the tests compare them with. What depends on today (the queue
+now, open actions) is counted on each request, from indexes.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections import Counter
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from .. import recommendation2
-from ..models import Debrief, DebriefTheme, Event, FollowUpAction
-from ..periods import Period, ReviewTarget, custom, days_between, month_index
+from .. import recommendation2, summaries
+from ..models import Debrief, DebriefTheme, Event, FollowUpAction, NccuReferral
+from ..periods import Period, ReviewTarget, custom, month_bounds, month_index
 from ..recommendation2 import Rate, Tally
+from ..timeutil import to_local
 from ..workflow import AWAITING_HUB, QUEUE_STATES, State
-from .chasing import ReceiptDays, ReceiptFigures, receipt_days
+from .chasing import ReceiptDays, ReceiptFigures, receipt_elapsed, receipt_figures
 
 TOP_THEMES_CHARTED = 4
 
@@ -120,6 +128,107 @@ class Dashboard:
         return [t for t in self.themes if t.total][:TOP_THEMES_CHARTED]
 
 
+@dataclass
+class MonthFigures:
+    """One UK month's counts, as stored: what the month adds to any period holding it.
+
+    Medians do not add up, so the days behind them are kept (sorted, packed as doubles):
+    a period's median is the median of its months' days together."""
+
+    coverage: Rate  # events reported in the month with a submitted debrief, of all
+    rec2: Tally  # Recommendation 2, counted by recommendation2.py
+    themes: dict[str, int]  # confirmed themes on debriefs of events reported in the month
+    receipt_days: list[float]  # referrals made in the month: days to confirmed receipt
+    closed: int  # debriefs closed in the month
+    close_days: list[float]  # of those with a first submission, days from it to closing
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the figures as stored (JSON)."""
+        return {
+            "coverage": [self.coverage.part, self.coverage.whole],
+            "rec2": asdict(self.rec2),
+            "themes": self.themes,
+            "receipt_days": summaries.pack(self.receipt_days),
+            "closed": self.closed,
+            "close_days": summaries.pack(self.close_days),
+        }
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> MonthFigures:
+        """Return the figures stored as `to_json` wrote them."""
+        return cls(
+            Rate(*body["coverage"]),
+            Tally(**body["rec2"]),
+            dict(body["themes"]),
+            summaries.unpack(body["receipt_days"]),
+            body["closed"],
+            summaries.unpack(body["close_days"]),
+        )
+
+
+def count_months(
+    session: Session, months: list[date], start: datetime, stop: datetime
+) -> dict[date, MonthFigures]:
+    """Count each month's figures directly, for events, referrals and closings in
+    [start, stop) (naive UTC), which may cut a month short (a period of odd dates)."""
+    coverage = _events(session, start, stop, months)
+    rec2 = recommendation2.figures(session, start, stop, months)
+    themes = _theme_counts(session, start, stop, months)
+    receipt = receipt_elapsed(session, start, stop)
+    closed = _closed(session, start, stop, months)
+    return {
+        month: MonthFigures(
+            coverage[index],
+            rec2.months[index][1],
+            {t: n for (t, m), n in themes.items() if m == index},
+            receipt.get(month, []),
+            closed[index][0],
+            closed[index][1],
+        )
+        for index, month in enumerate(months)
+    }
+
+
+def monthly(session: Session, period: Period) -> list[tuple[date, MonthFigures]]:
+    """Return each month's figures for the period: whole months as stored (counted and
+    stored first where they are not), a month the period cuts short counted directly."""
+    start, stop = period.utc_bounds()
+    months = period.months()
+    bounds = dict(zip(months, month_bounds(months), strict=True))
+    whole = [m for m in months if bounds[m][0] >= start and bounds[m][1] <= stop]
+    keys = {summaries.month_key(m): m for m in whole}
+
+    def compute(missing: list[str]) -> dict[str, dict[str, Any]]:
+        wanted = [keys[key] for key in missing]
+        counted = count_months(session, wanted, bounds[wanted[0]][0], bounds[wanted[-1]][1])
+        return {summaries.month_key(m): f.to_json() for m, f in counted.items()}
+
+    found = {
+        keys[key]: MonthFigures.from_json(body)
+        for key, body in summaries.stored(session, list(keys), compute).items()
+    }
+    for month in months:
+        if month not in found:
+            cut = (max(start, bounds[month][0]), min(stop, bounds[month][1]))
+            found[month] = count_months(session, [month], *cut)[month]
+    return [(month, found[month]) for month in months]
+
+
+def rec2_figures(session: Session, period: Period) -> recommendation2.Figures:
+    """Return the period's Recommendation 2 figures from its months' stored counts:
+    what `recommendation2.figures` counts directly for the same period."""
+    months = [(month, figures.rec2) for month, figures in monthly(session, period)]
+    return _rec2(session, months)
+
+
+def _rec2(session: Session, months: list[tuple[date, Tally]]) -> recommendation2.Figures:
+    total = Tally()
+    for _, tally in months:
+        total.add(tally)
+    imported = session.scalar(select(NccuReferral.id).limit(1)) is not None
+    return recommendation2.Figures(months, total, nccu_list_imported=imported)
+
+
 def build(
     session: Session,
     period: Period,
@@ -128,23 +237,32 @@ def build(
     target: ReviewTarget,
     today: date,
 ) -> Dashboard:
-    """Work out every figure for the period from the database."""
-    start, stop = period.utc_bounds()
-    months = period.months()
-    events = _events(session, start, stop, months)
-    rec2 = recommendation2.figures(session, start, stop, months)
-    receipt = receipt_days(session, start, stop, months)
-    rows = []
-    for (month, tally), days, coverage in zip(rec2.months, receipt.months, events, strict=True):
-        rows.append(MonthRow(month, coverage, tally, days))
+    """Work out every figure for the period: its months' stored counts, and now's."""
+    months = monthly(session, period)
+    rec2 = _rec2(session, [(month, figures.rec2) for month, figures in months])
+    days = {month: figures.receipt_days for month, figures in months}
+    receipt = receipt_figures(days, [month for month, _ in months])
+    rows = [
+        MonthRow(month, figures.coverage, figures.rec2, receipt_row)
+        for (month, figures), receipt_row in zip(months, receipt.months, strict=True)
+    ]
+    themes: Counter[tuple[str, date]] = Counter()
+    for month, figures in months:
+        themes.update({(theme, month): n for theme, n in figures.themes.items()})
     actions_open, actions_overdue, by_owner = _actions(session, today)
     return Dashboard(
         period=period,
         months=rows,
-        coverage=Rate(sum(r.part for r in events), sum(r.whole for r in events)),
+        coverage=Rate(sum(r.coverage.part for r in rows), sum(r.coverage.whole for r in rows)),
         rec2=rec2,
-        queue=_queue(session, start, stop, target, today),
-        themes=_themes(session, start, stop, months, theme_labels),
+        queue=_queue_health(
+            session,
+            target,
+            today,
+            sum(figures.closed for _, figures in months),
+            [d for _, figures in months for d in figures.close_days],
+        ),
+        themes=_trends(themes, [month for month, _ in months], theme_labels),
         actions_open=actions_open,
         actions_overdue=actions_overdue,
         actions_by_owner=by_owner,
@@ -176,43 +294,72 @@ def _events(session: Session, start: datetime, stop: datetime, months: list[date
     return [found.get(index, Rate(0, 0)) for index in range(len(months))]
 
 
+def _closed(
+    session: Session, start: datetime, stop: datetime, months: list[date]
+) -> list[tuple[int, list[float]]]:
+    """Return, per month of closing in [start, stop), the debriefs closed and, for those
+    with a first submission, the days from it to closing."""
+    index = month_index(Debrief.closed_at, months)
+    counted: dict[int, list[Any]] = defaultdict(lambda: [0, []])
+    for month, submitted, closed_at in session.execute(
+        select(index, Debrief.first_submitted_at, Debrief.closed_at).where(
+            Debrief.state == State.CLOSED,
+            Debrief.closed_at >= start,
+            Debrief.closed_at < stop,
+            index.is_not(None),
+        )
+    ):
+        counted[month][0] += 1
+        if submitted is not None:
+            counted[month][1].append((closed_at - submitted).total_seconds() / 86400)
+    return [(counted[i][0], counted[i][1]) if i in counted else (0, []) for i in range(len(months))]
+
+
 def _queue(session, start, stop, target: ReviewTarget, today: date) -> QueueHealth:
-    open_rows = session.execute(
-        select(Debrief.state, Debrief.submitted_at).where(Debrief.state.in_(QUEUE_STATES))
-    ).all()
-    overdue = sum(
-        1
-        for state, submitted_at in open_rows
-        if target.is_overdue(state, target.age(submitted_at, today))
+    """Return the queue now and the debriefs closed in [start, stop), counted directly."""
+    last = to_local(stop - timedelta(microseconds=1)).date()
+    months = custom(to_local(start).date(), last).months()
+    closed = _closed(session, start, stop, months)
+    return _queue_health(
+        session, target, today, sum(n for n, _ in closed), [d for _, days in closed for d in days]
     )
-    in_period = (
-        Debrief.state == State.CLOSED,
-        Debrief.closed_at >= start,
-        Debrief.closed_at < stop,
-    )
-    closed, timed = session.execute(
-        select(func.count(), func.count(Debrief.first_submitted_at)).where(*in_period)
+
+
+def _queue_health(
+    session: Session, target: ReviewTarget, today: date, closed: int, close_days: list[float]
+) -> QueueHealth:
+    """The hub's queue now (counted from the index by state and submission), with the
+    period's closed debriefs and their median days to close."""
+    awaiting = Debrief.state.in_(sorted(AWAITING_HUB))
+    open_now, awaiting_hub, overdue = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((awaiting, 1), else_=0)), 0),
+            func.coalesce(
+                func.sum(
+                    case(
+                        (awaiting & (Debrief.submitted_at < target.overdue_before(today)), 1),
+                        else_=0,
+                    )
+                ),
+                0,
+            ),
+        ).where(Debrief.state.in_(QUEUE_STATES))
     ).one()
-    # The median from the one or two middle debriefs, ordered by days to close in SQL.
-    middle = session.execute(
-        select(Debrief.first_submitted_at, Debrief.closed_at)
-        .where(*in_period, Debrief.first_submitted_at.is_not(None))
-        .order_by(days_between(session, Debrief.first_submitted_at, Debrief.closed_at))
-        .offset(max(timed - 1, 0) // 2)
-        .limit(2 - timed % 2)
-    ).all()
-    days = [(closed_at - submitted).total_seconds() / 86400 for submitted, closed_at in middle]
     return QueueHealth(
-        open=len(open_rows),
-        awaiting_hub=sum(1 for state, _ in open_rows if state in AWAITING_HUB),
-        overdue=overdue,
+        open=open_now,
+        awaiting_hub=int(awaiting_hub),
+        overdue=int(overdue),
         closed_in_period=closed,
-        median_days_to_close=round(statistics.median(days), 1) if timed else None,
+        median_days_to_close=round(statistics.median(close_days), 1) if close_days else None,
     )
 
 
-def _themes(session, start, stop, months: list[date], labels: dict[str, str]) -> list[ThemeTrend]:
-    """Count themes the hub confirmed, by the month of the event debriefed.
+def _theme_counts(
+    session: Session, start: datetime, stop: datetime, months: list[date]
+) -> Counter[tuple[str, int]]:
+    """Count themes the hub confirmed, by the month (its index in `months`) of the event
+    debriefed.
 
     The month is worked out once a debrief (a CTE kept as it is, MATERIALIZED) and not
     once a theme row: a debrief has about six themes, and the month is a comparison with
@@ -238,9 +385,16 @@ def _themes(session, start, stop, months: list[date], labels: dict[str, str]) ->
         .where(DebriefTheme.confirmed.is_(True), debriefed.c.month.is_not(None))
         .group_by(debriefed.c.month, DebriefTheme.theme_id)
     )
-    counts: Counter[tuple[str, date]] = Counter()
+    counts: Counter[tuple[str, int]] = Counter()
     for theme_id, index, number in session.execute(query):
-        counts[(theme_id, months[index])] += number
+        counts[(theme_id, index)] += number
+    return counts
+
+
+def _trends(
+    counts: Counter[tuple[str, date]], months: list[date], labels: dict[str, str]
+) -> list[ThemeTrend]:
+    """Return every theme's counts by month, the most frequent first."""
     theme_ids = list(labels) + sorted({t for t, _ in counts} - set(labels))
     trends = [ThemeTrend(t, labels.get(t, t), [counts[(t, m)] for m in months]) for t in theme_ids]
     return sorted(trends, key=lambda t: -t.total)

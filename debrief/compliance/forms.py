@@ -207,8 +207,7 @@ class OutstandingFilterForm(FlaskForm):
     )
     state = SelectField(
         "State",
-        description="Flagged: the force says submitted, a later NCCU list still says not "
-        "received",
+        description="Flagged: the force says submitted, a later NCCU list still says not received",
         choices=[
             SelectChoice("", "Any"),
             SelectChoice(chasing.OUTSTANDING, "Outstanding"),

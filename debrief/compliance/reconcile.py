@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Select, String, case, false, func, literal_column, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from .. import audit
+from .. import audit, summaries
 from ..audit import Actor
 from ..models import Answer, Debrief, Event, NccuReferral
 from ..questions.store import bound_ids
@@ -492,8 +492,32 @@ def match_host(matched: Any) -> Any:
 Narrowing = Callable[[Any], Any]  # a condition on a row of `matched_referrals`
 
 
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _micros(value: datetime) -> int:
+    """Return a naive-UTC time as whole microseconds, to keep and compare exactly."""
+    return (value - _EPOCH) // timedelta(microseconds=1)
+
+
 def list_counts(session: Session, config, now: datetime | None = None) -> dict[str, int]:
-    """Return how many rows each of the four lists has: two statements, whatever the size.
+    """Return how many rows each of the four lists has, from the stored counts.
+
+    `count_lists` counts them (every referral's match: 0.6-0.8 s at 100,000); its result
+    is kept until a change marks it stale (summaries.py). The undebriefed list depends
+    on the time, so what is kept is when each event without a submitted debrief was
+    reported, and those older than the due days are counted now."""
+    body = summaries.stored(
+        session, [summaries.RECONCILE], lambda _: {summaries.RECONCILE: count_lists(session)}
+    )[summaries.RECONCILE]
+    cutoff = (now or utcnow()) - timedelta(days=config["DEBRIEF_DUE_DAYS"])
+    waiting = summaries.unpack(body["undebriefed_at"], "q")
+    return {**body["counts"], "undebriefed": bisect_right(waiting, _micros(cutoff))}
+
+
+def count_lists(session: Session) -> dict[str, Any]:
+    """Count the three referral lists directly, in two statements whatever the size, and
+    read when each event without a submitted debrief was reported (the fourth list).
 
     Each referral's match is worked out once (a materialised CTE), then the debrief that
     speaks for its event read once: `list_condition`'s rules, counted together."""
@@ -525,12 +549,11 @@ def list_counts(session: Session, config, now: datetime | None = None) -> dict[s
             ]
         ).select_from(spoken)
     ).one()
-    counts = dict(zip(LIST_SLUGS, (int(n) for n in totals), strict=True))
-    counts["undebriefed"] = (
-        session.scalar(select(func.count()).where(_undebriefed(config["DEBRIEF_DUE_DAYS"], now)))
-        or 0
-    )
-    return counts
+    waiting = session.scalars(select(Event.reported_at).where(~has_submitted_debrief(Event.id)))
+    return {
+        "counts": dict(zip(LIST_SLUGS, (int(n) for n in totals), strict=True)),
+        "undebriefed_at": summaries.pack((_micros(t) for t in waiting), "q"),
+    }
 
 
 def _undebriefed(due_days: int, now: datetime | None) -> Any:

@@ -38,7 +38,7 @@ from ..web import (
     view_arg,
 )
 from . import chasing, imports, reconcile
-from .dashboard import build, default_period
+from .dashboard import build, default_period, rec2_figures
 from .files import ImportRefused
 from .forms import (
     DOWNLOAD_PURPOSES,
@@ -320,8 +320,7 @@ def _render_list(slug: str, form: DownloadForm):
     page = min(page, pages)
     shown = _rows(slug, filters, (page - 1) * LIST_PAGE_SIZE, LIST_PAGE_SIZE)
     period = default_period(local_today())
-    start, stop = period.utc_bounds()
-    rec2 = recommendation2.figures(session, start, stop, period.months())
+    rec2 = rec2_figures(session, period)
     # Recorded once everything is read: on SQLite the write holds the lock to the commit.
     record_consultation(
         "reconciliation.viewed", "reconciliation_list", slug, rows_shown=len(shown), page=page
