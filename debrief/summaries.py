@@ -31,7 +31,8 @@ from .models import StoredSummary, SummaryMark
 from .timeutil import local_month
 
 MONTH = "month"
-RECONCILE = "reconcile"
+RECONCILE = "reconcile"  # the reconciliation lists' counts
+ACTIONS = "actions"  # open follow-up actions by owner
 _CHUNK = 500  # ids to a statement
 
 
@@ -47,8 +48,8 @@ def _keys_marked(session: Session) -> tuple[list[int], set[str]]:
         select(SummaryMark.id, SummaryMark.kind, SummaryMark.at)
     ):
         ids.append(mark_id)
-        if kind == RECONCILE:
-            keys.add(RECONCILE)
+        if kind != MONTH:
+            keys.add(kind)
         elif at is not None:
             keys.add(month_key(local_month(at)))
     return ids, keys
@@ -74,8 +75,9 @@ def stored(
     keys: Sequence[str],
     compute: Callable[[list[str]], dict[str, dict[str, Any]]],
 ) -> dict[str, dict[str, Any]]:
-    """Return the figures stored under each key, working out (by `compute`, given the
-    keys missing) and storing those not stored or out of date.
+    """Return the figures stored under each key (a month_key, RECONCILE, ACTIONS),
+    working out (by `compute`, given the keys missing) and storing those not stored or
+    out of date.
 
     Commits the session: call it before anything the request writes."""
     forget_stale(session)

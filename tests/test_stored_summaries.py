@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select, text, update
 
 from debrief import recommendation2, summaries
 from debrief.admin import retention
@@ -24,6 +24,7 @@ from debrief.models import (
     Debrief,
     DebriefTheme,
     Event,
+    FollowUpAction,
     NccuReferral,
     StoredSummary,
     SummaryMark,
@@ -80,8 +81,25 @@ def _assert_stored_equal_direct(app, db, period=PERIOD) -> dashboard.Dashboard:
     queue = dashboard._queue(db, start, stop, _target(app), TODAY)
     assert built.queue == queue
     assert built.receipt.median_days == _receipt(db, period).median_days
+    assert built.actions_by_owner == _open_actions(db)
     db.rollback()
     return built
+
+
+def _open_actions(db) -> list[tuple[str, int, int]]:
+    """Open actions of submitted debriefs by owner, and how many are late, counted now."""
+    query = (
+        select(
+            FollowUpAction.owner,
+            func.count(),
+            func.sum(case((FollowUpAction.due_date < TODAY, 1), else_=0)),
+        )
+        .join(Debrief, Debrief.id == FollowUpAction.debrief_id)
+        .where(FollowUpAction.status == "open", Debrief.state != "draft")
+        .group_by(FollowUpAction.owner)
+    )
+    rows = [(owner, n, int(late or 0)) for owner, n, late in db.execute(query)]
+    return sorted(rows, key=lambda r: (-r[1], r[0]))
 
 
 def _target(app) -> ReviewTarget:
@@ -113,6 +131,17 @@ def busy(app, db, force):  # noqa: F811
         )
         theme.confirmed = True
         db.add(theme)
+        db.commit()
+        for owner, due in (("Hub", date(2025, 5, 1)), ("Border Force", None)):
+            db.add(
+                FollowUpAction(
+                    debrief_id=made.id,
+                    description="Check",
+                    owner=owner,
+                    due_date=due,
+                    created_by_id=host.id,
+                )
+            )
         db.commit()
     db.execute(
         update(NccuReferral)
@@ -163,6 +192,23 @@ def test_stored_figures_equal_a_direct_count_after_every_kind_of_change(app, db,
     db.commit()
     _assert_stored_equal_direct(app, db)
     theme.confirmed = False
+    db.commit()
+    _assert_stored_equal_direct(app, db)
+    # Follow-up actions raised, moved to another owner, done, and given a later date.
+    action = db.scalars(select(FollowUpAction)).first()
+    action.owner, action.due_date = "Council", date(2027, 1, 1)
+    db.commit()
+    _assert_stored_equal_direct(app, db)
+    action.status = "done"
+    db.add(
+        FollowUpAction(
+            debrief_id=action.debrief_id,
+            description="More",
+            owner="Hub",
+            due_date=date(2026, 1, 5),
+            created_by_id=hub.id,
+        )
+    )
     db.commit()
     _assert_stored_equal_direct(app, db)
     # An event moved to another month, and its referral fact changed.
@@ -233,6 +279,7 @@ def test_a_change_marks_only_what_it_can_alter(app, db, busy):
         ("month", event_hour),
         ("month", datetime(2026, 2, 14, 12)),
         ("reconcile", None),
+        ("actions", None),
     }
 
 

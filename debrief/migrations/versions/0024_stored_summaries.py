@@ -8,7 +8,8 @@ and each reconciliation list counted every referral's match for its tabs (issue 
 date. The marks are written by triggers here, so every writer marks what it changes: the
 app, the NCCU import's bulk insert, retention disposal's deletes, the benchmark's
 generator, a fix made by hand. A mark is the hour of a time that decides a month (an
-event reported, a debrief closed, a referral made), or 'reconcile' for the lists' counts.
+event reported, a debrief closed, a referral made), or the name of other stored counts
+('reconcile': the reconciliation lists'; 'actions': open follow-up actions by owner).
 
 SQLite runs a trigger a row, and marks each hour once (its writers take turns, so "no
 such mark yet" cannot be overtaken by a reader deleting it). PostgreSQL runs one a
@@ -44,8 +45,9 @@ class Watch(NamedTuple):
     key: tuple[str, ...]  # the primary key, to pair a row before and after an update
     months: tuple[str, ...] = ()  # times deciding a month, over a row alias {r}
     month_columns: tuple[str, ...] = ()  # columns the monthly figures read
-    reconcile_columns: tuple[str, ...] = ()  # columns the lists' counts read
-    reconcile_if: str = ""  # only rows for which this holds (over {r}) change the counts
+    # Other stored figures ("reconcile": the lists' counts; "actions": open actions by
+    # owner): the columns each reads, and where only some rows count, a condition on {r}.
+    counts: tuple[tuple[str, tuple[str, ...], str], ...] = ()
 
 
 _EVENT_OF_DEBRIEF = "(SELECT reported_at FROM events WHERE events.id = {r}.event_id)"
@@ -58,7 +60,7 @@ WATCHED = {
         key=("id",),
         months=("{r}.reported_at",),
         month_columns=("reported_at", "nccu_referral_made"),
-        reconcile_columns=("reported_at", "nccu_reference", "incident_ref"),
+        counts=(("reconcile", ("reported_at", "nccu_reference", "incident_ref"), ""),),
     ),
     "debriefs": Watch(
         key=("id",),
@@ -71,7 +73,10 @@ WATCHED = {
             "closed_at",
             "first_submitted_at",
         ),
-        reconcile_columns=("state", "event_id", "intel_doc_route"),
+        counts=(
+            ("reconcile", ("state", "event_id", "intel_doc_route"), ""),
+            ("actions", ("state",), ""),
+        ),
     ),
     "debrief_themes": Watch(
         key=("debrief_id", "theme_id"), months=(_EVENT_OF,), month_columns=("confirmed",)
@@ -85,22 +90,34 @@ WATCHED = {
             "intel_doc_received_at",
             "receipt_listed_at",
         ),
-        reconcile_columns=(
-            "nccu_reference",
-            "force_reference",
-            "intel_doc_received",
-            "event_id",
-            "match_status",
+        counts=(
+            (
+                "reconcile",
+                (
+                    "nccu_reference",
+                    "force_reference",
+                    "intel_doc_received",
+                    "event_id",
+                    "match_status",
+                ),
+                "",
+            ),
         ),
     ),
     # A reference a sergeant typed counts only where the event record has none.
     "answers": Watch(
         key=("debrief_id", "question_id"),
-        reconcile_columns=("value",),
-        reconcile_if=(
-            "(SELECT e.nccu_reference FROM debriefs d JOIN events e ON e.id = d.event_id"
-            " WHERE d.id = {r}.debrief_id) IS NULL"
+        counts=(
+            (
+                "reconcile",
+                ("value",),
+                "(SELECT e.nccu_reference FROM debriefs d JOIN events e ON e.id = d.event_id"
+                " WHERE d.id = {r}.debrief_id) IS NULL",
+            ),
         ),
+    ),
+    "follow_up_actions": Watch(
+        key=("id",), counts=(("actions", ("debrief_id", "owner", "status", "due_date"), ""),)
     ),
 }
 
@@ -117,11 +134,11 @@ def _sqlite_month(expression: str) -> str:
     )
 
 
-def _sqlite_reconcile(condition: str = "") -> str:
+def _sqlite_count(kind: str, condition: str = "") -> str:
     where = f"({condition}) AND " if condition else ""
     return (
-        "INSERT INTO summary_marks (kind) SELECT 'reconcile' WHERE "
-        f"{where}NOT EXISTS (SELECT 1 FROM summary_marks WHERE kind = 'reconcile');"
+        f"INSERT INTO summary_marks (kind) SELECT '{kind}' WHERE "
+        f"{where}NOT EXISTS (SELECT 1 FROM summary_marks WHERE kind = '{kind}');"
     )
 
 
@@ -134,8 +151,7 @@ def _sqlite_triggers() -> list[str]:
     for table, watch in WATCHED.items():
         for when, rows in (("INSERT", ("NEW",)), ("DELETE", ("OLD",))):
             body = [_sqlite_month(m.format(r=r)) for r in rows for m in watch.months]
-            if watch.reconcile_columns:
-                body.append(_sqlite_reconcile(watch.reconcile_if.format(r=rows[0])))
+            body += [_sqlite_count(k, c.format(r=rows[0])) for k, _, c in watch.counts]
             made.append(
                 f"CREATE TRIGGER summary_{table}_{when.lower()} AFTER {when} ON {table} "
                 f"BEGIN {' '.join(body)} END"
@@ -147,13 +163,12 @@ def _sqlite_triggers() -> list[str]:
                 f"{', '.join(watch.month_columns)} ON {table} "
                 f"WHEN {_changed_sqlite(watch.month_columns)} BEGIN {' '.join(body)} END"
             )
-        if watch.reconcile_columns:
-            condition = watch.reconcile_if.format(r="NEW")
+        for kind, columns, condition in watch.counts:
             made.append(
-                f"CREATE TRIGGER summary_{table}_update_reconcile AFTER UPDATE OF "
-                f"{', '.join(watch.reconcile_columns)} ON {table} "
-                f"WHEN {_changed_sqlite(watch.reconcile_columns)} "
-                f"BEGIN {_sqlite_reconcile(condition)} END"
+                f"CREATE TRIGGER summary_{table}_update_{kind} AFTER UPDATE OF "
+                f"{', '.join(columns)} ON {table} "
+                f"WHEN {_changed_sqlite(columns)} "
+                f"BEGIN {_sqlite_count(kind, condition.format(r='NEW'))} END"
             )
     return made
 
@@ -164,8 +179,7 @@ def _sqlite_trigger_names() -> list[str]:
         names += [f"summary_{table}_insert", f"summary_{table}_delete"]
         if watch.month_columns:
             names.append(f"summary_{table}_update_month")
-        if watch.reconcile_columns:
-            names.append(f"summary_{table}_update_reconcile")
+        names += [f"summary_{table}_update_{kind}" for kind, _, _ in watch.counts]
     return names
 
 
@@ -185,9 +199,9 @@ def _pg_months(watch: Watch, source: str, aliases: tuple[str, ...], where: str) 
     )
 
 
-def _pg_reconcile(source: str, where: str) -> str:
+def _pg_count(kind: str, source: str, where: str) -> str:
     return (
-        "INSERT INTO summary_marks (kind) SELECT 'reconcile' "
+        f"INSERT INTO summary_marks (kind) SELECT '{kind}' "
         f"WHERE EXISTS (SELECT 1 FROM {source} WHERE {where});"
     )
 
@@ -203,17 +217,16 @@ def _pg_function(table: str, watch: Watch) -> str:
         body = []
         if watch.months:
             body.append(_pg_months(watch, source, (alias,), "TRUE"))
-        if watch.reconcile_columns:
-            body.append(_pg_reconcile(source, watch.reconcile_if.format(r=alias) or "TRUE"))
+        body += [_pg_count(k, source, c.format(r=alias) or "TRUE") for k, _, c in watch.counts]
         branches.append((op_name, body))
     update = []
     if watch.month_columns:
         update.append(_pg_months(watch, pairs, ("o", "n"), _changed_pg(watch.month_columns)))
-    if watch.reconcile_columns:
-        changed = f"({_changed_pg(watch.reconcile_columns)})"
-        if watch.reconcile_if:
-            changed += f" AND {watch.reconcile_if.format(r='n')}"
-        update.append(_pg_reconcile(pairs, changed))
+    for kind, columns, condition in watch.counts:
+        changed = f"({_changed_pg(columns)})"
+        if condition:
+            changed += f" AND {condition.format(r='n')}"
+        update.append(_pg_count(kind, pairs, changed))
     branches.append(("UPDATE", update))
     code = "\n    ".join(
         f"{'IF' if i == 0 else 'ELSIF'} TG_OP = '{name}' THEN {' '.join(body) or 'NULL;'}"
