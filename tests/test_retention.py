@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
+
 from debrief.admin import retention
 from debrief.cli import main
 from debrief.models import (
@@ -147,3 +149,25 @@ def test_the_period_comes_from_the_settings(build_app):
 
 def test_cutoff_handles_29_february():
     assert retention.cutoff(6, datetime(2024, 2, 29, 12)) == datetime(2018, 2, 28, 12)
+
+
+def test_apply_yes_leaves_no_stored_figure_made_from_what_it_erased(runner, db, app):
+    """The dashboard's stored figures name the owner of open actions as typed: once the
+    debrief is disposed of, no stored copy of that name is left waiting for a reader."""
+    from datetime import date
+
+    from debrief.compliance import dashboard
+    from debrief.models import StoredSummary, SummaryMark
+
+    host, reviewer = _people(db)
+    _old_closed_debrief(db, host, reviewer, years_ago=7)
+    assert dashboard._actions(db, date.today())[2][0][0] == "Insp Jones"  # now stored
+    db.commit()
+    assert "Insp Jones" in str(db.scalars(select(StoredSummary.body)).all())
+
+    result = runner.invoke(main, ["retention", "apply", "--yes"])
+    assert result.exit_code == 0, result.output
+    db.commit()
+    assert "Insp Jones" not in str(db.scalars(select(StoredSummary.body)).all())
+    assert db.scalar(select(func.count()).select_from(SummaryMark)) == 0
+    assert dashboard._actions(db, date.today()) == (0, 0, [])

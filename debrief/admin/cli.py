@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .. import pending_forms
+from .. import pending_forms, summaries
 from ..db import is_sqlite
 from ..extensions import db_session, require_current_schema
 from ..timeutil import format_local
@@ -84,6 +84,10 @@ def retention_apply(yes: bool) -> None:
             f"{disposal.answers} answers, {disposal.notes} notes, {disposal.actions} actions "
             "erased."
         )
+    # Stored figures made from what was erased (an action's owner) go now, not at the
+    # next dashboard view.
+    summaries.forget_stale(session)
+    session.commit()
     click.echo(f"{len(due)} debrief(s) disposed of; each is recorded in the audit trail.")
 
 
