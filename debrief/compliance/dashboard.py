@@ -17,7 +17,6 @@ now, open actions) is counted on each request, from indexes.
 from __future__ import annotations
 
 import statistics
-from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -27,9 +26,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from .. import recommendation2, summaries
-from ..models import Debrief, DebriefTheme, Event, FollowUpAction, NccuReferral
+from ..models import Debrief, DebriefTheme, Event, NccuReferral
 from ..periods import Period, ReviewTarget, custom, month_bounds, month_index
 from ..recommendation2 import Rate, Tally
+from ..review.follow_up import late_count, open_action_counts
 from ..timeutil import to_local
 from ..workflow import AWAITING_HUB, QUEUE_STATES, State
 from .chasing import ReceiptDays, ReceiptFigures, receipt_elapsed, receipt_figures
@@ -402,37 +402,13 @@ def _trends(
 
 
 def _actions(session: Session, today: date) -> tuple[int, int, list[tuple[str, int, int]]]:
-    """Return open follow-up actions now: how many, how many overdue, and by owner.
-
-    Each owner's due dates are stored (`count_open_actions`), so only "overdue" is
-    worked out on the day: 50,000 open actions joined to their debriefs took 20 ms."""
-    body = summaries.stored(
-        session, [summaries.ACTIONS], lambda _: {summaries.ACTIONS: count_open_actions(session)}
-    )[summaries.ACTIONS]
-    today_number = today.toordinal()
+    """Return open follow-up actions now: how many, how many overdue, and by owner."""
+    counts = open_action_counts(session)
     rows = sorted(
-        (
-            (owner, number, bisect_left(summaries.unpack(due, "q"), today_number))
-            for owner, (number, due) in body.items()
-        ),
+        ((owner, number, late_count(due, today)) for owner, (number, due) in counts.items()),
         key=lambda r: (-r[1], r[0]),
     )
     return sum(r[1] for r in rows), sum(r[2] for r in rows), rows
-
-
-def count_open_actions(session: Session) -> dict[str, list[Any]]:
-    """Count the open actions of submitted debriefs by owner, directly: {owner: [how
-    many, their due dates as day numbers]} (an action with no due date is never late)."""
-    owners: dict[str, list[Any]] = defaultdict(lambda: [0, []])
-    for owner, due in session.execute(
-        select(FollowUpAction.owner, FollowUpAction.due_date)
-        .join(Debrief, Debrief.id == FollowUpAction.debrief_id)
-        .where(FollowUpAction.status == "open", Debrief.state != State.DRAFT)
-    ):
-        owners[owner][0] += 1
-        if due is not None:
-            owners[owner][1].append(due.toordinal())
-    return {owner: [n, summaries.pack(due, "q")] for owner, (n, due) in owners.items()}
 
 
 def default_period(today: date) -> Period:

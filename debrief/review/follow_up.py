@@ -7,14 +7,16 @@ Raising and updating one are written to the debrief's history and the audit trai
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session, contains_eager
 
-from .. import audit
+from .. import audit, summaries
 from ..audit import Actor
 from ..config import DEFAULTS
 from ..models import Debrief, FollowUpAction, Team, User
@@ -295,7 +297,7 @@ def owner_options(session: Session, action: FollowUpAction | None = None) -> dic
     }
 
 
-def _open_actions(owner: str):
+def _open_actions(owner: str = ""):
     query = (
         select(FollowUpAction)
         .join(FollowUpAction.debrief)
@@ -323,24 +325,50 @@ def open_actions(
         .limit(limit)
         .offset(offset)
     )
-    # Counted without the events: every debrief has its event.
-    total = session.scalar(
-        select(func.count()).select_from(
-            _open_actions(owner).with_only_columns(FollowUpAction.id).subquery()
-        )
-    )
-    return list(session.scalars(query)), total or 0
+    counts = open_action_counts(session)  # stored: the count is not made again
+    if owner:
+        total = counts[owner][0] if owner in counts else 0
+    else:
+        total = sum(number for number, _ in counts.values())
+    return list(session.scalars(query)), total
 
 
 def owners_with_open_actions(session: Session) -> list[str]:
     """Return the owners that have open actions, for the filter."""
-    query = (
-        select(FollowUpAction.owner)
-        .where(FollowUpAction.status == "open")
-        .distinct()
-        .order_by(FollowUpAction.owner)
-    )
-    return list(session.scalars(query))
+    return sorted(open_action_counts(session))
+
+
+def open_action_counts(session: Session) -> dict[str, tuple[int, str]]:
+    """Return the open actions of submitted debriefs by owner: how many, and their due
+    dates packed for `late_count`.
+
+    Stored once counted (summaries.py; the database marks them stale when an action or a
+    debrief's state changes): counting 50,000 open actions against their debriefs took
+    15-20 ms of every Actions page and dashboard. Commits the session."""
+    body = summaries.stored(
+        session, [summaries.ACTIONS], lambda _: {summaries.ACTIONS: count_open_actions(session)}
+    )[summaries.ACTIONS]
+    return {owner: (number, due) for owner, (number, due) in body.items()}
+
+
+def count_open_actions(session: Session) -> dict[str, list[Any]]:
+    """Count the open actions of submitted debriefs by owner, directly: {owner: [how
+    many, their due dates as day numbers, packed]} (an action with no due date is never
+    late)."""
+    owners: dict[str, list[Any]] = defaultdict(lambda: [0, []])
+    for owner, due in session.execute(
+        _open_actions().with_only_columns(FollowUpAction.owner, FollowUpAction.due_date)
+    ):
+        owners[owner][0] += 1
+        if due is not None:
+            owners[owner][1].append(due.toordinal())
+    return {owner: [n, summaries.pack(due, "q")] for owner, (n, due) in owners.items()}
+
+
+def late_count(due: str, today: date) -> int:
+    """Return how many of an owner's open actions (`open_action_counts`) were due before
+    today."""
+    return bisect_left(summaries.unpack(due, "q"), today.toordinal())
 
 
 def actions_for(session: Session, debrief_id: int) -> list[FollowUpAction]:
