@@ -616,8 +616,14 @@ def undebriefed_page(
 
 
 def list_total(session: Session, slug: str, narrowing: Narrowing | None = None) -> int:
-    """Return how many rows one referral list has, narrowed (the outstanding list's filters)."""
-    matched = matched_referrals(session)
+    """Return how many rows one referral list has, narrowed (the outstanding list's filters).
+
+    Each referral's match is worked out once (a materialised CTE, of the referrals not
+    received where the list has only those): as a subquery, the databases worked it out
+    again for each condition naming it (a district filter: twice)."""
+    matched = matched_referrals(
+        session, materialised=True, not_received=slug in ("outstanding", "disagreements")
+    )
     query = select(func.count()).select_from(matched).where(list_condition(slug, matched))
     if narrowing is not None:
         query = query.where(narrowing(matched))
