@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -313,6 +313,7 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     for moment in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
         event.listen(factory, moment, _forget_answers)
+    event.listen(factory, "do_orm_execute", _forget_before_writing)
     return factory
 
 
@@ -325,8 +326,8 @@ def once_per_transaction(session: Session, key: Hashable, compute: Callable[[], 
     asking the same question (a sergeant's start page and the header's count both ask
     which outstanding documents are put to them) read the database once.
 
-    Forgotten at every flush, commit and rollback, and never used while the session holds
-    unwritten changes, so nothing written is ever answered from before it."""
+    Forgotten at every flush, commit, rollback and bulk write, and never used while the
+    session holds unwritten changes, so nothing written is ever answered from before it."""
     if session.new or session.dirty or session.deleted:
         return compute()
     answers = session.info.setdefault(_ANSWERS, {})
@@ -337,6 +338,13 @@ def once_per_transaction(session: Session, key: Hashable, compute: Callable[[], 
 
 def _forget_answers(session: Session, *_args) -> None:
     session.info.pop(_ANSWERS, None)
+
+
+def _forget_before_writing(state: ORMExecuteState) -> None:
+    """Forget the answers before a bulk write (an import's UPDATE through Core): no flush
+    follows it, and what it writes must not be answered from before it."""
+    if state.is_insert or state.is_update or state.is_delete:
+        _forget_answers(state.session)
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -28,6 +28,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    case,
+    func,
 )
 from sqlalchemy import (
     event as sa_event,
@@ -137,6 +139,12 @@ class User(Base):
     def display_name(self) -> str:
         """Return the name to show: the full name where there is one."""
         return self.full_name or self.username
+
+    @staticmethod
+    def display_name_in_sql(user: Any) -> Any:
+        """Return `display_name` of a row of users (the table or an alias), in SQL: a list
+        naming hundreds of people reads their names, not each whole account and its roles."""
+        return case((func.coalesce(user.full_name, "") == "", user.username), else_=user.full_name)
 
     # The protocol Flask-Login expects, without importing Flask here.
     is_authenticated = True

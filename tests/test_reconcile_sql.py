@@ -311,3 +311,44 @@ def test_the_indexes_the_matching_reads_are_there(app, db):
             for index in inspect(db.connection()).get_indexes(table)
         }
         assert names <= found
+
+
+def _typed_answers(db):
+    """Select the answers giving a reference typed where the event record has none."""
+    unrecorded = select(Debrief.id).join(Event).where(Event.nccu_reference.is_(None))
+    return select(Answer).where(
+        Answer.question_id == "nccu_reference", Answer.debrief_id.in_(unrecorded)
+    )
+
+
+def test_the_lists_are_the_same_with_many_references_typed_or_none(app, db, force, monkeypatch):
+    """Typed references are written into each statement when few, read by each statement
+    when more than TYPED_INLINE_MAX, and left out where there are none: the same lists."""
+    assert db.scalars(_typed_answers(db)).all()  # the force has some
+    monkeypatch.setattr(reconcile, "TYPED_INLINE_MAX", 0)  # "many": each statement reads them
+    _assert_same(app, db)
+    test_paging_reads_the_list_a_page_at_a_time(app, db, force)
+    test_the_outstanding_filters_read_by_the_database_are_the_python_rule(app, db, force)
+    monkeypatch.undo()
+    for answer in db.scalars(_typed_answers(db)).all():
+        db.delete(answer)
+    db.commit()
+    expected = _assert_same(app, db)  # none typed
+    assert all(expected[slug] for slug in SLUGS)
+
+
+def test_a_reference_typed_in_the_same_transaction_is_matched_at_once(app, db, force):
+    """The typed references are read once a page, and forgotten at a bulk write: a list read
+    after one, before anything is committed, matches by what it wrote."""
+    before = _seen("unmatched", _sql_list(app, db, "unmatched"))  # typed references read
+    typed = db.scalars(_typed_answers(db)).first()
+    db.execute(
+        update(Answer)
+        .where(Answer.debrief_id == typed.debrief_id, Answer.question_id == "nccu_reference")
+        .values(value="NCCU-7500")  # the referral without a district, unmatched until now
+        .execution_options(synchronize_session=False)
+    )
+    after = _seen("unmatched", _sql_list(app, db, "unmatched"))
+    assert after != before
+    assert after == _seen("unmatched", _python_lists(app, db)["unmatched"])
+    db.rollback()
