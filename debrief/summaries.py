@@ -33,6 +33,7 @@ from .timeutil import local_month
 MONTH = "month"
 RECONCILE = "reconcile"  # the reconciliation lists' counts
 ACTIONS = "actions"  # open follow-up actions by owner
+COUNT_KINDS = frozenset({RECONCILE, ACTIONS})  # a mark of one puts "kind" and "kind:…" out of date
 _CHUNK = 500  # ids to a statement
 
 
@@ -65,6 +66,8 @@ def forget_stale(session: Session) -> None:
         return
     for chunk in _chunks(sorted(keys)):
         session.execute(delete(StoredSummary).where(StoredSummary.key.in_(chunk)))
+    for kind in sorted(keys & COUNT_KINDS):  # and what is kept beside them ("reconcile:…")
+        session.execute(delete(StoredSummary).where(StoredSummary.key.startswith(f"{kind}:")))
     for chunk in _chunks(ids):
         session.execute(delete(SummaryMark).where(SummaryMark.id.in_(chunk)))
     session.commit()
@@ -75,7 +78,8 @@ def stored(
     keys: Sequence[str],
     compute: Callable[[list[str]], dict[str, dict[str, Any]]],
 ) -> dict[str, dict[str, Any]]:
-    """Return the figures stored under each key (a month_key, RECONCILE, ACTIONS),
+    """Return the figures stored under each key (a month_key, RECONCILE, ACTIONS, or
+    one beside those: "reconcile:choices"),
     working out (by `compute`, given the keys missing) and storing those not stored or
     out of date.
 
@@ -94,6 +98,20 @@ def stored(
     return {key: found[key] for key in keys}
 
 
+def peek(session: Session, key: str) -> dict[str, Any] | None:
+    """Return what is stored under a RECONCILE or ACTIONS key (or one beside it, like
+    "reconcile:choices") if no change has marked it stale since; else None. Writes
+    nothing, so any code may ask, in any transaction (a POST's page header too); the
+    pages that call `stored` keep it fresh."""
+    body = session.scalar(select(StoredSummary.body).where(StoredSummary.key == key))
+    if body is None:
+        return None
+    kind = key.split(":", 1)[0]
+    if session.scalar(select(SummaryMark.id).where(SummaryMark.kind == kind).limit(1)):
+        return None
+    return body
+
+
 def _store(session: Session, computed: dict[str, dict[str, Any]]) -> None:
     """Keep what was worked out, but not a key a mark has named since the count began:
     the count may not have seen that change.
@@ -109,7 +127,7 @@ def _store(session: Session, computed: dict[str, dict[str, Any]]) -> None:
     # Another request may have stored the same figures meanwhile: either copy will do.
     session.execute(insert(StoredSummary).values(rows).on_conflict_do_nothing())
     _, marked = _keys_marked(session)
-    stale = sorted(marked & set(computed))
+    stale = sorted(k for k in computed if k in marked or k.split(":", 1)[0] in marked)
     if stale:
         session.execute(delete(StoredSummary).where(StoredSummary.key.in_(stale)))
     session.commit()

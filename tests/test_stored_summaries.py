@@ -19,7 +19,7 @@ from sqlalchemy import event as sa_event
 from debrief import recommendation2, summaries
 from debrief.admin import retention
 from debrief.audit import Actor
-from debrief.compliance import dashboard, reconcile
+from debrief.compliance import chasing, dashboard, reconcile
 from debrief.models import (
     Debrief,
     DebriefTheme,
@@ -28,6 +28,7 @@ from debrief.models import (
     NccuReferral,
     StoredSummary,
     SummaryMark,
+    User,
 )
 from debrief.periods import ReviewTarget, custom
 from debrief.timeutil import utcnow
@@ -82,6 +83,17 @@ def _assert_stored_equal_direct(app, db, period=PERIOD) -> dashboard.Dashboard:
     assert built.queue == queue
     assert built.receipt.median_days == _receipt(db, period).median_days
     assert built.actions_by_owner == _open_actions(db)
+    db.rollback()
+    # The reconciliation lists: counts (against the Python definition), the references
+    # sergeants typed and the outstanding list's filter choices, kept with them.
+    _assert_same(app, db)
+    reconcile.list_counts(db, app.config)
+    kept = summaries.peek(db, summaries.RECONCILE)
+    typed = db.execute(reconcile._typed_query(db)).all()
+    assert kept is not None and len(kept["typed"]) == len(typed)
+    db.rollback()
+    assert sorted(reconcile.typed_rows(db)) == sorted(tuple(row) for row in typed)
+    assert chasing.stored_outstanding_choices(db) == chasing.outstanding_choices(db)
     db.rollback()
     return built
 
@@ -211,6 +223,12 @@ def test_stored_figures_equal_a_direct_count_after_every_kind_of_change(app, db,
     )
     db.commit()
     _assert_stored_equal_direct(app, db)
+    # A sergeant renamed: the outstanding list's filter names them anew.
+    host = db.get(User, busy["host"].id)
+    host.full_name = "Sgt Renamed"
+    db.commit()
+    _assert_stored_equal_direct(app, db)
+    assert "Sgt Renamed" in chasing.stored_outstanding_choices(db)[0]
     # An event moved to another month, and its referral fact changed.
     moved = db.get(Event, busy["events"][1].id)
     moved.reported_at, moved.nccu_referral_made = datetime(2025, 11, 2, 10, 0), False

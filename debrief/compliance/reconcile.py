@@ -348,6 +348,14 @@ def all_matches(session: Session, config) -> tuple[list[Match], dict[int, EventI
 # shows, rather than loading every event and referral (55 s a page at 100,000 of each).
 
 
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _micros(value: datetime) -> int:
+    """Return a naive-UTC time as whole microseconds, to keep and compare exactly."""
+    return (value - _EPOCH) // timedelta(microseconds=1)
+
+
 # The references sergeants typed are written into a page's statements when there are at most
 # this many (a compound SELECT of literals: SQLite allows 500 terms); more are read again by
 # each statement from the answers.
@@ -377,20 +385,33 @@ def _typed_query(session: Session) -> Select:
     )
 
 
+def typed_rows(session: Session) -> list[tuple[int, str, datetime]]:
+    """Return the NCCU references sergeants typed (`_typed_query`; at most
+    TYPED_INLINE_MAX + 1 of them), once a transaction (`db.once_per_transaction`).
+
+    Finding them means looking at the answers of every event without a reference on its
+    record (13,000 of 100,000 in the benchmark: 25 ms on SQLite, 35-100 ms on
+    PostgreSQL), so they are kept with the lists' counts (`list_counts`) and read from
+    there while no change has marked those stale (`summaries.peek`)."""
+
+    def read() -> list[tuple[int, str, datetime]]:
+        kept = summaries.peek(session, summaries.RECONCILE)
+        if kept is not None:
+            return [(e, key, _EPOCH + timedelta(microseconds=t)) for e, key, t in kept["typed"]]
+        found = session.execute(_typed_query(session).limit(TYPED_INLINE_MAX + 1)).all()
+        return [tuple(row) for row in found]
+
+    return once_per_transaction(session, (typed_rows,), read)
+
+
 def typed_references(session: Session) -> Any:
     """Return a CTE of the NCCU references sergeants typed (`_typed_query`), or None where
     there are none.
 
-    Finding them means looking at the answers of every event without a reference on its
-    record (13,000 of 100,000 in the benchmark: 25 ms on SQLite, 35-75 ms on PostgreSQL),
-    so they are read once a page (`db.once_per_transaction`) and, being few, written into
-    each statement that matches rather than found again by each; where there are more than
-    TYPED_INLINE_MAX, each statement reads them itself, as before."""
-    rows = once_per_transaction(
-        session,
-        (typed_references,),
-        lambda: session.execute(_typed_query(session).limit(TYPED_INLINE_MAX + 1)).all(),
-    )
+    Being few, they are written into each statement that matches (`typed_rows`) rather
+    than found again by each; where there are more than TYPED_INLINE_MAX, each statement
+    reads them itself."""
+    rows = typed_rows(session)
     if not rows:
         return None
     if len(rows) > TYPED_INLINE_MAX:
@@ -554,14 +575,6 @@ def match_host(matched: Any) -> Any:
 Narrowing = Callable[[Any], Any]  # a condition on a row of `matched_referrals`
 
 
-_EPOCH = datetime(1970, 1, 1)
-
-
-def _micros(value: datetime) -> int:
-    """Return a naive-UTC time as whole microseconds, to keep and compare exactly."""
-    return (value - _EPOCH) // timedelta(microseconds=1)
-
-
 def list_counts(session: Session, config, now: datetime | None = None) -> dict[str, int]:
     """Return how many rows each of the four lists has, from the stored counts.
 
@@ -579,7 +592,8 @@ def list_counts(session: Session, config, now: datetime | None = None) -> dict[s
 
 def count_lists(session: Session) -> dict[str, Any]:
     """Count the three referral lists directly, in two statements whatever the size, and
-    read when each event without a submitted debrief was reported (the fourth list).
+    read when each event without a submitted debrief was reported (the fourth list) and
+    the references sergeants typed (`typed_rows`), to be kept with the counts.
 
     Each referral's match is worked out once (a materialised CTE), then the debrief that
     speaks for its event read once: `list_condition`'s rules, counted together."""
@@ -615,6 +629,7 @@ def count_lists(session: Session) -> dict[str, Any]:
     return {
         "counts": dict(zip(LIST_SLUGS, (int(n) for n in totals), strict=True)),
         "undebriefed_at": summaries.pack((_micros(t) for t in waiting), "q"),
+        "typed": [[e, key, _micros(t)] for e, key, t in typed_rows(session)],
     }
 
 

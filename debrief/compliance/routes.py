@@ -286,7 +286,7 @@ def reconciliation(slug: str):
 def _filter_form() -> tuple[OutstandingFilterForm, chasing.Filters]:
     """The outstanding list's filters, read from the query string; choices from the list."""
     form = OutstandingFilterForm(formdata=request.args or None)
-    sergeants, districts = chasing.outstanding_choices(db_session())
+    sergeants, districts = chasing.stored_outstanding_choices(db_session())
     districts = sorted({*current_app.config["DISTRICTS"], *districts} - {""})
     form.sergeant.choices = [("", "Any")] + [(name, name) for name in sergeants]
     form.district.choices = [("", "Any")] + [(name, name) for name in districts]

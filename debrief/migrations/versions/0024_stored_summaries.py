@@ -60,7 +60,9 @@ WATCHED = {
         key=("id",),
         months=("{r}.reported_at",),
         month_columns=("reported_at", "nccu_referral_made"),
-        counts=(("reconcile", ("reported_at", "nccu_reference", "incident_ref"), ""),),
+        counts=(
+            ("reconcile", ("reported_at", "nccu_reference", "incident_ref", "district"), ""),
+        ),
     ),
     "debriefs": Watch(
         key=("id",),
@@ -74,7 +76,7 @@ WATCHED = {
             "first_submitted_at",
         ),
         counts=(
-            ("reconcile", ("state", "event_id", "intel_doc_route"), ""),
+            ("reconcile", ("state", "event_id", "intel_doc_route", "host_id"), ""),
             ("actions", ("state",), ""),
         ),
     ),
@@ -99,6 +101,7 @@ WATCHED = {
                     "intel_doc_received",
                     "event_id",
                     "match_status",
+                    "district",
                 ),
                 "",
             ),
@@ -115,6 +118,12 @@ WATCHED = {
                 " WHERE d.id = {r}.debrief_id) IS NULL",
             ),
         ),
+    ),
+    # The outstanding list's filter names the sergeants (reconcile:choices); and a new
+    # question set may bind the NCCU reference to another question.
+    "users": Watch(key=("id",), counts=(("reconcile", ("full_name", "username"), ""),)),
+    "question_set_versions": Watch(
+        key=("id",), counts=(("reconcile", ("version_hash", "source_text"), ""),)
     ),
     "follow_up_actions": Watch(
         key=("id",), counts=(("actions", ("debrief_id", "owner", "status", "due_date"), ""),)
