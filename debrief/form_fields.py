@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from govuk_frontend_wtf.gov_form_base import GovFormBase
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect
+from markupsafe import Markup, escape
 from wtforms import DateField, IntegerField
 
 from .text_input import DateProblem, parse_day, whole_number_or_none
@@ -18,6 +20,30 @@ class SafeDateInput(GovDateInput):
         if field.raw_data is not None and len(field.raw_data) != 3:
             field.raw_data = None
         return super().map_gov_params(field, **kwargs)
+
+
+class LongGovSelect(GovSelect):
+    """A GOV.UK select with many options: the label, hint, error and the select itself are
+    the component's, the options are written here.
+
+    The component writes each option through its Jinja template: the outstanding list's
+    420 sergeants took 12 ms a page that way (the whole trivial page takes 7).
+    The markup is the component's (tests/test_form_fields.py compares them)."""
+
+    def __call__(self, field, **kwargs):
+        options = "".join(
+            f'<option value="{escape(value)}"{" selected" if selected else ""}>'
+            f"{escape(label)}</option>"
+            for value, label, selected, _render_kw in field.iter_choices()
+        )
+        # GovSelect's own __call__ without its options (the component then writes none).
+        kwargs.setdefault("id", field.id)
+        if "required" not in kwargs and "required" in getattr(field, "flags", []):
+            kwargs["required"] = True
+        kwargs["items"] = []
+        rendered = str(GovFormBase.__call__(self, field, **kwargs))
+        head, tail = rendered.rsplit("</select>", 1)
+        return Markup(f"{head}{options}</select>{tail}")
 
 
 class WholeNumberField(IntegerField):

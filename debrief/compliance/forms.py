@@ -25,7 +25,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from .. import periods
-from ..form_fields import DayField, WholeNumberField
+from ..form_fields import DayField, LongGovSelect, WholeNumberField
 from ..questions.bindings import INTEL_DOC_FIRST_REPORT, INTEL_DOC_LATER
 from ..text_input import whole_number_or_none
 from ..timeutil import from_local
@@ -90,8 +90,8 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: it changes nothing
 
-    start = SelectField("From", widget=GovSelect(), validators=[InputRequired()])
-    end = SelectField("To", widget=GovSelect(), validators=[InputRequired()])
+    start = SelectField("From", widget=LongGovSelect(), validators=[InputRequired()])
+    end = SelectField("To", widget=LongGovSelect(), validators=[InputRequired()])
     submit = SubmitField("Show", widget=GovSubmitInput())
 
     period: periods.Period | None = None
@@ -192,8 +192,8 @@ class OutstandingFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    sergeant = SelectField("Sergeant", widget=GovSelect(), validators=[Optional()])
-    district = SelectField("District", widget=GovSelect(), validators=[Optional()])
+    sergeant = SelectField("Sergeant", widget=LongGovSelect(), validators=[Optional()])
+    district = SelectField("District", widget=LongGovSelect(), validators=[Optional()])
     min_days = SelectField(
         "Days outstanding",
         choices=[
