@@ -153,10 +153,11 @@ def pack(values: Iterable[float], typecode: str = "d") -> str:
     return base64.b64encode(packed.tobytes()).decode("ascii")
 
 
-def unpack(text: str, typecode: str = "d") -> list[Any]:
-    """Return the numbers `pack` packed, sorted."""
+def unpack(text: str, typecode: str = "d") -> array:
+    """Return the numbers `pack` packed, sorted, as an array: a sequence read without
+    making a Python number of each until it is used."""
     packed = array(typecode)
     packed.frombytes(base64.b64decode(text))
     if sys.byteorder != "little":
         packed.byteswap()
-    return packed.tolist()
+    return packed

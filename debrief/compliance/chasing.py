@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -629,7 +629,7 @@ class ReceiptFigures:
     median_days: float | None
 
 
-def _median(values: list[float]) -> float | None:
+def _median(values: Sequence[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
@@ -657,7 +657,7 @@ def receipt_elapsed(session: Session, start: datetime, stop: datetime) -> dict[d
     return days
 
 
-def receipt_figures(days: Mapping[date, list[float]], months: Iterable[date]) -> ReceiptFigures:
+def receipt_figures(days: Mapping[date, Sequence[float]], months: Iterable[date]) -> ReceiptFigures:
     """Return the medians of `receipt_elapsed`'s days, for each month and for them all."""
     rows = [
         ReceiptDays(month, len(days.get(month, [])), _median(days.get(month, [])))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -139,9 +140,9 @@ class MonthFigures:
     coverage: Rate  # events reported in the month with a submitted debrief, of all
     rec2: Tally  # Recommendation 2, counted by recommendation2.py
     themes: dict[str, int]  # confirmed themes on debriefs of events reported in the month
-    receipt_days: list[float]  # referrals made in the month: days to confirmed receipt
+    receipt_days: Sequence[float]  # referrals made in the month: days to confirmed receipt
     closed: int  # debriefs closed in the month
-    close_days: list[float]  # of those with a first submission, days from it to closing
+    close_days: Sequence[float]  # of those with a first submission, days from it to closing
 
     def to_json(self) -> dict[str, Any]:
         """Return the figures as stored (JSON)."""
