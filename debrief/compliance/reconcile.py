@@ -14,6 +14,7 @@ list and read only the rows shown; tests/test_reconcile_sql.py holds them equal.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -749,7 +750,7 @@ def suggest_for(session: Session, config, matches: list[Match]) -> None:
             close = close & (Event.district == referral.district)
         windows.append(close)
     # The same statements with or without unmatched rows on the page (or events near them).
-    events = load_events(session, where=or_(false(), *windows))
+    events = _candidate_events(session, or_(false(), *windows))
     ids = list(events)
     r = aliased(NccuReferral)
     keys = sorted({k for e in events.values() for k in e.references})
@@ -769,6 +770,35 @@ def suggest_for(session: Session, config, matches: list[Match]) -> None:
     taken = set(session.scalars(union(*[select(m.event_id).where(c) for c in could])))
     taken.discard(None)
     _suggest(matches, events, taken, window)
+
+
+def _candidate_events(session: Session, where: Any) -> dict[int, EventInfo]:
+    """Return the events meeting `where` with their references (the record's, else those
+    typed in a debrief), without the debrief that speaks for each: what suggestions need.
+
+    The typed references come from `typed_rows` (kept with the lists' counts) where it
+    holds them all, so the few hundred events near a page's unmatched referrals are one
+    read, not three (their debriefs and answers too: half the unmatched page's time)."""
+    typed = typed_rows(session)
+    if len(typed) > TYPED_INLINE_MAX:  # not all of them at hand: read as everywhere else
+        return load_events(session, where=where)
+    typed_keys: dict[int, set[str]] = defaultdict(set)
+    for event_id, key, _ in typed:
+        typed_keys[event_id].add(key)
+    query = select(
+        Event.id, Event.incident_ref, Event.nccu_reference, Event.reported_at, Event.district
+    ).where(where)
+    events = {}
+    for row in sorted(session.execute(query), key=lambda row: row.id):
+        info = EventInfo(
+            row.id, row.incident_ref, row.nccu_reference, row.reported_at, row.district
+        )
+        if row.nccu_reference:
+            info.references.add(_norm(row.nccu_reference))
+        else:
+            info.references.update(typed_keys.get(row.id, ()))
+        events[row.id] = info
+    return events
 
 
 # The four lists.
