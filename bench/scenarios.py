@@ -177,5 +177,7 @@ def step_prepare_save(client: BenchClient, i: int) -> float:
 def step_save(client: BenchClient, i: int) -> float:
     """A debrief section save: POST a form fetched beforehand, with one answer changed."""
     debrief_id = client.drafts[i % len(client.drafts)]
+    if debrief_id not in client.prepared:  # its GET failed or timed out (an overloaded run)
+        raise RuntimeError(f"the form of draft {debrief_id} could not be fetched beforehand")
     path, form = client.prepared.pop(debrief_id)
     return post_save(client, path, form, f"Saved by {client.username} ({i}). Scene was safe.")
