@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -935,6 +936,8 @@ class SummaryMark(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime | None] = mapped_column(DateTime)
+    # PostgreSQL: the transaction that wrote it, which marks each hour once (SQLite: empty).
+    tx: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (Index("ix_summary_marks_kind_at", "kind", "at"),)
 
