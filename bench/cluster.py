@@ -830,9 +830,7 @@ def load_under_faults(report: Report, nginx: Nginx, servers, url: str, seconds: 
         kind = re.sub(r"/debriefs/\d+/", "/debriefs/N/", error)
         kind = re.sub(r"\(resolved: .*", "(resolved by sending it again)", kind)
         errors_by_kind[kind] = errors_by_kind.get(kind, 0) + 1
-    requests = sum(
-        1 for s in servers for line in s.log_lines() if line.get("event") == "request"
-    )
+    requests = sum(1 for s in servers for line in s.log_lines() if line.get("event") == "request")
     through_nginx = len((nginx.work / "oic-debrief.access.log").read_text().splitlines())
     return {
         "requests through nginx (whole run)": through_nginx,

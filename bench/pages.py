@@ -69,7 +69,7 @@ def pages(today: date | None = None) -> list[Page]:
                 "hub",
                 [f"/compliance/reconciliation/{slug}"],
                 small=((reconcile, "LIST_PAGE_SIZE", 10),),
-                large=((reconcile, "LIST_PAGE_SIZE", 50),),
+                large=((reconcile, "LIST_PAGE_SIZE", 100),),
             )
             for slug in ("outstanding", "disagreements", "unmatched", "undebriefed")
         ],

@@ -28,8 +28,8 @@ PATHS = [
     ("outstanding", "/compliance/reconciliation/outstanding"),
     ("outstanding, page 5", "/compliance/reconciliation/outstanding?page=5"),
     (
-        "outstanding, 30 days, outstanding",
-        "/compliance/reconciliation/outstanding?min_days=30&state=outstanding",
+        "outstanding, 28 days, outstanding",
+        "/compliance/reconciliation/outstanding?min_days=28&state=outstanding",
     ),
     ("outstanding, a district", "/compliance/reconciliation/outstanding?district=North"),
     ("disagreements", "/compliance/reconciliation/disagreements"),

@@ -313,8 +313,28 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     for moment in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
         event.listen(factory, moment, _forget_answers)
+    event.listen(factory, "after_flush", _note_written)
+    for moment in ("after_commit", "after_rollback"):
+        event.listen(factory, moment, _forget_written)
     event.listen(factory, "do_orm_execute", _forget_before_writing)
     return factory
+
+
+_WRITTEN = "debrief.written"
+
+
+def holds_uncommitted_writes(session: Session) -> bool:
+    """Tell whether the session holds changes not yet committed, flushed or not: code
+    that commits on its own (stored figures) must not commit a request's work early."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_WRITTEN))
+
+
+def _note_written(session: Session, *_args) -> None:
+    session.info[_WRITTEN] = True
+
+
+def _forget_written(session: Session, *_args) -> None:
+    session.info.pop(_WRITTEN, None)
 
 
 _ANSWERS = "debrief.once_per_transaction"
@@ -345,6 +365,7 @@ def _forget_before_writing(state: ORMExecuteState) -> None:
     follows it, and what it writes must not be answered from before it."""
     if state.is_insert or state.is_update or state.is_delete:
         _forget_answers(state.session)
+        _note_written(state.session)
 
 
 def is_sqlite(engine: Engine) -> bool:

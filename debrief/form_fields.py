@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+from govuk_frontend_wtf import wtforms_widgets as gov
 from govuk_frontend_wtf.gov_form_base import GovFormBase
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from markupsafe import Markup, escape
 from wtforms import DateField, IntegerField
 
@@ -20,6 +26,82 @@ class SafeDateInput(GovDateInput):
         if field.raw_data is not None and len(field.raw_data) != 3:
             field.raw_data = None
         return super().map_gov_params(field, **kwargs)
+
+
+class RememberedRendering:
+    """A GOV.UK widget whose markup is worked out once for each set of parameters.
+
+    A component's markup depends on its parameters alone (the label, the choices, which
+    is chosen, the error), yet the component's Jinja macros took 0.5-2 ms a field, every
+    field of every page: a list page's filters and download choice cost 5 ms, half the
+    whole trivial page. Only for widgets whose parameters the service writes (choices,
+    buttons, which is chosen), never typed text nor fields revealed inside another:
+    nothing a user typed is kept. Choices can name officers (an action's owner), so a
+    rendering unused for KEEP_SECONDS is forgotten at the next rendering: a name deleted
+    from the database is not kept in memory much longer than that."""
+
+    _remembered: OrderedDict[Any, tuple[float, Markup]] = OrderedDict()  # least used first
+    _lock = threading.Lock()
+    KEEP = 512  # sets of parameters; the service has a few hundred fields and states
+    KEEP_SECONDS = 600.0
+
+    def render(self, params):
+        if any("conditional" in item for item in params.get("items") or ()):
+            # other fields' markup inside (an export's typed dates): not kept
+            return super().render(params)
+        key = (self.template, _frozen(params))
+        now = time.monotonic()
+        with self._lock:
+            _forget_unused(self._remembered, now - self.KEEP_SECONDS, self.KEEP)
+            found = self._remembered.get(key)
+            if found is not None:
+                self._remembered[key] = (now, found[1])
+                self._remembered.move_to_end(key)
+                return found[1]
+        markup = super().render(params)
+        with self._lock:
+            self._remembered[key] = (now, markup)
+            self._remembered.move_to_end(key)
+        return markup
+
+
+def _forget_unused(remembered: OrderedDict[Any, tuple[float, Markup]], before: float, keep: int):
+    while remembered and (len(remembered) >= keep or next(iter(remembered.values()))[0] < before):
+        remembered.popitem(last=False)
+
+
+def _frozen(value: Any) -> Any:
+    """Return the parameters as a key: equal only where the markup would be equal (Markup
+    is written as it is, a string escaped; True is not 1)."""
+    if isinstance(value, dict):
+        return tuple((k, _frozen(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ("[", *(_frozen(v) for v in value))
+    if isinstance(value, Markup):
+        return ("html", str(value))
+    if isinstance(value, str):
+        return value
+    return (type(value).__name__, value)
+
+
+class GovSelect(RememberedRendering, gov.GovSelect):
+    """GOV.UK select, its markup remembered."""
+
+
+class GovRadioInput(RememberedRendering, gov.GovRadioInput):
+    """GOV.UK radios, their markup remembered."""
+
+
+class GovCheckboxInput(RememberedRendering, gov.GovCheckboxInput):
+    """GOV.UK single checkbox, its markup remembered."""
+
+
+class GovCheckboxesInput(RememberedRendering, gov.GovCheckboxesInput):
+    """GOV.UK checkboxes, their markup remembered."""
+
+
+class GovSubmitInput(RememberedRendering, gov.GovSubmitInput):
+    """GOV.UK button, its markup remembered."""
 
 
 class LongGovSelect(GovSelect):

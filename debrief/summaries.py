@@ -27,6 +27,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from .db import holds_uncommitted_writes
 from .models import StoredSummary, SummaryMark
 from .timeutil import local_month
 
@@ -37,9 +38,16 @@ COUNT_KINDS = frozenset({RECONCILE, ACTIONS})  # a mark of one puts "kind" and "
 _CHUNK = 500  # ids to a statement
 
 
-def month_key(month: date) -> str:
-    """Return the key a UK month's figures are stored under: month:2025-06."""
-    return f"{MONTH}:{month:%Y-%m}"
+# A month's figures are kept in two parts: its counts, and the days behind its medians
+# (tens of kilobytes a month, read only where a median is shown).
+MONTH_COUNTS, MONTH_DAYS = "", ":days"
+MONTH_PARTS = (MONTH_COUNTS, MONTH_DAYS)
+
+
+def month_key(month: date, part: str = MONTH_COUNTS) -> str:
+    """Return the key a part of a UK month's figures is stored under: month:2025-06,
+    month:2025-06:days."""
+    return f"{MONTH}:{month:%Y-%m}{part}"
 
 
 def _keys_marked(session: Session) -> tuple[list[int], set[str]]:
@@ -52,7 +60,7 @@ def _keys_marked(session: Session) -> tuple[list[int], set[str]]:
         if kind != MONTH:
             keys.add(kind)
         elif at is not None:
-            keys.add(month_key(local_month(at)))
+            keys.update(month_key(local_month(at), part) for part in MONTH_PARTS)
     return ids, keys
 
 
@@ -83,7 +91,10 @@ def stored(
     working out (by `compute`, given the keys missing) and storing those not stored or
     out of date.
 
-    Commits the session: call it before anything the request writes."""
+    Commits the session: call it before anything the request writes (it refuses to
+    commit a request's work early); code that may run after a write uses `peek`."""
+    if holds_uncommitted_writes(session):
+        raise RuntimeError("stored figures commit: read them before writing, or use peek()")
     forget_stale(session)
     found = dict(
         session.execute(

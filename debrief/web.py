@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
 
-from flask import Response, abort, request, send_file
+from flask import Response, abort, request, send_file, url_for
 from flask_login import current_user
 
 from . import audit
@@ -60,6 +60,29 @@ def refuse_as_not_found(object_type: str, object_id: str | int) -> NoReturn:
     )
     session.commit()
     abort(404)
+
+
+def url_pattern(endpoint: str, *names: str, **values: Any) -> Callable[..., str]:
+    """Return a function giving the endpoint's URL for whole numbers in `names`, in that
+    order: url_for built once a page rather than once a row (two links on each of 100
+    rows took 3 ms, a third of the trivial page). Checked against url_for for other
+    numbers; where the URL writes numbers otherwise, url_for is used for every one."""
+
+    def built(ids: tuple[int, ...]) -> str:
+        arguments: dict[str, Any] = {**dict(zip(names, ids, strict=True)), **values}
+        return url_for(endpoint, **arguments)
+
+    markers = tuple(987_654_321_000 + index for index in range(len(names)))
+    rest, pieces = built(markers), []
+    for marker in map(str, markers):
+        head, _, rest = rest.partition(marker)
+        pieces.append(head)
+
+    def url(*ids: int) -> str:
+        return "".join(f"{piece}{int(i)}" for piece, i in zip(pieces, ids, strict=True)) + rest
+
+    other = tuple(range(7, 7 + len(names)))
+    return url if url(*other) == built(other) else lambda *ids: built(ids)
 
 
 def view_arg(name: str) -> Any:

@@ -320,6 +320,25 @@ def test_figures_counted_while_a_change_came_in_are_not_kept(app, db, busy):
     assert summaries.stored(db, [key], lambda missing: {k: {"again": 1} for k in missing})[key]
 
 
+def test_stored_figures_refuse_to_commit_a_requests_unfinished_work(app, db, busy):
+    """`stored` commits; called after a write it would commit that write early, so a
+    POST that changed something and then read stored figures would keep half its work
+    if it failed later. It refuses, and the work stays uncommitted."""
+    key = summaries.month_key(date(2025, 6, 1))
+    event = db.get(Event, busy["events"][0].id)
+    event.location_type = "Changed"
+    db.flush()
+    with pytest.raises(RuntimeError, match="peek"):
+        summaries.stored(db, [key], lambda missing: {k: {} for k in missing})
+    db.rollback()
+    assert db.get(Event, event.id).location_type != "Changed"
+    db.execute(update(Event).where(Event.id == event.id).values(location_type="By Core"))
+    with pytest.raises(RuntimeError, match="peek"):
+        summaries.stored(db, [key], lambda missing: {k: {} for k in missing})
+    db.rollback()
+    assert summaries.stored(db, [key], lambda missing: {k: {"n": 1} for k in missing})
+
+
 def test_the_triggers_that_mark_changes_are_there(app, db):
     if db.get_bind().dialect.name == "postgresql":
         names = db.scalars(text("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'summary_%'"))

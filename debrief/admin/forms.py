@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovFileInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovTextArea, GovTextInput
 from wtforms import (
     SelectChoice,
     SelectField,
@@ -23,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from ..audit import Category
-from ..form_fields import DayField
+from ..form_fields import DayField, GovCheckboxesInput, GovSelect, GovSubmitInput
 from ..roles import ROLE_LABELS, Role
 
 

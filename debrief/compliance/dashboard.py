@@ -144,20 +144,25 @@ class MonthFigures:
     closed: int  # debriefs closed in the month
     close_days: Sequence[float]  # of those with a first submission, days from it to closing
 
-    def to_json(self) -> dict[str, Any]:
-        """Return the figures as stored (JSON)."""
+    def to_json(self) -> dict[str, dict[str, Any]]:
+        """Return the figures as stored (JSON), in their parts (summaries.MONTH_PARTS):
+        the counts, and the days behind the medians, which only the dashboard reads."""
         return {
-            "coverage": [self.coverage.part, self.coverage.whole],
-            "rec2": asdict(self.rec2),
-            "themes": self.themes,
-            "receipt_days": summaries.pack(self.receipt_days),
-            "closed": self.closed,
-            "close_days": summaries.pack(self.close_days),
+            summaries.MONTH_COUNTS: {
+                "coverage": [self.coverage.part, self.coverage.whole],
+                "rec2": asdict(self.rec2),
+                "themes": self.themes,
+                "closed": self.closed,
+            },
+            summaries.MONTH_DAYS: {
+                "receipt_days": summaries.pack(self.receipt_days),
+                "close_days": summaries.pack(self.close_days),
+            },
         }
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> MonthFigures:
-        """Return the figures stored as `to_json` wrote them."""
+        """Return the figures stored as `to_json` wrote them (its parts together)."""
         return cls(
             Rate(*body["coverage"]),
             Tally(**body["rec2"]),
@@ -194,33 +199,49 @@ def count_months(
 def monthly(session: Session, period: Period) -> list[tuple[date, MonthFigures]]:
     """Return each month's figures for the period: whole months as stored (counted and
     stored first where they are not), a month the period cuts short counted directly."""
+    return [
+        (month, MonthFigures.from_json(body))
+        for month, body in _month_bodies(session, period, summaries.MONTH_PARTS)
+    ]
+
+
+def _month_bodies(
+    session: Session, period: Period, parts: tuple[str, ...]
+) -> list[tuple[date, dict[str, Any]]]:
+    """Return each month's stored figures, the parts asked together (`MonthFigures.to_json`),
+    counting and storing those not stored; a month the period cuts short counted directly."""
     start, stop = period.utc_bounds()
     months = period.months()
     bounds = dict(zip(months, month_bounds(months), strict=True))
     whole = [m for m in months if bounds[m][0] >= start and bounds[m][1] <= stop]
-    keys = {summaries.month_key(m): m for m in whole}
+    keys = {summaries.month_key(m, part): m for m in whole for part in parts}
 
     def compute(missing: list[str]) -> dict[str, dict[str, Any]]:
-        wanted = [keys[key] for key in missing]
+        wanted = sorted({keys[key] for key in missing})
         counted = count_months(session, wanted, bounds[wanted[0]][0], bounds[wanted[-1]][1])
-        return {summaries.month_key(m): f.to_json() for m, f in counted.items()}
+        return {
+            summaries.month_key(m, part): body
+            for m, figures in counted.items()
+            for part, body in figures.to_json().items()
+        }
 
-    found = {
-        keys[key]: MonthFigures.from_json(body)
-        for key, body in summaries.stored(session, list(keys), compute).items()
-    }
+    found: dict[date, dict[str, Any]] = {}
+    for key, body in summaries.stored(session, list(keys), compute).items():
+        found.setdefault(keys[key], {}).update(body)
     for month in months:
         if month not in found:
             cut = (max(start, bounds[month][0]), min(stop, bounds[month][1]))
-            found[month] = count_months(session, [month], *cut)[month]
+            figures = count_months(session, [month], *cut)[month]
+            found[month] = {k: v for body in figures.to_json().values() for k, v in body.items()}
     return [(month, found[month]) for month in months]
 
 
 def rec2_figures(session: Session, period: Period) -> recommendation2.Figures:
     """Return the period's Recommendation 2 figures from its months' stored counts:
-    what `recommendation2.figures` counts directly for the same period."""
-    months = [(month, figures.rec2) for month, figures in monthly(session, period)]
-    return _rec2(session, months)
+    what `recommendation2.figures` counts directly for the same period. Reads only the
+    counts, not the days kept beside them."""
+    bodies = _month_bodies(session, period, (summaries.MONTH_COUNTS,))
+    return _rec2(session, [(month, Tally(**body["rec2"])) for month, body in bodies])
 
 
 def _rec2(session: Session, months: list[tuple[date, Tally]]) -> recommendation2.Figures:

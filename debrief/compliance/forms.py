@@ -7,13 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovFileInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextInput,
-)
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovTextInput
 from wtforms import (
     HiddenField,
     RadioField,
@@ -25,7 +19,14 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from .. import periods
-from ..form_fields import DayField, LongGovSelect, WholeNumberField
+from ..form_fields import (
+    DayField,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    LongGovSelect,
+    WholeNumberField,
+)
 from ..questions.bindings import INTEL_DOC_FIRST_REPORT, INTEL_DOC_LATER
 from ..text_input import whole_number_or_none
 from ..timeutil import from_local

@@ -18,11 +18,13 @@ from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     Select,
     String,
+    bindparam,
     case,
     false,
     func,
@@ -163,12 +165,14 @@ def load_events(
     host_ids: Collection[int] | None = None,
     event_ids: Select | None = None,
     where: Any = None,
+    params: dict[str, Any] | None = None,
 ) -> dict[int, EventInfo]:
     """Load every event with the debrief that speaks for it, in three queries (only the
     events these sergeants hold a debrief of, where `host_ids` is given; only those of
     the `event_ids` select, where given: the chase reads the few a referral could match;
-    only those meeting the condition `where` on Event, where given: read by its indexes,
-    where a select of ids made PostgreSQL read every event to join them)."""
+    only those meeting the condition `where` on Event, where given, with the values of
+    its bound `params`: read by its indexes, where a select of ids made PostgreSQL read
+    every event to join them)."""
     event_query = select(
         Event.id,
         Event.incident_ref,
@@ -196,7 +200,7 @@ def load_events(
         # In the order of id here, not in SQL: so ordered, SQLite read every event in
         # that order rather than the few the condition's indexes find.
         event_query = event_query.where(where).order_by(None)
-    rows = sorted(session.execute(event_query), key=lambda row: row.id)
+    rows = sorted(session.execute(event_query, params), key=lambda row: row.id)
     events = {
         row.id: EventInfo(
             row.id, row.incident_ref, row.nccu_reference, row.reported_at, row.district
@@ -413,10 +417,14 @@ def typed_references(session: Session) -> Any:
     than found again by each; where there are more than TYPED_INLINE_MAX, each statement
     reads them itself."""
     rows = typed_rows(session)
-    if not rows:
-        return None
     if len(rows) > TYPED_INLINE_MAX:
         return _typed_query(session).cte("typed_references")
+    return _typed_inline(tuple(rows))
+
+
+def _typed_inline(rows: tuple[tuple[int, str, datetime], ...]) -> Any:
+    if not rows:
+        return None
     return union_all(
         *[
             select(
@@ -445,13 +453,30 @@ class MatchSql:
         return func.coalesce(self.confirmed, self.nccu, self.force)
 
 
-def match_sql(session: Session, referral: Any = NccuReferral, typed: Any = None) -> MatchSql:
-    """Return how the referral row `referral` (a table or an alias) matches, in SQL.
+OTHER_REFERRAL = aliased(NccuReferral, name="other_referral")  # one alias: built SQL is kept
+
+
+def match_sql(session: Session, referral: Any = NccuReferral) -> MatchSql:
+    """Return how the referral row `referral` (NccuReferral or OTHER_REFERRAL) matches,
+    in SQL.
 
     Each way is one index lookup (migration 0022); a reference a sergeant typed is
     looked at only for referrals whose reference was typed somewhere (rare), and only
     where anything was typed (`typed_references`)."""
-    typed = typed if typed is not None else typed_references(session)
+    rows = typed_rows(session)
+    if len(rows) > TYPED_INLINE_MAX:
+        return _match_sql(referral, _typed_query(session).cte("typed_references"))
+    return _built_match_sql(referral, tuple(rows))
+
+
+@lru_cache(maxsize=32)
+def _built_match_sql(referral: Any, rows: tuple[tuple[int, str, datetime], ...]) -> MatchSql:
+    """`_match_sql` built once for the references typed: building it in Python took
+    longer than the database took to run it (2-3 ms a call, twice a list page)."""
+    return _match_sql(referral, _typed_inline(rows))
+
+
+def _match_sql(referral: Any, typed: Any) -> MatchSql:
     key = normalised_in_sql(referral.nccu_reference)
     e = aliased(Event)
 
@@ -520,9 +545,11 @@ def has_submitted_debrief(event_id: Any) -> Any:
 LIST_SLUGS = ("outstanding", "disagreements", "unmatched")
 
 
+@lru_cache(maxsize=64)
 def list_condition(slug: str, matched: Any) -> Any:
     """Return, in SQL over a row of `matched_referrals`, whether it is on a list: the rule
-    of `outstanding`, `disagreements` and `without_debrief`."""
+    of `outstanding`, `disagreements` and `without_debrief`. Built once for each list and
+    built `matched_referrals`."""
     received = matched.c.intel_doc_received
     if slug == "outstanding":
         return received.is_(False)
@@ -541,7 +568,21 @@ def matched_referrals(
     the event each matches (event_id; NULL: none); `materialised`: worked out once for
     every referral (a count), rather than as each row is read (a page); `not_received`:
     only those the NCCU's list marks not received."""
-    m = match_sql(session)
+    rows = typed_rows(session)
+    if len(rows) > TYPED_INLINE_MAX:
+        return _matched_referrals(match_sql(session), materialised, not_received)
+    return _built_matched_referrals(tuple(rows), materialised, not_received)
+
+
+@lru_cache(maxsize=64)
+def _built_matched_referrals(
+    rows: tuple[tuple[int, str, datetime], ...], materialised: bool, not_received: bool
+) -> Any:
+    """`_matched_referrals` built once for the references typed (as `_built_match_sql`)."""
+    return _matched_referrals(_built_match_sql(NccuReferral, rows), materialised, not_received)
+
+
+def _matched_referrals(m: MatchSql, materialised: bool, not_received: bool) -> Any:
     query = select(
         NccuReferral.id,
         NccuReferral.referred_at,
@@ -738,41 +779,88 @@ def suggest_for(session: Session, config, matches: list[Match]) -> None:
     only the events close in time to them are read, and of those, which some referral
     has already taken. Four statements, however many referrals."""
     window = timedelta(hours=config["NCCU_MATCH_WINDOW_HOURS"])
-    windows = []
-    for match in matches:
-        if match.event is not None:
-            continue
-        referral = match.referral
-        close: Any = Event.reported_at.between(
-            referral.referred_at - window, referral.referred_at + window
-        )
-        if referral.district:
-            close = close & (Event.district == referral.district)
-        windows.append(close)
+    unmatched = [m.referral for m in matches if m.event is None]
+    in_district = [r for r in unmatched if r.district]
+    anywhere = [r for r in unmatched if not r.district]
+    params: dict[str, Any] = {}
+    for name, referrals in (("d", in_district), ("a", anywhere)):
+        for index, referral in enumerate(referrals):
+            params[f"{name}_low_{index}"] = referral.referred_at - window
+            params[f"{name}_high_{index}"] = referral.referred_at + window
+            if name == "d":
+                params[f"d_district_{index}"] = referral.district
     # The same statements with or without unmatched rows on the page (or events near them).
-    events = _candidate_events(session, or_(false(), *windows))
-    ids = list(events)
-    r = aliased(NccuReferral)
-    keys = sorted({k for e in events.values() for k in e.references})
-    incidents = sorted({_norm(e.incident_ref) for e in events.values()})
-    # The events the referrals that could take one match (a few more referrals do no harm:
-    # match_sql says which event each takes, and whether a reviewer's match is confirmed),
-    # each way looked up by its own index: as one OR, both databases read every referral
-    # (36 ms on SQLite, 67 ms on PostgreSQL at 100,000).
-    m = match_sql(session, r)
-    could = (
-        # (the ids from the index first: with few referrals matched by a reviewer, SQLite's
-        # statistics would have it read every referral to find them)
-        r.id.in_(select(NccuReferral.id).where(NccuReferral.event_id.in_(ids))),
-        normalised_in_sql(r.nccu_reference).in_(keys),
-        normalised_in_sql(r.force_reference).in_(incidents),
-    )
-    taken = set(session.scalars(union(*[select(m.event_id).where(c) for c in could])))
+    events = _candidate_events(session, _near(len(in_district), len(anywhere)), params)
+    params = {
+        "ids": list(events),
+        "keys": sorted({k for e in events.values() for k in e.references}),
+        "incidents": sorted({_norm(e.incident_ref) for e in events.values()}),
+    }
+    rows = typed_rows(session)
+    if len(rows) > TYPED_INLINE_MAX:
+        query = _taken_among(match_sql(session, OTHER_REFERRAL))
+    else:
+        query = _built_taken_among(tuple(rows))
+    taken = set(session.scalars(query, params))
     taken.discard(None)
     _suggest(matches, events, taken, window)
 
 
-def _candidate_events(session: Session, where: Any) -> dict[int, EventInfo]:
+def _taken_among(m: MatchSql) -> Any:
+    """Return the events the referrals that could take one of some events match (`m`
+    over OTHER_REFERRAL; parameters: the events' ids, references and incident keys). A few
+    more referrals do no harm: match_sql says which event each takes, and whether a
+    reviewer's match is confirmed. Each way is looked up by its own index: as one OR,
+    both databases read every referral (36 ms on SQLite, 67 ms on PostgreSQL at 100,000)."""
+    r = OTHER_REFERRAL
+    could = (
+        # (the ids from the index first: with few referrals matched by a reviewer, SQLite's
+        # statistics would have it read every referral to find them)
+        r.id.in_(
+            select(NccuReferral.id).where(
+                NccuReferral.event_id.in_(bindparam("ids", expanding=True))
+            )
+        ),
+        normalised_in_sql(r.nccu_reference).in_(bindparam("keys", expanding=True)),
+        normalised_in_sql(r.force_reference).in_(bindparam("incidents", expanding=True)),
+    )
+    return union(*[select(m.event_id).where(c) for c in could])
+
+
+@lru_cache(maxsize=32)
+def _built_taken_among(rows: tuple[tuple[int, str, datetime], ...]) -> Any:
+    """`_taken_among` built once for the references typed (as `_built_match_sql`)."""
+    return _taken_among(_built_match_sql(OTHER_REFERRAL, rows))
+
+
+@lru_cache(maxsize=256)
+def _near(in_district: int, anywhere: int) -> Any:
+    """Return, in SQL, whether an event is near one of `in_district` referrals (in their
+    district; parameters d_low_N, d_high_N, d_district_N) or `anywhere` referrals (a_low_N,
+    a_high_N): each is one range of an index. Built once for each shape of page, with
+    the times as parameters: built anew with the times in it, the statement took longer
+    to build and compile (5 ms for 50 referrals) than to run."""
+    windows: list[Any] = [
+        (Event.district == bindparam(f"d_district_{i}", type_=String))
+        & Event.reported_at.between(
+            bindparam(f"d_low_{i}", type_=Event.reported_at.type),
+            bindparam(f"d_high_{i}", type_=Event.reported_at.type),
+        )
+        for i in range(in_district)
+    ]
+    windows += [
+        Event.reported_at.between(
+            bindparam(f"a_low_{i}", type_=Event.reported_at.type),
+            bindparam(f"a_high_{i}", type_=Event.reported_at.type),
+        )
+        for i in range(anywhere)
+    ]
+    return or_(false(), *windows)
+
+
+def _candidate_events(
+    session: Session, where: Any, params: dict[str, Any] | None = None
+) -> dict[int, EventInfo]:
     """Return the events meeting `where` with their references (the record's, else those
     typed in a debrief), without the debrief that speaks for each: what suggestions need.
 
@@ -781,7 +869,7 @@ def _candidate_events(session: Session, where: Any) -> dict[int, EventInfo]:
     read, not three (their debriefs and answers too: half the unmatched page's time)."""
     typed = typed_rows(session)
     if len(typed) > TYPED_INLINE_MAX:  # not all of them at hand: read as everywhere else
-        return load_events(session, where=where)
+        return load_events(session, where=where, params=params)
     typed_keys: dict[int, set[str]] = defaultdict(set)
     for event_id, key, _ in typed:
         typed_keys[event_id].add(key)
@@ -789,7 +877,7 @@ def _candidate_events(session: Session, where: Any) -> dict[int, EventInfo]:
         Event.id, Event.incident_ref, Event.nccu_reference, Event.reported_at, Event.district
     ).where(where)
     events = {}
-    for row in sorted(session.execute(query), key=lambda row: row.id):
+    for row in sorted(session.execute(query, params), key=lambda row: row.id):
         info = EventInfo(
             row.id, row.incident_ref, row.nccu_reference, row.reported_at, row.district
         )

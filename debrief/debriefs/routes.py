@@ -18,7 +18,7 @@ from ..review import returns
 from ..roles import Permission
 from ..security import requires
 from ..vocabulary import EVENT_TYPES
-from ..web import current_actor, view_arg
+from ..web import current_actor, url_pattern, view_arg
 from ..workflow import State
 from . import drafting, event_record, imported_events, submitting
 from .common import (
@@ -62,6 +62,7 @@ def index():
         waiting=imported_events.recent_waiting(session, limit=5),
         state_label=state_label,
         event_types=EVENT_TYPES,
+        overview_url=url_pattern("debriefs.overview", "debrief_id"),
     )
 
 

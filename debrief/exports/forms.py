@@ -5,13 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextInput,
-)
+from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import (
     BooleanField,
     RadioField,
@@ -23,7 +17,7 @@ from wtforms import (
 from wtforms.validators import Length
 
 from .. import periods
-from ..form_fields import DayField
+from ..form_fields import DayField, GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput
 from ..text_input import whole_number_or_none
 from ..timeutil import local_today
 from ..vocabulary import EVENT_TYPES

@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-)
+from govuk_frontend_wtf.wtforms_widgets import GovTextArea
 from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
@@ -21,7 +15,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
-from ..form_fields import DayField, WholeNumberField
+from ..form_fields import (
+    DayField,
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    WholeNumberField,
+)
 from .follow_up import ACTION_STATUSES, MAX_SUMMARY, OWNER_KINDS, OWNER_MISSING, WRITTEN, Owner
 
 
