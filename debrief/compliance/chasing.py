@@ -20,18 +20,20 @@ upper bound where the NCCU gives no date.
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, literal, select, true, union, update
 from sqlalchemy.orm import Session, aliased
 
 from .. import audit, summaries
 from ..audit import Actor
-from ..db import once_per_transaction
+from ..db import holds_uncommitted_writes, once_per_transaction
 from ..models import Answer, Debrief, Event, ImportBatch, IntelDocChase, NccuReferral, User
 from ..questions.bindings import INTEL_DOC_FIRST_REPORT, INTEL_DOC_LATER
 from ..recommendation2 import ROUTE_LABELS
@@ -261,28 +263,95 @@ class Item:
     chase: ChaseView
 
 
+PUT_TO_KEY = f"{summaries.RECONCILE}:put_to:"  # and a digest of the team and the window
+
+
 def put_to(session: Session, user: User, window_hours: int) -> list[Item]:
     """Return the outstanding referrals put to this person, oldest first: those matched to
     their debriefs and to the debriefs of the people they supervise. Read once a page: the
     start page and the header's count both ask (`db.once_per_transaction`)."""
     return once_per_transaction(
-        session, (put_to, user.id, window_hours), lambda: _put_to(session, user, window_hours)
+        session, (put_to, user.id, window_hours), lambda: _kept_put_to(session, user, window_hours)
     )
 
 
-def _put_to(session: Session, user: User, window_hours: int) -> list[Item]:
-    """Read what `put_to` returns.
+def _kept_put_to(session: Session, user: User, window_hours: int) -> list[Item]:
+    """`_put_to`'s answer, which referrals are put to the team and through which event and
+    debrief, kept with the lists' counts (summaries.py) while no change marks them stale;
+    the referrals' references, times and chases, and the team's names, are read afresh.
+
+    Working it out took 14 ms of every page a sergeant opens (the header counts what is
+    put to them), more than the rest of the trivial page. Where the request has written
+    something (a form sent back with errors), what is kept is only read (`peek`)."""
+    team = _team(session, user)
+    digest = hashlib.sha256(f"{window_hours}:{sorted(team)}".encode()).hexdigest()[:20]
+    key = PUT_TO_KEY + digest
+
+    def work_out(_missing: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        matched = _put_to(session, user, window_hours, team)
+        return {key: {"items": [list(row) for row in matched]}}
+
+    if holds_uncommitted_writes(session):
+        body = summaries.peek(session, key) or work_out()[key]
+    else:
+        body = summaries.stored(session, [key], work_out)[key]
+    return _items(session, [tuple(row) for row in body["items"]], team, user)
+
+
+def _team(session: Session, user: User) -> dict[int, str]:
+    """Return the person and those they supervise, by id, with their names."""
+    team = {
+        u.id: u.display_name
+        for u in session.scalars(select(User).where(User.supervisor_id == user.id))
+    }
+    team[user.id] = user.display_name
+    return team
+
+
+def _items(
+    session: Session, matched: list[tuple[int, str, int, int]], team: dict[int, str], user: User
+) -> list[Item]:
+    """Return the Items of referrals put to the team (referral, incident reference, debrief,
+    its sergeant), with each referral's reference, time and chase as they are now."""
+    if not matched:
+        return []
+    referrals = {
+        row.id: row
+        for row in session.execute(
+            select(NccuReferral.id, NccuReferral.nccu_reference, NccuReferral.referred_at)
+            .add_columns(IntelDocChase)
+            .outerjoin(IntelDocChase, IntelDocChase.referral_id == NccuReferral.id)
+            .where(NccuReferral.id.in_([m[0] for m in matched]))
+        )
+    }
+    result = [
+        Item(
+            referral_id,
+            referrals[referral_id].nccu_reference,
+            referrals[referral_id].referred_at,
+            incident_ref,
+            debrief_id,
+            team[host_id],
+            host_id == user.id,
+            view_of(False, referrals[referral_id].IntelDocChase),
+        )
+        for referral_id, incident_ref, debrief_id, host_id in matched
+        if referral_id in referrals and host_id in team
+    ]
+    return sorted(result, key=lambda i: (i.referred_at, i.referral_id))
+
+
+def _put_to(
+    session: Session, user: User, window_hours: int, team: dict[int, str]
+) -> list[tuple[int, str, int, int]]:
+    """Work out which referrals not received are put to the team: (referral, incident
+    reference, debrief, its sergeant) for each.
 
     Reads first the referrals not received that could match one of their events (by the
     event's NCCU reference or one typed in a debrief, its incident reference, or a
     reviewer's match: subqueries, not lists), then only the events those could match,
     so a start page or the header's count reads a handful of events, not every event
     the team ever debriefed. A fixed number of statements, whatever the team holds."""
-    team = {
-        u.id: u.display_name
-        for u in session.scalars(select(User).where(User.supervisor_id == user.id))
-    }
-    team[user.id] = user.display_name
     # The team's events, read once per statement (a CTE: each statement names them often).
     team_events = select(Debrief.event_id).where(Debrief.host_id.in_(list(team))).cte("team_events")
     theirs = select(team_events.c.event_id)
@@ -308,9 +377,9 @@ def _put_to(session: Session, user: User, window_hours: int) -> list[Item]:
         select(NccuReferral.id).where(NccuReferral.event_id.in_(theirs)),
     )
     rows = session.execute(
-        select(*reconcile.REFERRAL_COLUMNS, IntelDocChase)
-        .outerjoin(IntelDocChase, IntelDocChase.referral_id == NccuReferral.id)
-        .where(NccuReferral.intel_doc_received.is_(False), NccuReferral.id.in_(could))
+        select(*reconcile.REFERRAL_COLUMNS).where(
+            NccuReferral.intel_doc_received.is_(False), NccuReferral.id.in_(could)
+        )
     ).all()
     if not rows:
         return []
@@ -327,7 +396,6 @@ def _put_to(session: Session, user: User, window_hours: int) -> list[Item]:
             )
         )
     )
-    chases = {row.id: row.IntelDocChase for row in rows if row.IntelDocChase is not None}
     # Only the team's events a candidate could match: each loaded whole, so the match
     # (the earliest event holding a reference) is the one a full read would make.
     references = {reconcile._norm(r.nccu_reference) for r in candidates}
@@ -353,30 +421,15 @@ def _put_to(session: Session, user: User, window_hours: int) -> list[Item]:
     candidates = [
         r for r in candidates if not (r.match_status == "confirmed" and r.event_id not in events)
     ]
-    items = []
+    found = []
     for match in reconcile.match_all(candidates, events, window_hours):
         debrief = match.debrief
         if match.event is None or debrief is None or debrief.host_id not in team:
             continue
         if match.how == "force_reference" and match.referral.nccu_reference in others:
             continue  # the NCCU reference belongs to another event
-        items.append((match, debrief))
-    result = []
-    for match, debrief in items:
-        chase = view_of(False, chases.get(match.referral.id))
-        result.append(
-            Item(
-                match.referral.id,
-                match.referral.nccu_reference,
-                match.referral.referred_at,
-                match.event.incident_ref,  # type: ignore[union-attr]
-                debrief.id,
-                team[debrief.host_id],  # type: ignore[index]
-                debrief.host_id == user.id,
-                chase,
-            )
-        )
-    return sorted(result, key=lambda i: (i.referred_at, i.referral_id))
+        found.append((match.referral.id, match.event.incident_ref, debrief.id, debrief.host_id))
+    return found
 
 
 def people_who_may_be_put_to(session: Session) -> set[int]:
