@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from govuk_frontend_wtf import wtforms_widgets as gov
@@ -49,19 +50,24 @@ class RememberedRendering:
         if any("conditional" in item for item in params.get("items") or ()):
             # other fields' markup inside (an export's typed dates): not kept
             return super().render(params)
-        key = (self.template, _frozen(params))
+        component = super().render
+        return self.remembered((self.template, _frozen(params)), lambda: component(params))
+
+    @classmethod
+    def remembered(cls, key: Any, make: Callable[[], Markup]) -> Markup:
+        """Return the markup kept under the key, making and keeping it where there is none."""
         now = time.monotonic()
-        with self._lock:
-            _forget_unused(self._remembered, now - self.KEEP_SECONDS, self.KEEP)
-            found = self._remembered.get(key)
+        with cls._lock:
+            _forget_unused(cls._remembered, now - cls.KEEP_SECONDS, cls.KEEP)
+            found = cls._remembered.get(key)
             if found is not None:
-                self._remembered[key] = (now, found[1])
-                self._remembered.move_to_end(key)
+                cls._remembered[key] = (now, found[1])
+                cls._remembered.move_to_end(key)
                 return found[1]
-        markup = super().render(params)
-        with self._lock:
-            self._remembered[key] = (now, markup)
-            self._remembered.move_to_end(key)
+        markup = make()
+        with cls._lock:
+            cls._remembered[key] = (now, markup)
+            cls._remembered.move_to_end(key)
         return markup
 
 
@@ -81,6 +87,10 @@ def _frozen(value: Any) -> Any:
         return ("html", str(value))
     if isinstance(value, str):
         return value
+    try:
+        hash(value)
+    except TypeError:  # a choice object (SelectChoice): equal where its fields are
+        return (type(value).__name__, repr(value))
     return (type(value).__name__, value)
 
 
@@ -110,13 +120,20 @@ class LongGovSelect(GovSelect):
 
     The component writes each option through its Jinja template: the outstanding list's
     420 sergeants took 12 ms a page that way (the whole trivial page takes 7).
-    The markup is the component's (tests/test_form_fields.py compares them)."""
+    The markup is the component's (tests/test_long_select.py compares them); the options
+    are remembered like the component's markup (RememberedRendering), for the choices and
+    the choice made."""
 
     def __call__(self, field, **kwargs):
-        options = "".join(
-            f'<option value="{escape(value)}"{" selected" if selected else ""}>'
-            f"{escape(label)}</option>"
-            for value, label, selected, _render_kw in field.iter_choices()
+        options = self.remembered(
+            ("options", _frozen(field.choices), _frozen(field.data)),
+            lambda: Markup(
+                "".join(
+                    f'<option value="{escape(value)}"{" selected" if selected else ""}>'
+                    f"{escape(label)}</option>"
+                    for value, label, selected, _render_kw in field.iter_choices()
+                )
+            ),
         )
         # GovSelect's own __call__ without its options (the component then writes none).
         kwargs.setdefault("id", field.id)

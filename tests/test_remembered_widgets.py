@@ -107,3 +107,16 @@ def test_a_rendering_unused_for_a_while_is_forgotten(app, monkeypatch):
         other = _form(SelectField, form_fields.GovSelect())
         other.choice()  # any later rendering
         assert not any("Sgt Leaver" in m for _, m in RememberedRendering._remembered.values())
+
+
+def test_choices_given_as_objects_are_remembered_by_what_they_hold(app):
+    from wtforms.fields.choices import SelectChoice
+
+    def rendered(label: str) -> str:
+        form = _form(SelectField, form_fields.LongGovSelect())
+        form.choice.choices = [SelectChoice("a", "Any"), SelectChoice("b", label)]
+        return str(form.choice())
+
+    with app.test_request_context():
+        assert ">June 2026<" in rendered("June 2026")
+        assert ">July 2026<" in rendered("July 2026")  # not June's, remembered

@@ -61,6 +61,13 @@ bp = Blueprint("compliance", __name__, url_prefix="/compliance")
 # As many rows as the review queue's page: each row of a list costs about 0.2 ms to read
 # and draw, so 100 rows made a list page 4-5 times the trivial page (issue 22).
 LIST_PAGE_SIZE = 50
+
+
+def _page_size(slug: str) -> int:
+    """Rows a page of the list shows: half as many unmatched referrals, each a decision
+    with up to three suggested events and two buttons for each (and the events near each
+    read to suggest them)."""
+    return -(-LIST_PAGE_SIZE // 2) if slug == "unmatched" else LIST_PAGE_SIZE
 PREVIEW_ROWS_SHOWN = 200
 
 
@@ -321,9 +328,10 @@ def _render_list(slug: str, form: DownloadForm):
         narrowing = chasing.narrowing(session, filters, utcnow())
         total = reconcile.list_total(session, slug, narrowing)
     page = min(whole_number_or_none(request.args.get("page")) or 1, MAX_PAGE)
-    pages = max(1, -(-total // LIST_PAGE_SIZE))
+    size = _page_size(slug)
+    pages = max(1, -(-total // size))
     page = min(page, pages)
-    shown = _rows(slug, filters, (page - 1) * LIST_PAGE_SIZE, LIST_PAGE_SIZE)
+    shown = _rows(slug, filters, (page - 1) * size, size)
     period = default_period(local_today())
     rec2 = rec2_figures(session, period)
     # Recorded once everything is read: on SQLite the write holds the lock to the commit.
@@ -344,7 +352,7 @@ def _render_list(slug: str, form: DownloadForm):
         counts=counts,
         page=page,
         pages=pages,
-        page_size=LIST_PAGE_SIZE,
+        page_size=size,
         form=form,
         due_days=config["DEBRIEF_DUE_DAYS"],
         now=utcnow(),
