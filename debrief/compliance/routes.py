@@ -68,6 +68,8 @@ def _page_size(slug: str) -> int:
     with up to three suggested events and two buttons for each (and the events near each
     read to suggest them)."""
     return -(-LIST_PAGE_SIZE // 2) if slug == "unmatched" else LIST_PAGE_SIZE
+
+
 PREVIEW_ROWS_SHOWN = 200
 
 
