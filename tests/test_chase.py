@@ -524,3 +524,31 @@ def test_disposal_erases_who_submitted_it_and_keeps_the_dates(app, db):
     assert chase.submitted_by == ""
     assert chase.submitted_at == datetime(2026, 10, 2, 13, 30)
     assert "Call taker 77" not in " ".join(_history(db, debrief.id))
+
+
+def test_recording_a_submission_keeps_nothing_midway(app, client, db):
+    """The POST that records a submission asks what is put to the sergeant before it
+    writes: keeping that (chasing.put_to) would commit the request's read early, so the
+    POST only reads what is kept; the start page after it keeps it again."""
+    from debrief.models import StoredSummary
+
+    people = _people(db)
+    debrief = _debrief(people["sergeant"])
+    _import(app, db, _list(_row(REF, False)), people["hub"])
+    url = _record_url(_referral(db).id, debrief.id)
+    _sign_in(client, "sgt-ash")
+
+    def kept() -> list[str]:
+        db.rollback()
+        return list(
+            db.scalars(
+                select(StoredSummary.key).where(StoredSummary.key.startswith(chasing.PUT_TO_KEY))
+            )
+        )
+
+    assert client.post(url, data=GOOD_FORM).status_code == 302
+    assert kept() == []
+    assert db.scalars(select(IntelDocChase)).one().state == chasing.AWAITING
+    start = _text(client.get("/debriefs/"))
+    assert len(kept()) == 1
+    assert "No intelligence documents outstanding: 1 submitted" in start

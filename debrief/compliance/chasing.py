@@ -266,23 +266,29 @@ class Item:
 PUT_TO_KEY = f"{summaries.RECONCILE}:put_to:"  # and a digest of the team and the window
 
 
-def put_to(session: Session, user: User, window_hours: int) -> list[Item]:
+def put_to(session: Session, user: User, window_hours: int, *, keep: bool = True) -> list[Item]:
     """Return the outstanding referrals put to this person, oldest first: those matched to
     their debriefs and to the debriefs of the people they supervise. Read once a page: the
-    start page and the header's count both ask (`db.once_per_transaction`)."""
+    start page and the header's count both ask (`db.once_per_transaction`).
+
+    `keep`: keep what is worked out (`_kept_put_to`), which commits the session: not where
+    the request goes on to write what it decides from what it read before (a POST)."""
     return once_per_transaction(
-        session, (put_to, user.id, window_hours), lambda: _kept_put_to(session, user, window_hours)
+        session,
+        (put_to, user.id, window_hours),
+        lambda: _kept_put_to(session, user, window_hours, keep),
     )
 
 
-def _kept_put_to(session: Session, user: User, window_hours: int) -> list[Item]:
+def _kept_put_to(session: Session, user: User, window_hours: int, keep: bool) -> list[Item]:
     """`_put_to`'s answer, which referrals are put to the team and through which event and
     debrief, kept with the lists' counts (summaries.py) while no change marks them stale;
     the referrals' references, times and chases, and the team's names, are read afresh.
 
     Working it out took 14 ms of every page a sergeant opens (the header counts what is
     put to them), more than the rest of the trivial page. Where the request has written
-    something (a form sent back with errors), what is kept is only read (`peek`)."""
+    something (a form sent back with errors), or is not to keep it, what is kept is only
+    read (`peek`)."""
     team = _team(session, user)
     digest = hashlib.sha256(f"{window_hours}:{sorted(team)}".encode()).hexdigest()[:20]
     key = PUT_TO_KEY + digest
@@ -291,7 +297,7 @@ def _kept_put_to(session: Session, user: User, window_hours: int) -> list[Item]:
         matched = _put_to(session, user, window_hours, team)
         return {key: {"items": [list(row) for row in matched]}}
 
-    if holds_uncommitted_writes(session):
+    if not keep or holds_uncommitted_writes(session):
         body = summaries.peek(session, key) or work_out()[key]
     else:
         body = summaries.stored(session, [key], work_out)[key]
@@ -485,7 +491,8 @@ def matched_item(
 ) -> Item | None:
     """Return the referral as put to this debrief's sergeant, or None when the referral is
     not (or no longer) an outstanding one matched to this debrief."""
-    for item in put_to(session, debrief.host, window_hours):
+    # (read on the POST that records the submission, before it writes: nothing kept)
+    for item in put_to(session, debrief.host, window_hours, keep=False):
         if item.referral_id == referral.id and item.debrief_id == debrief.id:
             return item
     return None
