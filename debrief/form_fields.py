@@ -76,6 +76,17 @@ def _forget_unused(remembered: OrderedDict[Any, tuple[float, Markup]], before: f
         remembered.popitem(last=False)
 
 
+def _choices_key(choices: Any) -> Any:
+    """Return choices as a key: as they are where they are pairs of plain strings (420
+    sergeants: walked by `_frozen` that took as long as writing their options)."""
+    if isinstance(choices, list) and all(
+        type(c) is tuple and len(c) == 2 and type(c[0]) is str and type(c[1]) is str
+        for c in choices
+    ):
+        return ("pairs", *choices)
+    return _frozen(choices)
+
+
 def _frozen(value: Any) -> Any:
     """Return the parameters as a key: equal only where the markup would be equal (Markup
     is written as it is, a string escaped; True is not 1)."""
@@ -126,7 +137,7 @@ class LongGovSelect(GovSelect):
 
     def __call__(self, field, **kwargs):
         options = self.remembered(
-            ("options", _frozen(field.choices), _frozen(field.data)),
+            ("options", _choices_key(field.choices), _frozen(field.data)),
             lambda: Markup(
                 "".join(
                     f'<option value="{escape(value)}"{" selected" if selected else ""}>'

@@ -120,3 +120,23 @@ def test_choices_given_as_objects_are_remembered_by_what_they_hold(app):
     with app.test_request_context():
         assert ">June 2026<" in rendered("June 2026")
         assert ">July 2026<" in rendered("July 2026")  # not June's, remembered
+
+
+def test_a_long_select_of_plain_names_is_remembered_by_the_names_and_the_choice(app):
+    def rendered(names: list[str], chosen: str | None) -> str:
+        form = _form(SelectField, form_fields.LongGovSelect(), {"choice": chosen})
+        form.choice.choices = [(n, n) for n in names]
+        return str(form.choice())
+
+    with app.test_request_context():
+        first = rendered(["Sgt A", "Sgt B"], "Sgt A")
+        assert '<option value="Sgt A" selected>' in first
+        assert '<option value="Sgt B" selected>' in rendered(["Sgt A", "Sgt B"], "Sgt B")
+        assert ">Sgt C<" in rendered(["Sgt A", "Sgt C"], "Sgt A")
+        assert rendered(["Sgt A", "Sgt B"], "Sgt A") == first
+        marked = _form(SelectField, form_fields.LongGovSelect(), {"choice": "x"})
+        marked.choice.choices = [("x", Markup("<b>Sgt A</b>"))]
+        plain = _form(SelectField, form_fields.LongGovSelect(), {"choice": "x"})
+        plain.choice.choices = [("x", "<b>Sgt A</b>")]
+        assert "<b>Sgt A</b>" in str(marked.choice())
+        assert "&lt;b&gt;Sgt A&lt;/b&gt;" in str(plain.choice())
