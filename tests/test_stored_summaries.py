@@ -101,7 +101,7 @@ def _assert_stored_equal_direct(app, db, period=PERIOD) -> dashboard.Dashboard:
         kept = chasing.put_to(db, user, window)
         db.rollback()
         team = chasing._team(db, user)
-        direct = chasing._items(db, chasing._put_to(db, user, window, team), team, user)
+        direct = chasing._items(db, chasing._put_to(db, window, team), team, user)
         assert kept == direct, user.username
         db.rollback()
     return built

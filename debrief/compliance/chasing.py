@@ -294,7 +294,7 @@ def _kept_put_to(session: Session, user: User, window_hours: int, keep: bool) ->
     key = PUT_TO_KEY + digest
 
     def work_out(_missing: list[str] | None = None) -> dict[str, dict[str, Any]]:
-        matched = _put_to(session, user, window_hours, team)
+        matched = _put_to(session, window_hours, team)
         return {key: {"items": [list(row) for row in matched]}}
 
     if not keep or holds_uncommitted_writes(session):
@@ -348,7 +348,7 @@ def _items(
 
 
 def _put_to(
-    session: Session, user: User, window_hours: int, team: dict[int, str]
+    session: Session, window_hours: int, team: dict[int, str]
 ) -> list[tuple[int, str, int, int]]:
     """Work out which referrals not received are put to the team: (referral, incident
     reference, debrief, its sergeant) for each.

@@ -231,8 +231,8 @@ def _month_bodies(
     for month in months:
         if month not in found:
             cut = (max(start, bounds[month][0]), min(stop, bounds[month][1]))
-            figures = count_months(session, [month], *cut)[month]
-            found[month] = {k: v for body in figures.to_json().values() for k, v in body.items()}
+            for body in count_months(session, [month], *cut)[month].to_json().values():
+                found.setdefault(month, {}).update(body)
     return [(month, found[month]) for month in months]
 
 

@@ -463,10 +463,23 @@ def match_sql(session: Session, referral: Any = NccuReferral) -> MatchSql:
     Each way is one index lookup (migration 0022); a reference a sergeant typed is
     looked at only for referrals whose reference was typed somewhere (rare), and only
     where anything was typed (`typed_references`)."""
+    return _built_for_typed(
+        session,
+        lambda rows: _built_match_sql(referral, rows),
+        lambda: _match_sql(referral, typed_references(session)),
+    )
+
+
+def _built_for_typed(
+    session: Session,
+    kept: Callable[[tuple[tuple[int, str, datetime], ...]], Any],
+    anew: Callable[[], Any],
+) -> Any:
+    """Return SQL that names the typed references: `kept(rows)`, built once for them
+    (lru_cache), where they are few enough to be written into it (`typed_references`),
+    else `anew()`, built for this request around a statement that reads them."""
     rows = typed_rows(session)
-    if len(rows) > TYPED_INLINE_MAX:
-        return _match_sql(referral, _typed_query(session).cte("typed_references"))
-    return _built_match_sql(referral, tuple(rows))
+    return anew() if len(rows) > TYPED_INLINE_MAX else kept(tuple(rows))
 
 
 @lru_cache(maxsize=32)
@@ -568,10 +581,11 @@ def matched_referrals(
     the event each matches (event_id; NULL: none); `materialised`: worked out once for
     every referral (a count), rather than as each row is read (a page); `not_received`:
     only those the NCCU's list marks not received."""
-    rows = typed_rows(session)
-    if len(rows) > TYPED_INLINE_MAX:
-        return _matched_referrals(match_sql(session), materialised, not_received)
-    return _built_matched_referrals(tuple(rows), materialised, not_received)
+    return _built_for_typed(
+        session,
+        lambda rows: _built_matched_referrals(rows, materialised, not_received),
+        lambda: _matched_referrals(match_sql(session), materialised, not_received),
+    )
 
 
 @lru_cache(maxsize=64)
@@ -796,11 +810,9 @@ def suggest_for(session: Session, config, matches: list[Match]) -> None:
         "keys": sorted({k for e in events.values() for k in e.references}),
         "incidents": sorted({_norm(e.incident_ref) for e in events.values()}),
     }
-    rows = typed_rows(session)
-    if len(rows) > TYPED_INLINE_MAX:
-        query = _taken_among(match_sql(session, OTHER_REFERRAL))
-    else:
-        query = _built_taken_among(tuple(rows))
+    query = _built_for_typed(
+        session, _built_taken_among, lambda: _taken_among(match_sql(session, OTHER_REFERRAL))
+    )
     taken = set(session.scalars(query, params))
     taken.discard(None)
     _suggest(matches, events, taken, window)
