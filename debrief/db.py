@@ -22,7 +22,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -354,6 +354,14 @@ def once_per_transaction(session: Session, key: Hashable, compute: Callable[[], 
     if key not in answers:
         answers[key] = compute()
     return answers[key]
+
+
+def answered(session: Session, key: Hashable) -> tuple[bool, Any]:
+    """Return (True, the answer) where `once_per_transaction` has already worked out `key`
+    in this transaction, else (False, None): for a cheaper question that the answer, if
+    there is one, settles without being worked out."""
+    answers = session.info.get(_ANSWERS, {})
+    return (True, answers[key]) if key in answers else (False, None)
 
 
 def _forget_answers(session: Session, *_args) -> None:

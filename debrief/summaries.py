@@ -27,7 +27,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .db import holds_uncommitted_writes
+from .db import answered, holds_uncommitted_writes, once_per_transaction
 from .models import StoredSummary, SummaryMark
 from .timeutil import local_month
 
@@ -64,12 +64,18 @@ def _keys_marked(session: Session) -> tuple[list[int], set[str]]:
     return ids, keys
 
 
+_MARKS_READ = ("summaries.marks",)  # once_per_transaction's key for the marks
+
+
 def forget_stale(session: Session) -> None:
     """Delete the stored figures the marks name, and those marks, in one short write.
 
     Only the marks read are deleted: one a writer commits meanwhile stays, for the next
-    read to act on."""
-    ids, keys = _keys_marked(session)
+    read to act on. Where there are none, that is the answer for the rest of the
+    transaction (`db.once_per_transaction`: forgotten at any write or its end): a page
+    reading three kinds of stored figure reads the marks once, and its figures are
+    those of the moment it first asked, as one snapshot would give them (SQLite's is)."""
+    ids, keys = once_per_transaction(session, _MARKS_READ, lambda: _keys_marked(session))
     if not ids:
         return
     for chunk in _chunks(sorted(keys)):
@@ -118,6 +124,9 @@ def peek(session: Session, key: str) -> dict[str, Any] | None:
     if body is None:
         return None
     kind = key.split(":", 1)[0]
+    known, marks = answered(session, _MARKS_READ)  # a stored() read them this transaction
+    if known:
+        return None if kind in marks[1] else body
     if session.scalar(select(SummaryMark.id).where(SummaryMark.kind == kind).limit(1)):
         return None
     return body
