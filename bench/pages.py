@@ -1,9 +1,9 @@
 """The compliance and everyday pages the benchmark drives (issue 22), and their SQL counts.
 
 Each page is fetched by 20 signed-in clients at once, like the queue page; its p95 is
-set against the trivial page's measured in the same run. Statements are counted for
-each page in-process twice, with two different numbers of rows shown (a smaller page
-size, or a shorter period), and must be equal.
+set against the trivial page's, measured just before it in the same run (`paired_name`).
+Statements are counted for each page in-process twice, with two different numbers of
+rows shown (a smaller page size, or a shorter period), and must be equal.
 """
 
 from __future__ import annotations
@@ -48,6 +48,11 @@ def _month(today: date, back: int) -> str:
 
 def _day(field_name: str, day: date) -> list[tuple[str, str]]:
     return [(field_name, str(day.day)), (field_name, str(day.month)), (field_name, str(day.year))]
+
+
+def paired_name(name: str) -> str:
+    """Name the trivial page's run measured just before a page's (its floor)."""
+    return f"trivial page, before {name}"
 
 
 def pages(today: date | None = None) -> list[Page]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .client import Outcome
+from .pages import paired_name
 
 QUEUE_TARGET = 3.0  # queue p95 / trivial page p95
 SAVE_TARGET = 2.0  # save p95 / trivial POST p95
@@ -90,9 +91,26 @@ def format_table(m: Measurement) -> str:
             _http_row(o["trivial POST"], None, None),
             _http_row(o["trivial write POST"], None, None),
             _http_row(o["section save"], o["trivial write POST"], SAVE_TARGET),
-            *[_http_row(o[name], o["trivial page"], target) for name, target in m.pages],
+            *[
+                _http_row(o[name], o.get(paired_name(name), o["trivial page"]), target)
+                for name, target in m.pages
+            ],
         ],
     )
+    lines.append(
+        "(each page's ratio is to the trivial page measured just before it, by the same "
+        "number of hub clients; against the run's first trivial page: "
+        + ", ".join(
+            f"{name} {o[name].percentile(95) / o['trivial page'].percentile(95):.2f}x"
+            for name, _ in m.pages
+        )
+        + ")"
+    )
+    floors = [o[paired_name(name)].percentile(95) for name, _ in m.pages if paired_name(name) in o]
+    if floors:
+        lines.append(
+            f"(the trivial page's p95 beside the pages: {min(floors):.0f} to {max(floors):.0f} ms)"
+        )
     save_vs_bare = o["section save"].percentile(95) / o["trivial POST"].percentile(95)
     lines.append(f"(section save p95 against the POST that writes nothing: {save_vs_bare:.2f}x)")
     if m.export:

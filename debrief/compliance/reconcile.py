@@ -207,11 +207,14 @@ def load_events(
         )
         for row in rows
     }
+    typed_may_count = True
     if event_ids is not None or where is not None:  # a handful: by the ids read, not again
         debrief_query = debrief_query.where(Debrief.event_id.in_(list(events)))
-        # Typed references count only where the record has none: those events' ids alone.
+        # Typed references count only where the record has none: those events' ids alone
+        # (on a page of matches, usually none: then the answers are not read at all).
         unrecorded = [i for i, e in events.items() if e.nccu_reference is None]
         event_ids = select(Event.id).where(Event.id.in_(unrecorded))
+        typed_may_count = bool(unrecorded)
     debriefs: dict[int, DebriefInfo] = {}
     event_of: dict[int, int] = {}
     for row in session.execute(debrief_query):
@@ -225,10 +228,11 @@ def load_events(
             host_id=row.host_id,
         )
         event_of[row.id] = row.event_id
-    for row in session.execute(_references_answered(session, host_ids, event_ids)):
-        info = debriefs.get(row.debrief_id)
-        if info is not None and row.value:
-            info.nccu_reference = str(row.value)
+    if typed_may_count:
+        for row in session.execute(_references_answered(session, host_ids, event_ids)):
+            info = debriefs.get(row.debrief_id)
+            if info is not None and row.value:
+                info.nccu_reference = str(row.value)
     for debrief_id, info in debriefs.items():
         event = events.get(event_of[debrief_id])
         if event is None:
@@ -417,8 +421,10 @@ def typed_references(session: Session) -> Any:
     than found again by each; where there are more than TYPED_INLINE_MAX, each statement
     reads them itself."""
     rows = typed_rows(session)
-    if len(rows) > TYPED_INLINE_MAX:
-        return _typed_query(session).cte("typed_references")
+    if len(rows) > TYPED_INLINE_MAX:  # one CTE a transaction: a statement may hold two uses
+        return once_per_transaction(
+            session, (typed_references,), lambda: _typed_query(session).cte("typed_references")
+        )
     return _typed_inline(tuple(rows))
 
 
@@ -739,36 +745,34 @@ def list_page(
     if narrowing is not None:
         query = query.where(narrowing(matched))
     query = query.order_by(matched.c.referred_at, matched.c.id).offset(offset).limit(limit)
-    ids = list(session.scalars(query))
-    return matches_of(session, config, ids, suggest=slug == "unmatched")
+    return matches_of(session, config, query, suggest=slug == "unmatched")
 
 
-def matches_of(session: Session, config, referral_ids: list[int], suggest: bool) -> list[Match]:
-    """Return the matches of these referrals, in the order given, with their events; the
-    unmatched ones with suggestions where `suggest`. A fixed number of statements."""
-    if not referral_ids:
-        return []
+def matches_of(session: Session, config, page: Select, suggest: bool) -> list[Match]:
+    """Return the matches of the referrals `page` selects (their ids), oldest referral
+    first, with their events; the unmatched ones with suggestions where `suggest`. A
+    fixed number of statements: the page's referrals are read with their match by the
+    statement that chooses them."""
     m = match_sql(session)
     columns = [*REFERRAL_COLUMNS, NccuReferral.rejected_event_ids]
-    rows = {
-        row.id: row
-        for row in session.execute(
+    rows = sorted(
+        session.execute(
             select(
                 *columns,
                 m.confirmed.label("by_confirmed"),
                 m.nccu.label("by_nccu"),
                 m.force.label("by_force"),
-            ).where(NccuReferral.id.in_(referral_ids))
-        )
-    }
-    event_ids = {
-        e for row in rows.values() for e in (row.by_confirmed, row.by_nccu, row.by_force) if e
-    }
+            ).where(NccuReferral.id.in_(page))
+        ),
+        key=lambda row: (row.referred_at, row.id),  # the lists' order (`list_page`)
+    )
+    if not rows:
+        return []
+    event_ids = {e for row in rows for e in (row.by_confirmed, row.by_nccu, row.by_force) if e}
     events = load_events(session, event_ids=select(Event.id).where(Event.id.in_(event_ids)))
     matches = []
     fields = [c.key for c in REFERRAL_COLUMNS]
-    for referral_id in referral_ids:
-        row = rows[referral_id]
+    for row in rows:
         referral = Referral(
             **{name: getattr(row, name) for name in fields},
             rejected_event_ids=tuple(row.rejected_event_ids or ()),
