@@ -65,6 +65,7 @@ def _keys_marked(session: Session) -> tuple[list[int], set[str]]:
 
 
 _MARKS_READ = ("summaries.marks",)  # once_per_transaction's key for the marks
+_BODY = "summaries.body"  # and for a body `stored` returned
 
 
 def forget_stale(session: Session) -> None:
@@ -107,6 +108,8 @@ def stored(
             select(StoredSummary.key, StoredSummary.body).where(StoredSummary.key.in_(keys))
         ).all()
     )
+    for key, body in found.items():  # for `peek` later in this transaction: read since
+        once_per_transaction(session, (_BODY, key), lambda body=body: body)  # the marks
     missing = [key for key in keys if key not in found]
     if missing:
         computed = compute(missing)
@@ -120,6 +123,9 @@ def peek(session: Session, key: str) -> dict[str, Any] | None:
     "reconcile:choices") if no change has marked it stale since; else None. Writes
     nothing, so any code may ask, in any transaction (a POST's page header too); the
     pages that call `stored` keep it fresh."""
+    known, body = answered(session, (_BODY, key))  # `stored` read it this transaction
+    if known:
+        return body
     body = session.scalar(select(StoredSummary.body).where(StoredSummary.key == key))
     if body is None:
         return None

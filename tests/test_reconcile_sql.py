@@ -352,3 +352,31 @@ def test_a_reference_typed_in_the_same_transaction_is_matched_at_once(app, db, f
     assert after != before
     assert after == _seen("unmatched", _python_lists(app, db)["unmatched"])
     db.rollback()
+
+
+def test_a_handful_of_events_reads_as_the_whole_force_does(app, db, force):
+    """The pages read only the events they show (`load_events` by ids, or by a condition
+    near unmatched referrals), with the reference each debrief typed in the same
+    statement; each event must read exactly as when every event is read: its debrief,
+    the reference that debrief typed, and the references it can be matched by."""
+    every = reconcile.load_events(db)
+    typed = {a.debrief_id for a in db.scalars(_typed_answers(db))}
+    assert typed  # the force has debriefs that typed a reference
+    ids = sorted(every)
+    chosen = select(Event.id).where(Event.id.in_(ids))
+    by_ids = reconcile.load_events(db, event_ids=chosen)
+    by_condition = reconcile.load_events(db, where=Event.id.in_(ids))
+
+    def seen(events):
+        return {
+            i: (
+                e.references,
+                e.debrief and (e.debrief.id, e.debrief.nccu_reference, e.debrief.state),
+            )
+            for i, e in events.items()
+        }
+
+    assert seen(by_ids) == seen(every)
+    assert seen(by_condition) == seen(every)
+    assert any(e.debrief and e.debrief.id in typed and e.debrief.nccu_reference
+               for e in by_ids.values())  # fmt: skip

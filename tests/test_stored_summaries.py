@@ -380,9 +380,10 @@ def _statements_while(db, work) -> list[str]:
 
 
 def test_the_marks_are_read_once_a_transaction_and_again_after_a_write(app, db, busy):
-    """A list page reads three kinds of stored figure and peeks at a fourth: the marks
-    are read once for all of them while nothing is written. A write in the same
-    transaction marks what it changes, and the next read must see that mark."""
+    """A list page reads three kinds of stored figure and peeks at one it read: the marks
+    are read once for all of them while nothing is written, and the peek reads nothing.
+    A write in the same transaction marks what it changes, and the next read must see
+    that mark."""
     _build(app, db)
     reconcile.list_counts(db, app.config)
     db.commit()
@@ -393,8 +394,11 @@ def test_the_marks_are_read_once_a_transaction_and_again_after_a_write(app, db, 
         summaries.stored(db, [key], lambda missing: {k: {"n": 1} for k in missing})
         assert summaries.peek(db, summaries.RECONCILE) is not None
 
-    marks_read = [s for s in _statements_while(db, reads) if "summary_marks" in s]
+    statements = _statements_while(db, reads)
+    marks_read = [s for s in statements if "summary_marks" in s]
     assert len(marks_read) == 1, marks_read
+    # The peek is answered by what list_counts read: two reads of stored figures, not three.
+    assert len([s for s in statements if "stored_summaries" in s]) == 2, statements
     # A debrief closed in this transaction (flushed, not committed): its mark is seen.
     debrief = db.scalars(select(Debrief).where(Debrief.state == "submitted")).first()
     debrief.state, debrief.closed_at = "closed", datetime(2026, 2, 14, 12, 0)

@@ -207,18 +207,27 @@ def load_events(
         )
         for row in rows
     }
-    typed_may_count = True
-    if event_ids is not None or where is not None:  # a handful: by the ids read, not again
+    handful = event_ids is not None or where is not None
+    if handful:  # by the ids read, not again, with the reference each debrief typed
         debrief_query = debrief_query.where(Debrief.event_id.in_(list(events)))
-        # Typed references count only where the record has none: those events' ids alone
-        # (on a page of matches, usually none: then the answers are not read at all).
+        # Typed references count only where the record has none: those events' alone.
         unrecorded = [i for i, e in events.items() if e.nccu_reference is None]
-        event_ids = select(Event.id).where(Event.id.in_(unrecorded))
-        typed_may_count = bool(unrecorded)
+        typed = (
+            select(Answer.value)
+            .where(
+                Answer.debrief_id == Debrief.id,
+                Answer.question_id.in_(bound_ids(session, "nccu_reference")),
+            )
+            .limit(1)
+            .scalar_subquery()
+        )
+        debrief_query = debrief_query.add_columns(
+            case((Debrief.event_id.in_(unrecorded), typed), else_=None).label("typed")
+        )
     debriefs: dict[int, DebriefInfo] = {}
     event_of: dict[int, int] = {}
     for row in session.execute(debrief_query):
-        debriefs[row.id] = DebriefInfo(
+        debriefs[row.id] = info = DebriefInfo(
             row.id,
             row.state,
             row.export_ref,
@@ -228,8 +237,10 @@ def load_events(
             host_id=row.host_id,
         )
         event_of[row.id] = row.event_id
-    if typed_may_count:
-        for row in session.execute(_references_answered(session, host_ids, event_ids)):
+        if handful and row.typed:
+            info.nccu_reference = str(row.typed)
+    if not handful:
+        for row in session.execute(_references_answered(session, host_ids)):
             info = debriefs.get(row.debrief_id)
             if info is not None and row.value:
                 info.nccu_reference = str(row.value)
@@ -249,9 +260,7 @@ def load_events(
     return events
 
 
-def _references_answered(
-    session: Session, host_ids: Collection[int] | None = None, event_ids: Select | None = None
-):
+def _references_answered(session: Session, host_ids: Collection[int] | None = None):
     """Select NCCU references sergeants typed for events whose record has none (of the
     events these sergeants hold a debrief of, where `host_ids` is given: a start page or
     the header's notifications count reads theirs, not the force's).
@@ -267,8 +276,6 @@ def _references_answered(
     if host_ids is not None:
         theirs = select(Debrief.event_id).where(Debrief.host_id.in_(list(host_ids)))
         debriefs = debriefs.where(Debrief.event_id.in_(theirs))
-    if event_ids is not None:
-        debriefs = debriefs.where(Debrief.event_id.in_(event_ids))
     return select(Answer.debrief_id, Answer.value).where(
         Answer.question_id.in_(bound_ids(session, "nccu_reference")),
         Answer.debrief_id.in_(debriefs),
