@@ -1,7 +1,8 @@
 """The compliance and everyday pages the benchmark drives (issue 22), and their SQL counts.
 
 Each page is fetched by 20 signed-in clients at once, like the queue page; its p95 is
-set against the trivial page's, measured just before it in the same run (`paired_name`).
+set against the trivial page's: the median of its p95 measured just before each page
+(`paired_name`) and at the start of the run (`report.pages_floor`).
 Statements are counted for each page in-process twice, with two different numbers of
 rows shown (a smaller page size, or a shorter period), and must be equal.
 """
