@@ -56,6 +56,13 @@ def paired_name(name: str) -> str:
     return f"trivial page, before {name}"
 
 
+def own_role_name(name: str) -> str:
+    """Name the trivial page's run, by the page's own users, measured just before a page
+    that is not the hub's: a sergeant's header (what is put to them, kept forms) costs
+    more than the hub's on every page they open, the trivial one too."""
+    return f"trivial page as its users, before {name}"
+
+
 def pages(today: date | None = None) -> list[Page]:
     """The pages of issue 22, each with the filters people use."""
     today = today or date.today()

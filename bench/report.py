@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .client import Outcome
-from .pages import paired_name
+from .pages import own_role_name, paired_name
 
 QUEUE_TARGET = 3.0  # queue p95 / trivial page p95
 SAVE_TARGET = 2.0  # save p95 / trivial POST p95
@@ -115,6 +115,18 @@ def format_table(m: Measurement) -> str:
                 f"{name} {o[name].percentile(95) / o[paired_name(name)].percentile(95):.2f}x"
                 for name, _ in m.pages
                 if paired_name(name) in o
+            )
+            + ")"
+        )
+    own = [(name, o[own_role_name(name)]) for name, _ in m.pages if own_role_name(name) in o]
+    if own:
+        lines.append(
+            "(pages of other roles against the trivial page as their own users see it, "
+            "measured just before: "
+            + ", ".join(
+                f"{name} {o[name].percentile(95) / run.percentile(95):.2f}x "
+                f"({run.percentile(95):.0f} ms)"
+                for name, run in own
             )
             + ")"
         )

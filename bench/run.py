@@ -129,6 +129,11 @@ def load_http(url: str, workers: int, threads: int, each: int, limit: float, log
             # 1.8x over minutes, and a page is set against the floor measured beside it.
             paired = pages.paired_name(page.name)
             outcomes[paired] = drive(paired, hubs, scenarios.step_trivial_get, page_each, limit)
+            if page.who != "hub":  # and as the page's own users see it (their header's cost)
+                own = pages.own_role_name(page.name)
+                outcomes[own] = drive(
+                    own, who[page.who], scenarios.step_trivial_get, page_each, limit
+                )
             drive(f"warm-up {page.name}", who[page.who][:2], step, 1, page_limit)
             outcomes[page.name] = drive(page.name, who[page.who], step, page_each, page_limit)
             print(f"  {page.name:<28} {outcomes[page.name].count:>5} requests")

@@ -8,6 +8,8 @@ Not a timed test: the benchmark itself is run by hand (bench/README.md).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import func, select
 
 from bench import pages
@@ -54,41 +56,47 @@ def test_the_table_has_every_page_and_the_import():
     # The trivial page is measured again before each page; the floor is the median p95.
     floors = [5.0] + [12.5] * (len(pages.pages()) - 2) + [40.0]
     outcomes.update(
-        {pages.paired_name(p.name): outcome("floor", ms) for p, ms in zip(pages.pages(), floors)}
+        {
+            pages.paired_name(p.name): outcome("floor", ms)
+            for p, ms in zip(pages.pages(), floors, strict=True)
+        }
     )
-    table = format_table(
-        Measurement(
-            database="sqlite",
-            n=10,
-            workers=1,
-            threads=1,
-            clients=20,
-            generation_seconds=None,
-            outcomes=outcomes,
-            problems={},
-            statements={10: (7, 10), 50: (7, 50)},
-            export=None,
-            load_before=(0.0, 0.0, 0.0),
-            load_after=(0.0, 0.0, 0.0),
-            pages=[(p.name, p.target) for p in pages.pages()],
-            page_statements={p.name: ((5, 1), (5, 2)) for p in pages.pages()},
-            imported={
-                "rows": 50,
-                "preview_s": 0.1,
-                "apply_s": 0.1,
-                "floor_s": 0.1,
-                "peak_mb": 90,
-                "ratio": 2.0,
-                "longest_write_lock_s": 0.01,
-            },  # fmt: skip
-        )
+    measurement = Measurement(
+        database="sqlite",
+        n=10,
+        workers=1,
+        threads=1,
+        clients=20,
+        generation_seconds=None,
+        outcomes=outcomes,
+        problems={},
+        statements={10: (7, 10), 50: (7, 50)},
+        export=None,
+        load_before=(0.0, 0.0, 0.0),
+        load_after=(0.0, 0.0, 0.0),
+        pages=[(p.name, p.target) for p in pages.pages()],
+        page_statements={p.name: ((5, 1), (5, 2)) for p in pages.pages()},
+        imported={
+            "rows": 50,
+            "preview_s": 0.1,
+            "apply_s": 0.1,
+            "floor_s": 0.1,
+            "peak_mb": 90,
+            "ratio": 2.0,
+            "longest_write_lock_s": 0.01,
+        },  # fmt: skip
     )
+    table = format_table(measurement)
     for page in pages.pages():
         row = next(line for line in table.splitlines() if line.startswith(f"| {page.name} "))
         assert "| 2.00x" in row, row  # against the median floor, 12.5 ms
     first, last = pages.pages()[0].name, pages.pages()[-1].name
     assert f"{first} 5.00x" in table and f"{last} 0.62x" in table  # each beside its own
     assert "ranged 5 to 40 ms" in table
+    assert "against the trivial page as their own users see it" not in table
+    outcomes[pages.own_role_name("My debriefs (300)")] = outcome("sergeant's floor", 20)
+    table = format_table(replace(measurement, outcomes=outcomes))
+    assert "My debriefs (300) 1.25x (20 ms)" in table
     assert "50 rows" in table
 
 
