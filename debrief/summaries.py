@@ -103,19 +103,23 @@ def stored(
     if holds_uncommitted_writes(session):
         raise RuntimeError("stored figures commit: read them before writing, or use peek()")
     forget_stale(session)
-    found = dict(
+    found: dict[str, dict[str, Any]] = dict(
         session.execute(
             select(StoredSummary.key, StoredSummary.body).where(StoredSummary.key.in_(keys))
         ).all()
     )
     for key, body in found.items():  # for `peek` later in this transaction: read since
-        once_per_transaction(session, (_BODY, key), lambda body=body: body)  # the marks
+        once_per_transaction(session, (_BODY, key), _constant(body))  # the marks
     missing = [key for key in keys if key not in found]
     if missing:
         computed = compute(missing)
         found.update(computed)
         _store(session, computed)
     return {key: found[key] for key in keys}
+
+
+def _constant(body: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+    return lambda: body
 
 
 def peek(session: Session, key: str) -> dict[str, Any] | None:

@@ -241,9 +241,9 @@ def load_events(
             info.nccu_reference = str(row.typed)
     if not handful:
         for row in session.execute(_references_answered(session, host_ids)):
-            info = debriefs.get(row.debrief_id)
-            if info is not None and row.value:
-                info.nccu_reference = str(row.value)
+            answered = debriefs.get(row.debrief_id)
+            if answered is not None and row.value:
+                answered.nccu_reference = str(row.value)
     for debrief_id, info in debriefs.items():
         event = events.get(event_of[debrief_id])
         if event is None:
