@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import sys
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -172,6 +173,47 @@ def _chunks(items: Iterable[Any]) -> Iterable[list[Any]]:
             batch = []
     if batch:
         yield batch
+
+
+def median_days(runs: Iterable[Sequence[float]]) -> float | None:
+    """Return the median of the numbers of all these runs (to a tenth; None where there
+    are none): the dashboard's medians of days, over one month's days or a period's.
+
+    A month's stored days come sorted (`unpack`'s arrays); other runs are sorted first.
+    The middle is then found by halving the runs around a pivot (`_kth`), without
+    reading 30,000 days of a year into Python numbers (about 1.5 ms a median)."""
+    sorted_runs = [run if isinstance(run, array) else sorted(run) for run in runs]
+    sorted_runs = [run for run in sorted_runs if len(run)]
+    n = sum(len(run) for run in sorted_runs)
+    if not n:
+        return None
+    if n % 2:
+        middle = _kth(sorted_runs, n // 2)
+    else:
+        middle = (_kth(sorted_runs, n // 2 - 1) + _kth(sorted_runs, n // 2)) / 2
+    return round(middle, 1)
+
+
+def _kth(runs: list[Sequence[float]], k: int) -> float:
+    """Return the k-th smallest (from 0) number of these sorted runs together."""
+    low = [0] * len(runs)
+    high = [len(run) for run in runs]
+    while True:
+        # The pivot: the middle of the widest part still in play.
+        widest = max(range(len(runs)), key=lambda i: high[i] - low[i])
+        run = runs[widest]
+        pivot = run[(low[widest] + high[widest]) // 2]
+        below = [bisect_left(r, pivot, low[i], high[i]) for i, r in enumerate(runs)]
+        upto = [bisect_right(r, pivot, low[i], high[i]) for i, r in enumerate(runs)]
+        fewer = sum(b - lo for b, lo in zip(below, low, strict=True))
+        at_most = sum(u - lo for u, lo in zip(upto, low, strict=True))
+        if k < fewer:
+            high = below
+        elif k < at_most:
+            return pivot
+        else:
+            k -= at_most
+            low = upto
 
 
 def pack(values: Iterable[float], typecode: str = "d") -> str:

@@ -10,9 +10,12 @@ figures against a direct count, on SQLite and on PostgreSQL (CI's second pass).
 
 from __future__ import annotations
 
+import statistics
 from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import case, func, select, text, update
 from sqlalchemy import event as sa_event
 
@@ -406,3 +409,29 @@ def test_the_marks_are_read_once_a_transaction_and_again_after_a_write(app, db, 
     assert summaries.peek(db, summaries.RECONCILE) is None
     db.rollback()
     assert summaries.peek(db, summaries.RECONCILE) is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    runs=st.lists(
+        st.lists(
+            st.one_of(
+                st.floats(min_value=0, max_value=400, allow_nan=False),
+                st.integers(0, 4).map(float),  # ties, as whole days give
+            ),
+            max_size=30,
+        ),
+        max_size=6,
+    ),
+    sort_them=st.booleans(),
+)
+def test_the_median_of_months_of_days_is_the_median_of_them_all(runs, sort_them):
+    """The dashboard's medians are worked out over the months' stored days (each sorted)
+    or over days counted directly (not sorted): either way, the median of every day."""
+    runs = [sorted(run) for run in runs] if sort_them else runs
+    every = [day for run in runs for day in run]
+    expected = round(statistics.median(every), 1) if every else None
+    assert summaries.median_days(runs) == expected
+    assert summaries.median_days([summaries.unpack(summaries.pack(every))]) == expected
+    stored = [summaries.unpack(summaries.pack(run)) for run in runs]  # as months are read
+    assert summaries.median_days(stored) == expected

@@ -21,7 +21,6 @@ upper bound where the NCCU gives no date.
 from __future__ import annotations
 
 import hashlib
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -689,10 +688,6 @@ class ReceiptFigures:
     median_days: float | None
 
 
-def _median(values: Sequence[float]) -> float | None:
-    return round(statistics.median(values), 1) if values else None
-
-
 def receipt_elapsed(session: Session, start: datetime, stop: datetime) -> dict[date, list[float]]:
     """Return, by UK month of referral, the days from referral to confirmed receipt of each
     referral made in [start, stop) that the NCCU's list marks received."""
@@ -719,12 +714,13 @@ def receipt_elapsed(session: Session, start: datetime, stop: datetime) -> dict[d
 
 def receipt_figures(days: Mapping[date, Sequence[float]], months: Iterable[date]) -> ReceiptFigures:
     """Return the medians of `receipt_elapsed`'s days, for each month and for them all."""
+    runs = {month: days.get(month, ()) for month in months}
     rows = [
-        ReceiptDays(month, len(days.get(month, [])), _median(days.get(month, [])))
-        for month in months
+        ReceiptDays(month, len(run), summaries.median_days([run])) for month, run in runs.items()
     ]
-    every = [value for row in rows for value in days.get(row.month, [])]
-    return ReceiptFigures(rows, len(every), _median(every))
+    return ReceiptFigures(
+        rows, sum(row.received for row in rows), summaries.median_days(runs.values())
+    )
 
 
 def receipt_days(

@@ -16,9 +16,8 @@ now, open actions) is counted on each request, from indexes.
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -283,7 +282,7 @@ def build(
             target,
             today,
             sum(figures.closed for _, figures in months),
-            [d for _, figures in months for d in figures.close_days],
+            [figures.close_days for _, figures in months],
         ),
         themes=_trends(themes, [month for month, _ in months], theme_labels),
         actions_open=actions_open,
@@ -344,15 +343,19 @@ def _queue(session, start, stop, target: ReviewTarget, today: date) -> QueueHeal
     months = custom(to_local(start).date(), last).months()
     closed = _closed(session, start, stop, months)
     return _queue_health(
-        session, target, today, sum(n for n, _ in closed), [d for _, days in closed for d in days]
+        session, target, today, sum(n for n, _ in closed), [days for _, days in closed]
     )
 
 
 def _queue_health(
-    session: Session, target: ReviewTarget, today: date, closed: int, close_days: list[float]
+    session: Session,
+    target: ReviewTarget,
+    today: date,
+    closed: int,
+    close_days: Iterable[Sequence[float]],
 ) -> QueueHealth:
     """The hub's queue now (counted from the index by state and submission), with the
-    period's closed debriefs and their median days to close."""
+    period's closed debriefs and their median days to close (`close_days`: by month)."""
     awaiting = Debrief.state.in_(sorted(AWAITING_HUB))
     open_now, awaiting_hub, overdue = session.execute(
         select(
@@ -374,7 +377,7 @@ def _queue_health(
         awaiting_hub=int(awaiting_hub),
         overdue=int(overdue),
         closed_in_period=closed,
-        median_days_to_close=round(statistics.median(close_days), 1) if close_days else None,
+        median_days_to_close=summaries.median_days(close_days),
     )
 
 
