@@ -194,7 +194,7 @@ def median_days(runs: Iterable[Sequence[float]]) -> float | None:
     return round(middle, 1)
 
 
-def _kth(runs: list[Sequence[float]], k: int) -> float:
+def _kth(runs: Sequence[Sequence[float]], k: int) -> float:
     """Return the k-th smallest (from 0) number of these sorted runs together."""
     low = [0] * len(runs)
     high = [len(run) for run in runs]
