@@ -104,13 +104,15 @@ def stored(
     if holds_uncommitted_writes(session):
         raise RuntimeError("stored figures commit: read them before writing, or use peek()")
     forget_stale(session)
-    found: dict[str, dict[str, Any]] = dict(
-        session.execute(
-            select(StoredSummary.key, StoredSummary.body).where(StoredSummary.key.in_(keys))
-        ).all()
-    )
-    for key, body in found.items():  # for `peek` later in this transaction: read since
-        once_per_transaction(session, (_BODY, key), _constant(body))  # the marks
+    found: dict[str, dict[str, Any]] = {}
+    unread = []
+    for key in keys:  # what `prefetch` or an earlier call read this transaction
+        known, body = answered(session, (_BODY, key))
+        if not known:
+            unread.append(key)
+        elif body is not None:
+            found[key] = body
+    found.update(_read(session, unread))
     missing = [key for key in keys if key not in found]
     if missing:
         computed = compute(missing)
@@ -119,7 +121,33 @@ def stored(
     return {key: found[key] for key in keys}
 
 
-def _constant(body: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+def prefetch(session: Session, keys: Sequence[str]) -> None:
+    """Read the figures stored under these keys now, in one statement, for the `stored`
+    and `peek` calls later in this transaction: a list page asks three times (its counts,
+    its filter's choices, the Recommendation 2 months), each its own statement on its own.
+    Only saves statements: a key not read here is read by the call that wants it."""
+    if holds_uncommitted_writes(session):
+        return
+    forget_stale(session)
+    _read(session, keys)
+
+
+def _read(session: Session, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Read what is stored under these keys, and remember for this transaction what was
+    read (no mark since, `forget_stale`), a key not stored as None."""
+    if not keys:
+        return {}
+    found: dict[str, dict[str, Any]] = dict(
+        session.execute(
+            select(StoredSummary.key, StoredSummary.body).where(StoredSummary.key.in_(keys))
+        ).all()
+    )
+    for key in keys:
+        once_per_transaction(session, (_BODY, key), _constant(found.get(key)))
+    return found
+
+
+def _constant(body: dict[str, Any] | None) -> Callable[[], dict[str, Any] | None]:
     return lambda: body
 
 

@@ -6,6 +6,7 @@ import io
 import re
 
 import openpyxl
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from debrief.audit import Actor
@@ -155,3 +156,42 @@ def test_partnership_leads_cannot_reach_lists_or_imports(client, login_as):
         assert client.get(url).status_code == 403, url
     page = client.get("/compliance/").get_data(as_text=True)
     assert "NCCU reconciliation" not in page and "Import lists" not in page
+
+
+def test_a_list_page_reads_its_stored_figures_once(app, client, login_as, db):
+    """The counts of the lists, the filter's choices and the Recommendation 2 panel's
+    months are stored figures (summaries.py): the page reads them in one statement and
+    the marks in one, and shows the same counts as when each was read on its own."""
+    make_known_data()
+    _import_sample(app, db)
+    login_as("hub_reviewer")
+    first = client.get("/compliance/reconciliation/outstanding").get_data(as_text=True)
+    seen: list[str] = []
+    keys_read: list[set[str]] = []
+
+    def note(_conn, _cursor, statement, parameters, *_args):
+        seen.append(statement)
+        if "FROM stored_summaries" in statement:
+            values = parameters.values() if isinstance(parameters, dict) else parameters
+            keys_read.append({v for v in values if isinstance(v, str)})
+
+    engine = app.extensions["debrief.engine"]
+    sa_event.listen(engine, "before_cursor_execute", note)
+    try:
+        again = client.get("/compliance/reconciliation/outstanding").get_data(as_text=True)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", note)
+    # One read for the page's own; the header's count may read what is put to a hub
+    # reviewer (they can record submissions too), kept under a key of its own.
+    page_read = next(keys for keys in keys_read if "reconcile" in keys)
+    assert {"reconcile", "reconcile:choices"} <= page_read
+    assert any(key.startswith("month:") for key in page_read)
+    assert all(keys == {k for k in keys if k.startswith("reconcile:put_to:")}
+               for keys in keys_read if keys is not page_read), keys_read  # fmt: skip
+    # The marks once for all the page reads before it records the view (and commits);
+    # the header, drawn after, reads them again in its own transaction.
+    before_audit = seen[: next(i for i, s in enumerate(seen) if "INSERT INTO audit" in s)]
+    assert len([s for s in before_audit if "FROM summary_marks" in s]) == 1, before_audit
+    counts = re.compile(r'app-list-nav__count">(\d+)<')
+    assert counts.findall(again) == counts.findall(first) == ["4", "1", "3", "2"]
+    assert "Recommendation 2" in again

@@ -204,6 +204,22 @@ def monthly(session: Session, period: Period) -> list[tuple[date, MonthFigures]]
     ]
 
 
+def month_keys(
+    period: Period, parts: tuple[str, ...] = (summaries.MONTH_COUNTS,)
+) -> dict[str, date]:
+    """Return the stored keys of the parts of the period's whole months, with each month
+    (a month the period cuts short is counted directly, not stored): what `rec2_figures`
+    reads, for a page to `summaries.prefetch` with its other stored figures."""
+    start, stop = period.utc_bounds()
+    months = period.months()
+    return {
+        summaries.month_key(month, part): month
+        for month, (low, high) in zip(months, month_bounds(months), strict=True)
+        if low >= start and high <= stop
+        for part in parts
+    }
+
+
 def _month_bodies(
     session: Session, period: Period, parts: tuple[str, ...]
 ) -> list[tuple[date, dict[str, Any]]]:
@@ -212,8 +228,7 @@ def _month_bodies(
     start, stop = period.utc_bounds()
     months = period.months()
     bounds = dict(zip(months, month_bounds(months), strict=True))
-    whole = [m for m in months if bounds[m][0] >= start and bounds[m][1] <= stop]
-    keys = {summaries.month_key(m, part): m for m in whole for part in parts}
+    keys = month_keys(period, parts)
 
     def compute(missing: list[str]) -> dict[str, dict[str, Any]]:
         wanted = sorted({keys[key] for key in missing})
@@ -260,6 +275,7 @@ def build(
     today: date,
 ) -> Dashboard:
     """Work out every figure for the period: its months' stored counts, and now's."""
+    summaries.prefetch(session, [*month_keys(period, summaries.MONTH_PARTS), summaries.ACTIONS])
     months = monthly(session, period)
     rec2 = _rec2(session, [(month, figures.rec2) for month, figures in months])
     days = {month: figures.receipt_days for month, figures in months}

@@ -23,7 +23,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import audit, recommendation2
+from .. import audit, recommendation2, summaries
 from ..extensions import db_session, locks_before_writing
 from ..models import Debrief, Event, ImportBatch, NccuReferral
 from ..periods import ReviewTarget
@@ -41,7 +41,7 @@ from ..web import (
     view_arg,
 )
 from . import chasing, imports, reconcile
-from .dashboard import build, default_period, rec2_figures
+from .dashboard import build, default_period, month_keys, rec2_figures
 from .files import ImportRefused
 from .forms import (
     DOWNLOAD_PURPOSES,
@@ -323,6 +323,12 @@ def _render_list(slug: str, form: DownloadForm):
         abort(404)
     session = db_session()
     config = current_app.config
+    period = default_period(local_today())
+    # The page's stored figures in one read: its counts, filter choices, Rec 2's months.
+    summaries.prefetch(
+        session,
+        [summaries.RECONCILE, chasing.CHOICES_KEY, *month_keys(period)],
+    )
     filter_form, filters = _filter_form() if slug == "outstanding" else (None, chasing.Filters())
     counts = reconcile.list_counts(session, config)
     total = counts[slug]
@@ -334,7 +340,6 @@ def _render_list(slug: str, form: DownloadForm):
     pages = max(1, -(-total // size))
     page = min(page, pages)
     shown = _rows(slug, filters, (page - 1) * size, size)
-    period = default_period(local_today())
     rec2 = rec2_figures(session, period)
     # Recorded once everything is read: on SQLite the write holds the lock to the commit.
     record_consultation(
