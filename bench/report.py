@@ -70,11 +70,18 @@ def _http_row(outcome: Outcome, floor: Outcome | None, target: float | None) -> 
     ]
 
 
+def trivial_runs(outcomes: dict[str, Outcome], page_names: list[str]) -> list[Outcome]:
+    """Return every run of the trivial page by the hub: the first, and one just before
+    each page."""
+    names = ["trivial page", *map(paired_name, page_names)]
+    return [outcomes[name] for name in names if name in outcomes]
+
+
 def pages_floor(outcomes: dict[str, Outcome], page_names: list[str]) -> Outcome:
-    """Return the trivial page's run whose p95 is the median of all its runs (the first,
-    and one just before each page; the lower middle one of an even number): within one
-    run its p95 was seen to range from 81 to 183 ms, so no single run of it is the floor."""
-    runs = [outcomes[n] for n in ["trivial page", *map(paired_name, page_names)] if n in outcomes]
+    """Return the trivial page's run whose p95 is the median of all its runs (the lower
+    middle one of an even number): within one run its p95 was seen to range from 81 to
+    183 ms, so no single run of it is the floor."""
+    runs = trivial_runs(outcomes, page_names)
     return sorted(runs, key=lambda run: run.percentile(95))[(len(runs) - 1) // 2]
 
 
@@ -91,7 +98,8 @@ def format_table(m: Measurement) -> str:
         f"{' '.join(f'{x:.2f}' for x in m.load_after)} (2 cores)",
         "",
     ]
-    floor = pages_floor(o, [name for name, _ in m.pages])
+    page_names = [name for name, _ in m.pages]
+    floor = pages_floor(o, page_names)
     lines += markdown(
         ["measure", "p50 ms", "p95 ms", "req/s", "errors", "p95 ratio", "target", "met"],
         [
@@ -103,7 +111,7 @@ def format_table(m: Measurement) -> str:
             *[_http_row(o[name], floor, target) for name, target in m.pages],
         ],
     )
-    floors = [o[name] for name in ["trivial page", *map(paired_name, dict(m.pages))] if name in o]
+    floors = trivial_runs(o, page_names)
     if len(floors) > 1:
         lines.append(
             f"(the pages' floor: the median of the trivial page's p95 measured {len(floors)} "

@@ -216,7 +216,7 @@ def load_events(
             select(Answer.value)
             .where(
                 Answer.debrief_id == Debrief.id,
-                Answer.question_id.in_(bound_ids(session, "nccu_reference")),
+                _gives_reference(session),
             )
             .limit(1)
             .scalar_subquery()
@@ -260,6 +260,12 @@ def load_events(
     return events
 
 
+def _gives_reference(session: Session) -> Any:
+    """Return, in SQL, whether an answer is to the question that asks for the NCCU
+    reference (in any stored version of the question set)."""
+    return Answer.question_id.in_(bound_ids(session, "nccu_reference"))
+
+
 def _references_answered(session: Session, host_ids: Collection[int] | None = None):
     """Select NCCU references sergeants typed for events whose record has none (of the
     events these sergeants hold a debrief of, where `host_ids` is given: a start page or
@@ -277,7 +283,7 @@ def _references_answered(session: Session, host_ids: Collection[int] | None = No
         theirs = select(Debrief.event_id).where(Debrief.host_id.in_(list(host_ids)))
         debriefs = debriefs.where(Debrief.event_id.in_(theirs))
     return select(Answer.debrief_id, Answer.value).where(
-        Answer.question_id.in_(bound_ids(session, "nccu_reference")),
+        _gives_reference(session),
         Answer.debrief_id.in_(debriefs),
     )
 
@@ -394,7 +400,7 @@ def _typed_query(session: Session) -> Select:
         .join(Answer, Answer.debrief_id == Debrief.id)
         .where(
             Event.nccu_reference.is_(None),
-            Answer.question_id.in_(bound_ids(session, "nccu_reference")),
+            _gives_reference(session),
             typed.is_not(None),
             typed != "",
         )

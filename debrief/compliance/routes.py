@@ -325,10 +325,8 @@ def _render_list(slug: str, form: DownloadForm):
     config = current_app.config
     period = default_period(local_today())
     # The page's stored figures in one read: its counts, filter choices, Rec 2's months.
-    summaries.prefetch(
-        session,
-        [summaries.RECONCILE, chasing.CHOICES_KEY, *month_keys(period)],
-    )
+    choices = [chasing.CHOICES_KEY] if slug == "outstanding" else []
+    summaries.prefetch(session, [summaries.RECONCILE, *choices, *month_keys(period)])
     filter_form, filters = _filter_form() if slug == "outstanding" else (None, chasing.Filters())
     counts = reconcile.list_counts(session, config)
     total = counts[slug]
