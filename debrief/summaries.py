@@ -253,6 +253,29 @@ def pack(values: Iterable[float], typecode: str = "d") -> str:
     return base64.b64encode(packed.tobytes()).decode("ascii")
 
 
+def pack_ids(ids: Iterable[int]) -> str:
+    """Return a set of ids (whole numbers, none negative) as base64 of a bitmap, bit
+    n % 8 of byte n // 8 set where n is one: the 90,000 events referrals take, at
+    100,000 of each, are 17 kB of text to read a page, where `pack` made them 1 MB."""
+    ids = list(ids)
+    bits = bytearray((max(ids) >> 3) + 1 if ids else 0)
+    for n in ids:
+        bits[n >> 3] |= 1 << (n & 7)
+    return base64.b64encode(bits).decode("ascii")
+
+
+class PackedIds:
+    """The ids `pack_ids` packed: asks `n in ids` of the bitmap, without a Python set."""
+
+    def __init__(self, text: str) -> None:
+        self._bits = base64.b64decode(text)
+
+    def __contains__(self, n: object) -> bool:
+        if not isinstance(n, int) or n < 0 or n >> 3 >= len(self._bits):
+            return False
+        return bool(self._bits[n >> 3] >> (n & 7) & 1)
+
+
 def unpack(text: str, typecode: str = "d") -> array:
     """Return the numbers `pack` packed, sorted, as an array: a sequence read without
     making a Python number of each until it is used."""

@@ -89,6 +89,14 @@ def _assert_same(app, db) -> dict[str, list]:
         assert _seen(slug, _sql_list(app, db, slug)) == _seen(slug, expected[slug]), slug
         assert counts[slug] == len(expected[slug]), slug
     db.rollback()
+    # The events kept as taken (which suggestions skip) are those some referral matches.
+    matches, events = reconcile.all_matches(db, app.config)
+    taken = reconcile.taken_events(db)
+    beyond = [-1, 0, max(events, default=0) + 1, max(events, default=0) + 9]
+    assert {e for e in [*events, *beyond] if e in taken} == {
+        m.event.id for m in matches if m.event is not None
+    }
+    db.rollback()
     return expected
 
 
@@ -352,6 +360,24 @@ def test_a_reference_typed_in_the_same_transaction_is_matched_at_once(app, db, f
     assert after != before
     assert after == _seen("unmatched", _python_lists(app, db)["unmatched"])
     db.rollback()
+
+
+def test_an_event_matched_in_the_same_transaction_is_taken_at_once(app, db, force):
+    """The events kept as taken are only read where the request has written something:
+    a match confirmed and not yet committed takes its event at once, so it is no longer
+    suggested for another referral."""
+    offered = [m for m in _sql_list(app, db, "unmatched") if m.suggestions]
+    match = offered[0]
+    event = db.get(Event, match.suggestions[0].id)
+    assert event.id not in reconcile.taken_events(db)
+    hub = make_user(["hub_reviewer"], username="hub-taking")
+    reconcile.confirm_match(db, db.get(NccuReferral, match.referral.id), event, Actor(hub))
+    db.flush()
+    assert event.id in reconcile.taken_events(db)
+    assert all(event.id not in [e.id for e in m.suggestions]
+               for m in _sql_list(app, db, "unmatched"))  # fmt: skip
+    db.rollback()
+    assert event.id not in reconcile.taken_events(db)
 
 
 def test_a_handful_of_events_reads_as_the_whole_force_does(app, db, force):

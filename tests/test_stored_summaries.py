@@ -435,3 +435,13 @@ def test_the_median_of_months_of_days_is_the_median_of_them_all(runs, sort_them)
     assert summaries.median_days([summaries.unpack(summaries.pack(every))]) == expected
     stored = [summaries.unpack(summaries.pack(run)) for run in runs]  # as months are read
     assert summaries.median_days(stored) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sets(st.integers(min_value=0, max_value=5000), max_size=300), st.integers(-50, 5100))
+def test_packed_ids_hold_exactly_the_ids_packed(ids, asked):
+    """The bitmap the taken events are kept as answers `in` as the set itself does."""
+    packed = summaries.PackedIds(summaries.pack_ids(ids))
+    assert (asked in packed) == (asked in ids)
+    assert all(n in packed for n in ids)
+

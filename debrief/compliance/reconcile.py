@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Container
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -33,14 +33,13 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
-    union,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
 from .. import audit, summaries
 from ..audit import Actor
-from ..db import once_per_transaction
+from ..db import holds_uncommitted_writes, once_per_transaction
 from ..models import Answer, Debrief, Event, NccuReferral
 from ..questions.store import bound_ids
 from ..recommendation2 import ROUTE_ANSWERS, SUBMITTED_ROUTES
@@ -323,7 +322,7 @@ def match_all(
     return matches
 
 
-def _suggest(matches: list[Match], events, taken: set[int], window: timedelta) -> None:
+def _suggest(matches: list[Match], events, taken: Container[int], window: timedelta) -> None:
     """Offer events in the same district and close in time that no referral has yet.
 
     Only the free events within the window are looked at (found by bisection in time
@@ -472,20 +471,16 @@ class MatchSql:
         return func.coalesce(self.confirmed, self.nccu, self.force)
 
 
-OTHER_REFERRAL = aliased(NccuReferral, name="other_referral")  # one alias: built SQL is kept
-
-
-def match_sql(session: Session, referral: Any = NccuReferral) -> MatchSql:
-    """Return how the referral row `referral` (NccuReferral or OTHER_REFERRAL) matches,
-    in SQL.
+def match_sql(session: Session) -> MatchSql:
+    """Return how a referral row matches, in SQL.
 
     Each way is one index lookup (migration 0022); a reference a sergeant typed is
     looked at only for referrals whose reference was typed somewhere (rare), and only
     where anything was typed (`typed_references`)."""
     return _built_for_typed(
         session,
-        lambda rows: _built_match_sql(referral, rows),
-        lambda: _match_sql(referral, typed_references(session)),
+        _built_match_sql,
+        lambda: _match_sql(typed_references(session)),
     )
 
 
@@ -502,13 +497,14 @@ def _built_for_typed(
 
 
 @lru_cache(maxsize=32)
-def _built_match_sql(referral: Any, rows: tuple[tuple[int, str, datetime], ...]) -> MatchSql:
+def _built_match_sql(rows: tuple[tuple[int, str, datetime], ...]) -> MatchSql:
     """`_match_sql` built once for the references typed: building it in Python took
     longer than the database took to run it (2-3 ms a call, twice a list page)."""
-    return _match_sql(referral, _typed_inline(rows))
+    return _match_sql(_typed_inline(rows))
 
 
-def _match_sql(referral: Any, typed: Any) -> MatchSql:
+def _match_sql(typed: Any) -> MatchSql:
+    referral = NccuReferral
     key = normalised_in_sql(referral.nccu_reference)
     e = aliased(Event)
 
@@ -612,7 +608,7 @@ def _built_matched_referrals(
     rows: tuple[tuple[int, str, datetime], ...], materialised: bool, not_received: bool
 ) -> Any:
     """`_matched_referrals` built once for the references typed (as `_built_match_sql`)."""
-    return _matched_referrals(_built_match_sql(NccuReferral, rows), materialised, not_received)
+    return _matched_referrals(_built_match_sql(rows), materialised, not_received)
 
 
 def _matched_referrals(m: MatchSql, materialised: bool, not_received: bool) -> Any:
@@ -650,6 +646,9 @@ def match_host(matched: Any) -> Any:
 Narrowing = Callable[[Any], Any]  # a condition on a row of `matched_referrals`
 
 
+TAKEN = f"{summaries.RECONCILE}:taken"  # the events some referral matches (`taken_events`)
+
+
 def list_counts(session: Session, config, now: datetime | None = None) -> dict[str, int]:
     """Return how many rows each of the four lists has, from the stored counts.
 
@@ -657,54 +656,78 @@ def list_counts(session: Session, config, now: datetime | None = None) -> dict[s
     is kept until a change marks it stale (summaries.py). The undebriefed list depends
     on the time, so what is kept is when each event without a submitted debrief was
     reported, and those older than the due days are counted now."""
-    body = summaries.stored(
-        session, [summaries.RECONCILE], lambda _: {summaries.RECONCILE: count_lists(session)}
-    )[summaries.RECONCILE]
+    body = summaries.stored(session, [summaries.RECONCILE], lambda _: count_lists(session))[
+        summaries.RECONCILE
+    ]
     cutoff = (now or utcnow()) - timedelta(days=config["DEBRIEF_DUE_DAYS"])
     waiting = summaries.unpack(body["undebriefed_at"], "q")
     return {**body["counts"], "undebriefed": bisect_right(waiting, _micros(cutoff))}
 
 
-def count_lists(session: Session) -> dict[str, Any]:
-    """Count the three referral lists directly, in two statements whatever the size, and
-    read when each event without a submitted debrief was reported (the fourth list) and
-    the references sergeants typed (`typed_rows`), to be kept with the counts.
+def taken_events(session: Session) -> summaries.PackedIds:
+    """Return the events some referral matches, which are never suggested for another:
+    kept with the lists' counts (`count_lists`), as working them out for the few
+    hundred events near a page's unmatched referrals took longer than the rest of the
+    page's reading (the match of every referral that could take one: 4-5 ms on
+    PostgreSQL at 100,000). Where the request has written something, only read (`peek`),
+    else worked out now without keeping it, as `summaries.stored` would commit."""
+    if holds_uncommitted_writes(session):
+        body = summaries.peek(session, TAKEN) or count_lists(session)[TAKEN]
+    else:
+        body = summaries.stored(session, [TAKEN], lambda _: count_lists(session))[TAKEN]
+    return summaries.PackedIds(body["events"])
 
-    Each referral's match is worked out once (a materialised CTE), then the debrief that
-    speaks for its event read once: `list_condition`'s rules, counted together."""
+
+def count_lists(session: Session) -> dict[str, dict[str, Any]]:
+    """Count the three referral lists directly, in one statement whatever the size, and
+    read when each event without a submitted debrief was reported (the fourth list) and
+    the references sergeants typed (`typed_rows`), to be kept with the counts
+    (RECONCILE); and the events some referral matches (TAKEN).
+
+    Each referral's match is worked out once (a materialised CTE) and the referrals
+    grouped by the event they match; the debrief that speaks for each event is then
+    read once: `list_condition`'s rules, added up here."""
     matched = matched_referrals(session, materialised=True)
+    by_event = (
+        select(
+            matched.c.event_id.label("event_id"),
+            func.count().label("referrals"),
+            func.sum(case((matched.c.intel_doc_received.is_(False), 1), else_=0)).label(
+                "not_received"
+            ),
+        )
+        .group_by(matched.c.event_id)
+        .subquery("by_event")
+    )
     d = aliased(Debrief)
     # The latest submitted debrief's route ("" where it gives none; NULL: no such debrief).
     route = (
         select(func.coalesce(d.intel_doc_route, ""))
-        .where(d.event_id == matched.c.event_id, d.state != State.DRAFT)
+        .where(d.event_id == by_event.c.event_id, d.state != State.DRAFT)
         .order_by(d.id.desc())
         .limit(1)
         .scalar_subquery()
     )
-    spoken = (
-        select(matched.c.intel_doc_received.label("received"), route.label("route"))
-        .cte("spoken")
-        .prefix_with("MATERIALIZED")
-    )
-    not_received = spoken.c.received.is_(False)
-    totals = session.execute(
-        select(
-            *[
-                func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-                for condition in (
-                    not_received,
-                    not_received & spoken.c.route.in_(sorted(SUBMITTED_ROUTES)),
-                    spoken.c.route.is_(None),
-                )
-            ]
-        ).select_from(spoken)
-    ).one()
+    counts = dict.fromkeys(LIST_SLUGS, 0)
+    taken = []
+    for event_id, referrals, not_received, spoken in session.execute(
+        select(by_event.c.event_id, by_event.c.referrals, by_event.c.not_received, route)
+    ):
+        counts["outstanding"] += not_received
+        if spoken in SUBMITTED_ROUTES:
+            counts["disagreements"] += not_received
+        if spoken is None:
+            counts["unmatched"] += referrals
+        if event_id is not None:
+            taken.append(event_id)
     waiting = session.scalars(select(Event.reported_at).where(~has_submitted_debrief(Event.id)))
     return {
-        "counts": dict(zip(LIST_SLUGS, (int(n) for n in totals), strict=True)),
-        "undebriefed_at": summaries.pack((_micros(t) for t in waiting), "q"),
-        "typed": [[e, key, _micros(t)] for e, key, t in typed_rows(session)],
+        summaries.RECONCILE: {
+            "counts": {slug: int(n) for slug, n in counts.items()},
+            "undebriefed_at": summaries.pack((_micros(t) for t in waiting), "q"),
+            "typed": [[e, key, _micros(t)] for e, key, t in typed_rows(session)],
+        },
+        TAKEN: {"events": summaries.pack_ids(taken)},
     }
 
 
@@ -808,7 +831,7 @@ def matches_of(session: Session, config, page: Select, suggest: bool) -> list[Ma
 def suggest_for(session: Session, config, matches: list[Match]) -> None:
     """Fill in the suggestions of these matches' unmatched referrals (`_suggest`'s rule):
     only the events close in time to them are read, and of those, which some referral
-    has already taken. Four statements, however many referrals."""
+    has already taken (`taken_events`, kept). One statement, however many referrals."""
     window = timedelta(hours=config["NCCU_MATCH_WINDOW_HOURS"])
     unmatched = [m.referral for m in matches if m.event is None]
     in_district = [r for r in unmatched if r.district]
@@ -822,44 +845,7 @@ def suggest_for(session: Session, config, matches: list[Match]) -> None:
                 params[f"d_district_{index}"] = referral.district
     # The same statements with or without unmatched rows on the page (or events near them).
     events = _candidate_events(session, _near(len(in_district), len(anywhere)), params)
-    params = {
-        "ids": list(events),
-        "keys": sorted({k for e in events.values() for k in e.references}),
-        "incidents": sorted({_norm(e.incident_ref) for e in events.values()}),
-    }
-    query = _built_for_typed(
-        session, _built_taken_among, lambda: _taken_among(match_sql(session, OTHER_REFERRAL))
-    )
-    taken = set(session.scalars(query, params))
-    taken.discard(None)
-    _suggest(matches, events, taken, window)
-
-
-def _taken_among(m: MatchSql) -> Any:
-    """Return the events the referrals that could take one of some events match (`m`
-    over OTHER_REFERRAL; parameters: the events' ids, references and incident keys). A few
-    more referrals do no harm: match_sql says which event each takes, and whether a
-    reviewer's match is confirmed. Each way is looked up by its own index: as one OR,
-    both databases read every referral (36 ms on SQLite, 67 ms on PostgreSQL at 100,000)."""
-    r = OTHER_REFERRAL
-    could = (
-        # (the ids from the index first: with few referrals matched by a reviewer, SQLite's
-        # statistics would have it read every referral to find them)
-        r.id.in_(
-            select(NccuReferral.id).where(
-                NccuReferral.event_id.in_(bindparam("ids", expanding=True))
-            )
-        ),
-        normalised_in_sql(r.nccu_reference).in_(bindparam("keys", expanding=True)),
-        normalised_in_sql(r.force_reference).in_(bindparam("incidents", expanding=True)),
-    )
-    return union(*[select(m.event_id).where(c) for c in could])
-
-
-@lru_cache(maxsize=32)
-def _built_taken_among(rows: tuple[tuple[int, str, datetime], ...]) -> Any:
-    """`_taken_among` built once for the references typed (as `_built_match_sql`)."""
-    return _taken_among(_built_match_sql(OTHER_REFERRAL, rows))
+    _suggest(matches, events, taken_events(session), window)
 
 
 @lru_cache(maxsize=256)

@@ -324,9 +324,11 @@ def _render_list(slug: str, form: DownloadForm):
     session = db_session()
     config = current_app.config
     period = default_period(local_today())
-    # The page's stored figures in one read: its counts, filter choices, Rec 2's months.
-    choices = [chasing.CHOICES_KEY] if slug == "outstanding" else []
-    summaries.prefetch(session, [summaries.RECONCILE, *choices, *month_keys(period)])
+    # The page's stored figures in one read: its counts, filter choices (outstanding) or
+    # the events referrals take (unmatched: its suggestions skip them), Rec 2's months.
+    beside = {"outstanding": [chasing.CHOICES_KEY], "unmatched": [reconcile.TAKEN]}
+    keys = [summaries.RECONCILE, *beside.get(slug, []), *month_keys(period)]
+    summaries.prefetch(session, keys)
     filter_form, filters = _filter_form() if slug == "outstanding" else (None, chasing.Filters())
     counts = reconcile.list_counts(session, config)
     total = counts[slug]
