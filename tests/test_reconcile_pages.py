@@ -195,3 +195,22 @@ def test_a_list_page_reads_its_stored_figures_once(app, client, login_as, db):
     counts = re.compile(r'app-list-nav__count">(\d+)<')
     assert counts.findall(again) == counts.findall(first) == ["4", "1", "3", "2"]
     assert "Recommendation 2" in again
+
+
+def test_the_recommendation_2_panel_names_the_nccu_rate_once_a_list_is_imported(
+    app, client, login_as, db
+):
+    """Whether an NCCU list is on record comes from the lists' kept counts: before the
+    first import the panel gives the debriefs' rate alone, and the page after an import
+    (which marks the kept counts stale) gives the NCCU's too."""
+    make_known_data()
+    login_as("hub_reviewer")
+
+    def panel() -> str:
+        page = client.get("/compliance/reconciliation/undebriefed").get_data(as_text=True)
+        summary = page.split('govuk-details__summary-text">', 1)[1]
+        return re.sub(r"\s+", " ", summary.split("</span>", 1)[0])
+
+    assert "from the debriefs" in panel() and "confirmed by the NCCU" not in panel()
+    _import_sample(app, db)
+    assert "confirmed by the NCCU" in panel()

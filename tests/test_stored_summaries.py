@@ -94,6 +94,7 @@ def _assert_stored_equal_direct(app, db, period=PERIOD) -> dashboard.Dashboard:
     kept = summaries.peek(db, summaries.RECONCILE)
     typed = db.execute(reconcile._typed_query(db)).all()
     assert kept is not None and len(kept["typed"]) == len(typed)
+    assert kept["referrals"] == db.scalar(select(func.count()).select_from(NccuReferral))
     db.rollback()
     assert sorted(reconcile.typed_rows(db)) == sorted(tuple(row) for row in typed)
     assert chasing.stored_outstanding_choices(db) == chasing.outstanding_choices(db)

@@ -25,9 +25,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, literal, select, true, union, update
+from sqlalchemy import Select, and_, bindparam, func, literal, select, true, union, update
 from sqlalchemy.orm import Session, aliased
 
 from .. import audit, summaries
@@ -115,15 +116,8 @@ def annotate(session: Session, matches: list[Match]) -> list[Match]:
     host_ids = {m.debrief.host_id for m in matches if m.debrief and m.debrief.host_id}
     names: dict[int, tuple[str, str]] = {}
     if host_ids:
-        supervisor = aliased(User)
         for user_id, name, supervisor_name in session.execute(
-            select(
-                User.id,
-                User.display_name_in_sql(User),
-                User.display_name_in_sql(supervisor),
-            )
-            .outerjoin(supervisor, supervisor.id == User.supervisor_id)
-            .where(User.id.in_(host_ids))
+            _names_with_supervisors(), {"ids": sorted(host_ids)}
         ):
             names[user_id] = (name, supervisor_name or "")
     for match in matches:
@@ -131,6 +125,18 @@ def annotate(session: Session, matches: list[Match]) -> list[Match]:
         if match.debrief and match.debrief.host_id in names:
             match.sergeant, match.supervisor = names[match.debrief.host_id]
     return matches
+
+
+@lru_cache(maxsize=1)
+def _names_with_supervisors() -> Select:
+    """Select the names of some people (parameter: their ids) and of their supervisors:
+    built once, as building it took as long as running it (about 0.6 ms a page)."""
+    supervisor = aliased(User)
+    return (
+        select(User.id, User.display_name_in_sql(User), User.display_name_in_sql(supervisor))
+        .outerjoin(supervisor, supervisor.id == User.supervisor_id)
+        .where(User.id.in_(bindparam("ids", expanding=True)))
+    )
 
 
 @dataclass(frozen=True)

@@ -250,19 +250,26 @@ def _month_bodies(
     return [(month, found[month]) for month in months]
 
 
-def rec2_figures(session: Session, period: Period) -> recommendation2.Figures:
+def rec2_figures(
+    session: Session, period: Period, imported: bool | None = None
+) -> recommendation2.Figures:
     """Return the period's Recommendation 2 figures from its months' stored counts:
     what `recommendation2.figures` counts directly for the same period. Reads only the
-    counts, not the days kept beside them."""
+    counts, not the days kept beside them. `imported`: whether an NCCU list is on
+    record, where the caller knows (else asked)."""
     bodies = _month_bodies(session, period, (summaries.MONTH_COUNTS,))
-    return _rec2(session, [(month, Tally(**body["rec2"])) for month, body in bodies])
+    months = [(month, Tally(**body["rec2"])) for month, body in bodies]
+    return _rec2(session, months, imported)
 
 
-def _rec2(session: Session, months: list[tuple[date, Tally]]) -> recommendation2.Figures:
+def _rec2(
+    session: Session, months: list[tuple[date, Tally]], imported: bool | None = None
+) -> recommendation2.Figures:
     total = Tally()
     for _, tally in months:
         total.add(tally)
-    imported = session.scalar(select(NccuReferral.id).limit(1)) is not None
+    if imported is None:
+        imported = session.scalar(select(NccuReferral.id).limit(1)) is not None
     return recommendation2.Figures(months, total, nccu_list_imported=imported)
 
 

@@ -664,6 +664,13 @@ def list_counts(session: Session, config, now: datetime | None = None) -> dict[s
     return {**body["counts"], "undebriefed": bisect_right(waiting, _micros(cutoff))}
 
 
+def referrals_listed(session: Session) -> bool:
+    """Tell whether any NCCU referral is on record (an NCCU list was imported), from the
+    kept counts: a list page reads them already, so the question costs no statement."""
+    body = summaries.stored(session, [summaries.RECONCILE], lambda _: count_lists(session))
+    return body[summaries.RECONCILE]["referrals"] > 0
+
+
 def taken_events(session: Session) -> summaries.PackedIds:
     """Return the events some referral matches, which are never suggested for another:
     kept with the lists' counts (`count_lists`), as working them out for the few
@@ -681,8 +688,8 @@ def taken_events(session: Session) -> summaries.PackedIds:
 def count_lists(session: Session) -> dict[str, dict[str, Any]]:
     """Count the three referral lists directly, in one statement whatever the size, and
     read when each event without a submitted debrief was reported (the fourth list) and
-    the references sergeants typed (`typed_rows`), to be kept with the counts
-    (RECONCILE); and the events some referral matches (TAKEN).
+    the references sergeants typed (`typed_rows`), to be kept with the counts, with how
+    many referrals there are (RECONCILE); and the events some referral matches (TAKEN).
 
     Each referral's match is worked out once (a materialised CTE) and the referrals
     grouped by the event they match; the debrief that speaks for each event is then
@@ -709,10 +716,12 @@ def count_lists(session: Session) -> dict[str, dict[str, Any]]:
         .scalar_subquery()
     )
     counts = dict.fromkeys(LIST_SLUGS, 0)
+    listed = 0
     taken = []
     for event_id, referrals, not_received, spoken in session.execute(
         select(by_event.c.event_id, by_event.c.referrals, by_event.c.not_received, route)
     ):
+        listed += referrals
         counts["outstanding"] += not_received
         if spoken in SUBMITTED_ROUTES:
             counts["disagreements"] += not_received
@@ -724,6 +733,7 @@ def count_lists(session: Session) -> dict[str, dict[str, Any]]:
     return {
         summaries.RECONCILE: {
             "counts": {slug: int(n) for slug, n in counts.items()},
+            "referrals": int(listed),
             "undebriefed_at": summaries.pack((_micros(t) for t in waiting), "q"),
             "typed": [[e, key, _micros(t)] for e, key, t in typed_rows(session)],
         },
@@ -786,27 +796,37 @@ def list_page(
 
 def matches_of(session: Session, config, page: Select, suggest: bool) -> list[Match]:
     """Return the matches of the referrals `page` selects (their ids), oldest referral
-    first, with their events; the unmatched ones with suggestions where `suggest`. A
-    fixed number of statements: the page's referrals are read with their match by the
-    statement that chooses them."""
+    first, with their events; the unmatched ones with suggestions where `suggest`.
+
+    One statement reads the page's referrals, the match of each, the event matched and
+    the debrief that speaks for it (`load_events`' rule, `_speaking`): as four, the
+    events and debriefs took a statement each on top. The events carry what a list
+    shows, not the references they are matched by (`EventInfo.references` is empty)."""
     m = match_sql(session)
-    columns = [*REFERRAL_COLUMNS, NccuReferral.rejected_event_ids]
-    rows = sorted(
-        session.execute(
-            select(
-                *columns,
-                m.confirmed.label("by_confirmed"),
-                m.nccu.label("by_nccu"),
-                m.force.label("by_force"),
-            ).where(NccuReferral.id.in_(page))
-        ),
-        key=lambda row: (row.referred_at, row.id),  # the lists' order (`list_page`)
+    shown = (
+        select(
+            *REFERRAL_COLUMNS,
+            NccuReferral.rejected_event_ids,
+            m.confirmed.label("by_confirmed"),
+            m.nccu.label("by_nccu"),
+            m.force.label("by_force"),
+        )
+        .where(NccuReferral.id.in_(page))
+        .cte("shown")
+        .prefix_with("MATERIALIZED")  # each referral's match worked out once
     )
-    if not rows:
-        return []
-    event_ids = {e for row in rows for e in (row.by_confirmed, row.by_nccu, row.by_force) if e}
-    events = load_events(session, event_ids=select(Event.id).where(Event.id.in_(event_ids)))
+    e, speaking, speaks, shown_columns = _shown_parts()
+    matched = func.coalesce(shown.c.by_confirmed, shown.c.by_nccu, shown.c.by_force)
+    query = (
+        select(shown, *shown_columns)
+        .select_from(shown)
+        .outerjoin(e, e.id == matched)
+        .outerjoin(speaking, speaks)
+    )
+    # In the lists' order (`list_page`): oldest referral first.
+    rows = sorted(session.execute(query), key=lambda row: (row.referred_at, row.id))
     matches = []
+    events: dict[int, EventInfo] = {}
     fields = [c.key for c in REFERRAL_COLUMNS]
     for row in rows:
         referral = Referral(
@@ -814,18 +834,58 @@ def matches_of(session: Session, config, page: Select, suggest: bool) -> list[Ma
             rejected_event_ids=tuple(row.rejected_event_ids or ()),
         )
         match = Match(referral)
-        for how, event_id in (
-            ("confirmed", row.by_confirmed),
-            ("nccu_reference", row.by_nccu),
-            ("force_reference", row.by_force),
-        ):
-            if event_id is not None:
-                match.event, match.how = events[event_id], how
-                break
+        if row.ev_id is not None:
+            match.event = events.get(row.ev_id) or events.setdefault(row.ev_id, _shown_event(row))
+            match.how = (
+                "confirmed"
+                if row.by_confirmed is not None
+                else "nccu_reference" if row.by_nccu is not None else "force_reference"
+            )
         matches.append(match)
     if suggest:
         suggest_for(session, config, matches)
     return matches
+
+
+@lru_cache(maxsize=1)
+def _shown_parts() -> tuple[Any, Any, Any, list[Any]]:
+    """The aliases `matches_of` reads the matched event and its speaking debrief by, the
+    condition that the debrief speaks for the event (`_speaking`), and their columns
+    labelled ev_… and db_…: built once, as building them took longer than the database
+    took to read the rows (3 ms a page)."""
+    e = aliased(Event, name="shown_event")
+    d = aliased(Debrief, name="speaking")
+    event_columns = [e.id, e.incident_ref, e.nccu_reference, e.reported_at, e.district]
+    debrief_columns = [
+        d.id,
+        d.state,
+        d.export_ref,
+        d.submitted_at,
+        d.intel_doc_route,
+        d.intel_doc_submitted_at,
+        d.host_id,
+    ]
+    labelled = [c.label(f"ev_{c.key}") for c in event_columns]
+    labelled += [c.label(f"db_{c.key}") for c in debrief_columns]
+    return e, d, d.id == _speaking(e.id, lambda x: x.id), labelled
+
+
+def _shown_event(row: Any) -> EventInfo:
+    """The event and speaking debrief `matches_of` read with a referral (ev_…, db_…)."""
+    event = EventInfo(
+        row.ev_id, row.ev_incident_ref, row.ev_nccu_reference, row.ev_reported_at, row.ev_district
+    )
+    if row.db_id is not None:
+        event.debrief = DebriefInfo(
+            row.db_id,
+            row.db_state,
+            row.db_export_ref,
+            row.db_submitted_at,
+            row.db_intel_doc_route,
+            row.db_intel_doc_submitted_at,
+            host_id=row.db_host_id,
+        )
+    return event
 
 
 def suggest_for(session: Session, config, matches: list[Match]) -> None:

@@ -340,7 +340,7 @@ def _render_list(slug: str, form: DownloadForm):
     pages = max(1, -(-total // size))
     page = min(page, pages)
     shown = _rows(slug, filters, (page - 1) * size, size)
-    rec2 = rec2_figures(session, period)
+    rec2 = rec2_figures(session, period, imported=reconcile.referrals_listed(session))
     # Recorded once everything is read: on SQLite the write holds the lock to the commit.
     record_consultation(
         "reconciliation.viewed", "reconciliation_list", slug, rows_shown=len(shown), page=page
