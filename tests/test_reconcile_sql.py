@@ -88,6 +88,9 @@ def _assert_same(app, db) -> dict[str, list]:
     for slug in SLUGS:
         assert _seen(slug, _sql_list(app, db, slug)) == _seen(slug, expected[slug]), slug
         assert counts[slug] == len(expected[slug]), slug
+        if slug != "undebriefed":  # the referrals kept for each list, in its order
+            kept = list(reconcile.list_ids(db, slug))
+            assert kept == [m.referral.id for m in expected[slug]], slug
     db.rollback()
     # The events kept as taken (which suggestions skip) are those some referral matches.
     matches, events = reconcile.all_matches(db, app.config)
