@@ -657,9 +657,7 @@ def list_counts(session: Session, config, now: datetime | None = None) -> dict[s
     is kept until a change marks it stale (summaries.py). The undebriefed list depends
     on the time, so what is kept is when each event without a submitted debrief was
     reported, and those older than the due days are counted now."""
-    body = summaries.stored(session, [summaries.RECONCILE], lambda _: count_lists(session))[
-        summaries.RECONCILE
-    ]
+    body = _kept(session, summaries.RECONCILE)
     cutoff = (now or utcnow()) - timedelta(days=config["DEBRIEF_DUE_DAYS"])
     waiting = summaries.unpack(body["undebriefed_at"], "q")
     return {**body["counts"], "undebriefed": bisect_right(waiting, _micros(cutoff))}
@@ -668,8 +666,7 @@ def list_counts(session: Session, config, now: datetime | None = None) -> dict[s
 def referrals_listed(session: Session) -> bool:
     """Tell whether any NCCU referral is on record (an NCCU list was imported), from the
     kept counts: a list page reads them already, so the question costs no statement."""
-    body = summaries.stored(session, [summaries.RECONCILE], lambda _: count_lists(session))
-    return body[summaries.RECONCILE]["referrals"] > 0
+    return _kept(session, summaries.RECONCILE)["referrals"] > 0
 
 
 def ids_key(slug: str) -> str:
