@@ -233,6 +233,37 @@ def test_the_lists_stay_equal_after_every_kind_of_change(app, db, force):
     _assert_same(app, db)
 
 
+def test_a_whole_list_is_read_a_few_hundred_referrals_at_a_time(app, db, force, monkeypatch):
+    """A whole list (a download) is read PAGE_CHUNK kept ids to a statement, each chunk
+    with its suggestions: together, the list as the Python definition gives it."""
+    monkeypatch.setattr(reconcile, "PAGE_CHUNK", 2)
+    expected = _assert_same(app, db)
+    assert len(expected["unmatched"]) > 2  # more than one chunk
+
+
+def test_a_long_unmatched_list_is_read_whole(app, db):
+    """The whole unmatched list (its download) is read with its suggestions however long:
+    read in one statement, 1,200 referrals' windows made an expression SQLite refuses
+    ("Expression tree is too large"), as the 13,606 of the benchmark's list did."""
+    start = datetime(2026, 1, 5, 8, 0)
+    db.execute(
+        NccuReferral.__table__.insert(),
+        [
+            {
+                "nccu_reference": f"NCCU-2026{n:06d}",
+                "referred_at": start + timedelta(hours=n),
+                "intel_doc_received": False,
+                "district": "North",
+                "rejected_event_ids": [],
+            }
+            for n in range(1200)
+        ],
+    )
+    db.commit()
+    whole = reconcile.list_page(db, app.config, "unmatched", 0, None)
+    assert [m.referral.nccu_reference for m in whole] == [f"NCCU-2026{n:06d}" for n in range(1200)]
+
+
 def test_paging_reads_the_list_a_page_at_a_time(app, db, force):
     expected = _python_lists(app, db)
     for slug in SLUGS:

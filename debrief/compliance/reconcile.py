@@ -787,6 +787,9 @@ def list_total(session: Session, slug: str, narrowing: Narrowing | None = None) 
     return session.scalar(query) or 0
 
 
+PAGE_CHUNK = 500  # referrals read, and suggested for, by one statement (`list_page`)
+
+
 def list_page(
     session: Session,
     config,
@@ -803,7 +806,10 @@ def list_page(
     if narrowing is None:
         ids = list_ids(session, slug)
         shown = ids[offset : None if limit is None else offset + limit]
-        return matches_of(session, config, list(shown), suggest)
+        # A few hundred ids to a statement (a whole list's download: thousands, more
+        # bound parameters than SQLite takes); one statement where the page is empty.
+        chunks = [list(shown[i : i + PAGE_CHUNK]) for i in range(0, max(len(shown), 1), PAGE_CHUNK)]
+        return [match for chunk in chunks for match in matches_of(session, config, chunk, suggest)]
     matched = matched_referrals(session)
     query = select(matched.c.id).where(list_condition(slug, matched))
     if narrowing is not None:
