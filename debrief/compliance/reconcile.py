@@ -117,6 +117,39 @@ class Referral:
     rejected_event_ids: tuple[int, ...] = ()
 
 
+# What reconciliation reads of an event and of a debrief: EventInfo's and DebriefInfo's
+# fields, named once for every statement that reads them (`load_events`, the suggestions'
+# `_candidate_events`, the list pages' `matches_of`).
+EVENT_FIELDS = ("id", "incident_ref", "nccu_reference", "reported_at", "district")
+DEBRIEF_FIELDS = (
+    "id",
+    "state",
+    "export_ref",
+    "submitted_at",
+    "intel_doc_route",
+    "intel_doc_submitted_at",
+    "host_id",
+)
+
+
+def _columns(entity: Any, fields: tuple[str, ...], prefix: str = "") -> list[Any]:
+    """Return the columns of `entity` (a model or an alias) for these fields, labelled
+    prefix + field where a prefix tells them apart from others in the same row."""
+    if not prefix:
+        return [getattr(entity, name) for name in fields]
+    return [getattr(entity, name).label(prefix + name) for name in fields]
+
+
+def _event_info(row: Any, prefix: str = "") -> EventInfo:
+    """Return the EventInfo of a row read with `_columns(…, EVENT_FIELDS, prefix)`."""
+    return EventInfo(**{name: getattr(row, prefix + name) for name in EVENT_FIELDS})
+
+
+def _debrief_info(row: Any, prefix: str = "") -> DebriefInfo:
+    """Return the DebriefInfo of a row read with `_columns(…, DEBRIEF_FIELDS, prefix)`."""
+    return DebriefInfo(**{name: getattr(row, prefix + name) for name in DEBRIEF_FIELDS})
+
+
 REFERRAL_COLUMNS = [
     getattr(NccuReferral, name)
     for name in Referral.__dataclass_fields__
@@ -173,23 +206,11 @@ def load_events(
     only those meeting the condition `where` on Event, where given, with the values of
     its bound `params`: read by its indexes, where a select of ids made PostgreSQL read
     every event to join them)."""
-    event_query = select(
-        Event.id,
-        Event.incident_ref,
-        Event.nccu_reference,
-        Event.reported_at,
-        Event.district,
-    ).order_by(Event.id)  # ties in time are then broken the same way on every database
-    debrief_query = select(
-        Debrief.id,
-        Debrief.event_id,
-        Debrief.state,
-        Debrief.export_ref,
-        Debrief.submitted_at,
-        Debrief.intel_doc_route,
-        Debrief.intel_doc_submitted_at,
-        Debrief.host_id,
-    ).order_by(Debrief.id)
+    # Ties in time are broken by id, the same way on every database.
+    event_query = select(*_columns(Event, EVENT_FIELDS)).order_by(Event.id)
+    debrief_query = select(*_columns(Debrief, DEBRIEF_FIELDS), Debrief.event_id).order_by(
+        Debrief.id
+    )
     if host_ids is not None:
         theirs = select(Debrief.event_id).where(Debrief.host_id.in_(list(host_ids)))
         event_query = event_query.where(Event.id.in_(theirs))
@@ -201,12 +222,7 @@ def load_events(
         # that order rather than the few the condition's indexes find.
         event_query = event_query.where(where).order_by(None)
     rows = sorted(session.execute(event_query, params), key=lambda row: row.id)
-    events = {
-        row.id: EventInfo(
-            row.id, row.incident_ref, row.nccu_reference, row.reported_at, row.district
-        )
-        for row in rows
-    }
+    events = {row.id: _event_info(row) for row in rows}
     handful = event_ids is not None or where is not None
     if handful:  # by the ids read, not again, with the reference each debrief typed
         debrief_query = debrief_query.where(Debrief.event_id.in_(list(events)))
@@ -227,15 +243,7 @@ def load_events(
     debriefs: dict[int, DebriefInfo] = {}
     event_of: dict[int, int] = {}
     for row in session.execute(debrief_query):
-        debriefs[row.id] = info = DebriefInfo(
-            row.id,
-            row.state,
-            row.export_ref,
-            row.submitted_at,
-            row.intel_doc_route,
-            row.intel_doc_submitted_at,
-            host_id=row.host_id,
-        )
+        debriefs[row.id] = info = _debrief_info(row)
         event_of[row.id] = row.event_id
         if handful and row.typed:
             info.nccu_reference = str(row.typed)
@@ -669,6 +677,18 @@ def referrals_listed(session: Session) -> bool:
     return _kept(session, summaries.RECONCILE)["referrals"] > 0
 
 
+def kept_for_page(slug: str) -> list[str]:
+    """Return the keys of what a page of this list reads of the kept figures (for the
+    page to `summaries.prefetch` with its others): the counts, the list's referrals,
+    and for the unmatched list the events referrals take (its suggestions skip them)."""
+    keys = [summaries.RECONCILE]
+    if slug in LIST_SLUGS:
+        keys.append(ids_key(slug))
+    if slug == "unmatched":
+        keys.append(TAKEN)
+    return keys
+
+
 def ids_key(slug: str) -> str:
     """Return the key a referral list's ids are kept under, in the list's order."""
     return f"{summaries.RECONCILE}:ids:{slug}"
@@ -862,7 +882,9 @@ def matches_of(
         )
         match = Match(referral)
         if row.ev_id is not None:
-            match.event = events.get(row.ev_id) or events.setdefault(row.ev_id, _shown_event(row))
+            if row.ev_id not in events:
+                events[row.ev_id] = _shown_event(row)
+            match.event = events[row.ev_id]
             match.how = (
                 "confirmed"
                 if row.by_confirmed is not None
@@ -882,36 +904,15 @@ def _shown_parts() -> tuple[Any, Any, Any, list[Any]]:
     took to read the rows (3 ms a page)."""
     e = aliased(Event, name="shown_event")
     d = aliased(Debrief, name="speaking")
-    event_columns = [e.id, e.incident_ref, e.nccu_reference, e.reported_at, e.district]
-    debrief_columns = [
-        d.id,
-        d.state,
-        d.export_ref,
-        d.submitted_at,
-        d.intel_doc_route,
-        d.intel_doc_submitted_at,
-        d.host_id,
-    ]
-    labelled = [c.label(f"ev_{c.key}") for c in event_columns]
-    labelled += [c.label(f"db_{c.key}") for c in debrief_columns]
+    labelled = _columns(e, EVENT_FIELDS, "ev_") + _columns(d, DEBRIEF_FIELDS, "db_")
     return e, d, d.id == _speaking(e.id, lambda x: x.id), labelled
 
 
 def _shown_event(row: Any) -> EventInfo:
     """The event and speaking debrief `matches_of` read with a referral (ev_…, db_…)."""
-    event = EventInfo(
-        row.ev_id, row.ev_incident_ref, row.ev_nccu_reference, row.ev_reported_at, row.ev_district
-    )
+    event = _event_info(row, "ev_")
     if row.db_id is not None:
-        event.debrief = DebriefInfo(
-            row.db_id,
-            row.db_state,
-            row.db_export_ref,
-            row.db_submitted_at,
-            row.db_intel_doc_route,
-            row.db_intel_doc_submitted_at,
-            host_id=row.db_host_id,
-        )
+        event.debrief = _debrief_info(row, "db_")
     return event
 
 
@@ -975,14 +976,10 @@ def _candidate_events(
     typed_keys: dict[int, set[str]] = defaultdict(set)
     for event_id, key, _ in typed:
         typed_keys[event_id].add(key)
-    query = select(
-        Event.id, Event.incident_ref, Event.nccu_reference, Event.reported_at, Event.district
-    ).where(where)
+    query = select(*_columns(Event, EVENT_FIELDS)).where(where)
     events = {}
     for row in sorted(session.execute(query, params), key=lambda row: row.id):
-        info = EventInfo(
-            row.id, row.incident_ref, row.nccu_reference, row.reported_at, row.district
-        )
+        info = _event_info(row)
         if row.nccu_reference:
             info.references.add(_norm(row.nccu_reference))
         else:

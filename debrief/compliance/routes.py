@@ -324,12 +324,9 @@ def _render_list(slug: str, form: DownloadForm):
     session = db_session()
     config = current_app.config
     period = default_period(local_today())
-    # The page's stored figures in one read: its counts, its list's referrals, the filter's
-    # choices (outstanding) or the events referrals take (unmatched: its suggestions skip
-    # them), Rec 2's months.
-    beside = {"outstanding": [chasing.CHOICES_KEY], "unmatched": [reconcile.TAKEN]}
-    listed = [reconcile.ids_key(slug)] if slug in reconcile.LIST_SLUGS else []
-    keys = [summaries.RECONCILE, *listed, *beside.get(slug, []), *month_keys(period)]
+    # The page's stored figures in one read: the list's, the filter's choices, Rec 2's months.
+    choices = [chasing.CHOICES_KEY] if slug == "outstanding" else []
+    keys = [*reconcile.kept_for_page(slug), *choices, *month_keys(period)]
     summaries.prefetch(session, keys)
     filter_form, filters = _filter_form() if slug == "outstanding" else (None, chasing.Filters())
     counts = reconcile.list_counts(session, config)

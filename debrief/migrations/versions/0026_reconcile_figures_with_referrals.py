@@ -2,7 +2,8 @@
 
 The lists' kept counts now say how many NCCU referrals are on record (a list page's
 Recommendation 2 panel asks whether a list was imported), and the events some referral
-matches are kept beside them (`reconcile:taken`). The figures stored before this
+matches (`reconcile:taken`) and each list's referrals (`reconcile:ids:…`) are kept beside
+them. The figures stored before this
 revision lack the first: they are deleted here, and worked out again by the next page
 that needs them (`summaries.stored`).
 
